@@ -1,0 +1,42 @@
+import { INestApplication, Logger, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import * as express from 'express';
+import { AppModule } from './app.module';
+import { badInput } from './common/lab-error';
+import { LabConfig } from './config/lab-config';
+
+/** Builds the app exactly as `npm start` runs it; tests use it too. */
+export async function createApp(config: LabConfig): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: process.env.LAB_LOG_LEVEL === 'debug' ? ['log', 'error', 'warn', 'debug'] : ['log', 'error', 'warn'],
+  });
+  app.setGlobalPrefix('api', { exclude: ['/'] });
+  // Own body parsers: JSON, and text/plain for `kcat -P`-style produce of one message per line.
+  app.use(express.json({ limit: '8mb', strict: false }));
+  app.use(express.text({ type: 'text/plain', limit: '8mb' }));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => {
+        const details = errors.flatMap((e) => flatten(e));
+        return badInput(details.length === 1 ? details[0] : `${details.length} problems with the request: ${details.join('; ')}.`, details);
+      },
+    }),
+  );
+  app.enableShutdownHooks();
+  return app;
+}
+
+function flatten(e: import('class-validator').ValidationError, prefix = ''): string[] {
+  const name = prefix + e.property;
+  const own = Object.values(e.constraints ?? {}).map((m) =>
+    m.startsWith('property ') && m.endsWith('should not exist') ? `${name} is not a field this route takes` : m,
+  );
+  return [...own, ...(e.children ?? []).flatMap((c) => flatten(c, name + '.'))];
+}
+
+export const bootLog = new Logger('kafka-lab');

@@ -1,0 +1,59 @@
+export type NodeRole = 'broker' | 'controller';
+export type NodeState = 'starting' | 'running' | 'stopped' | 'killed' | 'paused' | 'crashed';
+export type ClusterState = 'stopped' | 'starting' | 'running' | 'degraded' | 'stopping';
+
+/** The API's `Node`. */
+export interface NodeView {
+  id: number;
+  role: NodeRole;
+  state: NodeState;
+  host: string;
+  port: number;
+  since: string;
+}
+
+/** The API's cluster body. */
+export interface ClusterView {
+  state: ClusterState;
+  driver: string;
+  kafkaVersion: string;
+  clusterId: string | null;
+  controllers: NodeView[];
+  brokers: NodeView[];
+  bootstrapServers: string;
+}
+
+/** What a driver needs to run one node; everything else is in the generated server.properties. */
+export interface NodeSpec {
+  id: number;
+  role: NodeRole;
+  host: string;
+  /** The client port (brokers) or the controller port (controllers). */
+  port: number;
+  /** This node's folder: server.properties, log4j.properties, data (kafka logs), server.log, pid. */
+  dir: string;
+  propertiesPath: string;
+  log4jPath: string;
+  /** Kafka's log.dirs (metadata.log.dir too). */
+  dataDir: string;
+  /** The file the node's stdout/stderr and log4j output go to. */
+  logFile: string;
+}
+
+/** A located Kafka: the jars to put on the class path and the java to run them with. */
+export interface KafkaDistribution {
+  version: string;
+  /** Folder whose *.jar files make Kafka's class path. */
+  libsDir: string;
+  javaBin: string;
+  /** Where it came from, for the logs: "Maven Central cache at ..." or "KAFKA_HOME ...". */
+  origin: string;
+}
+
+/** Why a node's process ended. `expected` is false when nobody asked it to end: a crash. */
+export interface NodeExit {
+  id: number;
+  code: number | null;
+  signal: string | null;
+  expected: boolean;
+}

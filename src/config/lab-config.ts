@@ -1,0 +1,131 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export type DriverName = 'process' | 'docker' | 'external';
+export const DRIVER_NAMES: readonly DriverName[] = ['process', 'docker', 'external'];
+
+/** Everything the service reads from the environment, validated once at boot. */
+export interface LabConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  instructorToken: string | undefined;
+  driver: DriverName;
+  autostart: boolean;
+  brokers: number;
+  controllers: 1 | 3;
+  kafkaPortBase: number;
+  kafkaVersion: string;
+  kafkaHome: string | undefined;
+  /** Where fetched Kafka jars are cached, shared by every data dir on the machine. */
+  kafkaCacheDir: string;
+  /** Heap of each Kafka JVM, e.g. "384m": four or more JVMs must fit on a 2-core machine. */
+  kafkaHeap: string;
+  /** How long a start/stop of the cluster or a node may take before the request answers 504-free with a clear error. */
+  nodeTimeoutMs: number;
+  /** How often the metadata watcher polls leaders and ISRs. */
+  watchIntervalMs: number;
+  /** Session timeout of the consumers the service runs (a killed consumer is noticed after this). */
+  consumerSessionTimeoutMs: number;
+  /** How long a produce request may take before it answers 503. */
+  produceTimeoutMs: number;
+  /** external driver: the cluster to use. */
+  externalBootstrap: string[];
+  /** docker driver only. */
+  docker: { socketPath: string | undefined; host: string | undefined; image: string; network: 'host' };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, but it is "${raw}".`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, but it is ${n}.`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, but it is "${raw}".`);
+}
+
+export function loadConfig(env: Env = process.env): LabConfig {
+  const driverRaw = (env.LAB_DRIVER ?? 'process').trim();
+  if (!DRIVER_NAMES.includes(driverRaw as DriverName)) {
+    throw new ConfigError(`LAB_DRIVER must be one of ${DRIVER_NAMES.join(', ')}, but it is "${driverRaw}".`);
+  }
+  const driver = driverRaw as DriverName;
+  const controllers = int(env, 'LAB_CONTROLLERS', 1, 1, 3);
+  if (controllers !== 1 && controllers !== 3) {
+    throw new ConfigError(`LAB_CONTROLLERS must be 1 or 3, but it is ${controllers}.`);
+  }
+  const token = env.LAB_INSTRUCTOR_TOKEN?.trim() || undefined;
+  if (token !== undefined && token.length < 8) {
+    throw new ConfigError('LAB_INSTRUCTOR_TOKEN must be at least 8 characters long.');
+  }
+  const kafkaVersion = (env.KAFKA_VERSION ?? '3.9.2').trim();
+  if (!/^3\.9\.\d+$/.test(kafkaVersion)) {
+    throw new ConfigError(`KAFKA_VERSION must be a 3.9.x release such as 3.9.2, but it is "${kafkaVersion}".`);
+  }
+  const heap = (env.LAB_KAFKA_HEAP ?? '384m').trim();
+  if (!/^\d+[mMgG]$/.test(heap)) throw new ConfigError(`LAB_KAFKA_HEAP must look like 384m or 1g, but it is "${heap}".`);
+
+  let externalBootstrap: string[] = [];
+  if (driver === 'external') {
+    const raw = env.LAB_BOOTSTRAP_SERVERS?.trim();
+    if (!raw) throw new ConfigError('LAB_DRIVER=external needs LAB_BOOTSTRAP_SERVERS, e.g. "127.0.0.1:9092".');
+    externalBootstrap = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const hp of externalBootstrap) {
+      if (!/^[^:\s]+:\d+$/.test(hp)) throw new ConfigError(`LAB_BOOTSTRAP_SERVERS has "${hp}", which is not host:port.`);
+    }
+  }
+  const kafkaHome = env.KAFKA_HOME?.trim() || undefined;
+  const cacheDefault = path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kafka-lab');
+
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: (env.LAB_HOST ?? '0.0.0.0').trim(),
+    dataDir: path.resolve(env.LAB_DATA_DIR?.trim() || './.lab-data'),
+    instructorToken: token,
+    driver,
+    autostart: bool(env, 'LAB_AUTOSTART', true),
+    brokers: int(env, 'LAB_BROKERS', 3, 1, 9),
+    controllers,
+    kafkaPortBase: int(env, 'LAB_KAFKA_PORT_BASE', 9092, 1024, 65535 - 40),
+    kafkaVersion,
+    kafkaHome,
+    kafkaCacheDir: path.resolve(env.LAB_KAFKA_CACHE?.trim() || cacheDefault),
+    kafkaHeap: heap,
+    nodeTimeoutMs: int(env, 'LAB_NODE_TIMEOUT_MS', 120_000, 5_000, 600_000),
+    watchIntervalMs: int(env, 'LAB_WATCH_INTERVAL_MS', 500, 100, 10_000),
+    consumerSessionTimeoutMs: int(env, 'LAB_CONSUMER_SESSION_TIMEOUT_MS', 10_000, 3_000, 300_000),
+    produceTimeoutMs: int(env, 'LAB_PRODUCE_TIMEOUT_MS', 10_000, 1_000, 120_000),
+    externalBootstrap,
+    docker: {
+      socketPath: env.LAB_DOCKER_SOCKET?.trim() || undefined,
+      host: env.DOCKER_HOST?.trim() || undefined,
+      image: (env.LAB_DOCKER_IMAGE ?? 'apache/kafka:3.9.1').trim(),
+      network: 'host',
+    },
+  };
+}
+
+/** Ports are derived from one base so two servers with bases 40 apart never collide. */
+export const PORT_LAYOUT = {
+  /** broker id i listens for clients on base + i */
+  brokerOffset: 0,
+  maxBrokers: 20,
+  /** controller 100 + j listens on base + 20 + j */
+  controllerOffset: 20,
+  span: 40,
+} as const;
+
+export const LAB_CONFIG = Symbol('LAB_CONFIG');
