@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ClassModule } from './class/class.module';
+import { ClusterModule } from './cluster/cluster.module';
+import { KafkaModule } from './kafka/kafka.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ConfigModule } from './config/config.module';
 import { LabConfig } from './config/lab-config';
@@ -11,7 +13,7 @@ export class AppModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, KafkaModule],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { LAB_CONFIG, LabConfig } from '../config/lab-config';
+import { BOOTSTRAP_SOURCE } from '../kafka/kafka.service';
+import { ClusterController } from './cluster.controller';
+import { ClusterService } from './cluster.service';
+import { CLUSTER_DRIVER } from './drivers/cluster-driver';
+import { createDriver } from './drivers/driver.factory';
+import { HealthController } from './health.controller';
+
+@Global()
+@Module({
+  controllers: [ClusterController, HealthController],
+  providers: [
+    { provide: CLUSTER_DRIVER, useFactory: (c: LabConfig) => createDriver(c), inject: [LAB_CONFIG] },
+    ClusterService,
+    { provide: BOOTSTRAP_SOURCE, useExisting: ClusterService },
+  ],
+  exports: [ClusterService, BOOTSTRAP_SOURCE],
+})
+export class ClusterModule {}

@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
+import { LAB_CONFIG, LabConfig } from '../config/lab-config';
+
+/** Where the current cluster can be reached; the cluster module provides it. */
+export interface BootstrapSource {
+  bootstrapServers(): string[];
+}
+export const BOOTSTRAP_SOURCE = Symbol('BOOTSTRAP_SOURCE');
+
+/**
+ * The one owner of kafkajs client objects. A reset or reshape of the cluster changes the bootstrap
+ * list; the shared admin and producer are then rebuilt on next use.
+ */
+@Injectable()
+export class KafkaService implements OnModuleDestroy {
+  private readonly log = new Logger('Kafka');
+  private kafka: Kafka | null = null;
+  private kafkaKey = '';
+  private adminP: Promise<Admin> | null = null;
+  private producerP: Promise<Producer> | null = null;
+
+  constructor(
+    @Inject(BOOTSTRAP_SOURCE) private readonly source: BootstrapSource,
+    @Inject(LAB_CONFIG) private readonly config: LabConfig,
+  ) {}
+
+  bootstrapServers(): string[] {
+    return this.source.bootstrapServers();
+  }
+
+  /** A kafkajs client for the current bootstrap list. `extra` gives a private client (e.g. a consumer's socketFactory). */
+  client(extra?: Partial<KafkaConfig>): Kafka {
+    const brokers = this.bootstrapServers();
+    const base: KafkaConfig = {
+      clientId: 'kafka-lab',
+      brokers,
+      connectionTimeout: 3000,
+      requestTimeout: 10000,
+      // Failover in KRaft takes ~6 s to fence a killed broker: keep retrying at least that long.
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 2000 },
+      logLevel: logLevel.NOTHING,
+    };
+    if (extra) return new Kafka({ ...base, ...extra });
+    const key = brokers.join(',');
+    if (!this.kafka || key !== this.kafkaKey) {
+      void this.resetShared();
+      this.kafka = new Kafka(base);
+      this.kafkaKey = key;
+    }
+    return this.kafka;
+  }
+
+  /** A connected admin client, shared. */
+  async admin(): Promise<Admin> {
+    const kafka = this.client();
+    if (!this.adminP) {
+      const admin = kafka.admin({ retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1000 } });
+      this.adminP = admin.connect().then(() => admin);
+      this.adminP.catch(() => (this.adminP = null));
+    }
+    return this.adminP;
+  }
+
+  /** A connected producer, shared (kafkajs producers are safe to share across requests). */
+  async producer(): Promise<Producer> {
+    const kafka = this.client();
+    if (!this.producerP) {
+      const producer = kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        metadataMaxAge: 5000,
+        retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 1500 },
+      });
+      this.producerP = producer.connect().then(() => producer);
+      this.producerP.catch(() => (this.producerP = null));
+    }
+    return this.producerP;
+  }
+
+  /** A new consumer on a client of its own when `extra` is given (sockets it can cut on a kill). */
+  consumer(config: ConsumerConfig, extra?: Partial<KafkaConfig>): Consumer {
+    return this.client(extra).consumer(config);
+  }
+
+  /** Forget the shared admin and producer (after a cluster reset or a failed connection). */
+  async resetShared(): Promise<void> {
+    const a = this.adminP;
+    const p = this.producerP;
+    this.adminP = null;
+    this.producerP = null;
+    await Promise.allSettled([a?.then((x) => x.disconnect()), p?.then((x) => x.disconnect())]);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.resetShared();
+  }
+}
