@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import * as express from 'express';
 import { AppModule } from './app.module';
+import { errorBody } from './common/http-exception.filter';
 import { badInput } from './common/lab-error';
 import { LabConfig } from './config/lab-config';
 
@@ -12,10 +13,24 @@ export async function createApp(config: LabConfig): Promise<INestApplication> {
     bodyParser: false,
     logger: process.env.LAB_LOG_LEVEL === 'debug' ? ['log', 'error', 'warn', 'debug'] : ['log', 'error', 'warn'],
   });
+  configureApp(app);
+  return app;
+}
+
+/** Prefix, body parsers, validation and shutdown hooks: shared by createApp and tests that boot a part of the app. */
+export function configureApp(app: INestApplication): void {
   app.setGlobalPrefix('api', { exclude: ['/'] });
   // Own body parsers: JSON, and text/plain for `kcat -P`-style produce of one message per line.
   app.use(express.json({ limit: '8mb', strict: false }));
   app.use(express.text({ type: 'text/plain', limit: '8mb' }));
+  // Body-parser failures happen before Nest's routing: answer them here in the API's error shape.
+  app.use((err: any, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (!err || typeof err.type !== 'string' || typeof err.status !== 'number') return next(err);
+    const message = err.type === 'entity.parse.failed' ? `The request body is not valid JSON (${err.message}).`
+      : err.type === 'entity.too.large' ? 'The request body is larger than 8 MB.'
+      : `The request body could not be read: ${err.message}.`;
+    res.status(err.status).json(errorBody(err.status, message));
+  });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -28,7 +43,6 @@ export async function createApp(config: LabConfig): Promise<INestApplication> {
     }),
   );
   app.enableShutdownHooks();
-  return app;
 }
 
 function flatten(e: import('class-validator').ValidationError, prefix = ''): string[] {

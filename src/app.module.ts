@@ -3,6 +3,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { ClassModule } from './class/class.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { KafkaModule } from './kafka/kafka.module';
+import { MessagesModule } from './messages/messages.module';
+import { TopicsModule } from './topics/topics.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ConfigModule } from './config/config.module';
 import { LabConfig } from './config/lab-config';
@@ -13,7 +15,7 @@ export class AppModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, KafkaModule],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, KafkaModule, TopicsModule, MessagesModule],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

@@ -100,7 +100,6 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     if (this.readinessTimer) clearInterval(this.readinessTimer);
-    await this.probe.close();
     if (this.driver.controlsLifecycle) {
       this.log.log('Stopping every Kafka node this service started...');
       await this.driver.shutdownAll(GRACEFUL_STOP_MS);
@@ -357,12 +356,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
           if (await portOpen(c.host, c.port)) this.setState(c, 'running');
         }
         const brokers = starting.filter((n) => n.role === 'broker');
-        if (brokers.length) {
-          const registered = await this.probe.registeredBrokers(this.bootstrapServers()).catch(() => [] as number[]);
-          for (const b of brokers) {
-            if (registered.includes(b.id) && this.driver.isAlive(b.id)) this.setState(b, 'running');
+        await Promise.all(brokers.map(async (b) => {
+          if ((await this.probe.serves(`${b.host}:${b.port}`, b.id)) && b.state === 'starting' && this.driver.isAlive(b.id)) {
+            this.setState(b, 'running');
           }
-        }
+        }));
       } finally {
         inFlight = false;
       }
@@ -451,7 +449,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     });
     this.persisted = null;
     // The external cluster's broker ids are learnt from it; until then the list shows the bootstrap entries.
-    this.probe.registeredBrokers(this.config.externalBootstrap).then((ids) => {
+    this.probe.liveBrokerIds(this.config.externalBootstrap).then((ids) => {
       this.nodes.clear();
       this.config.externalBootstrap.forEach((hp, i) => {
         const [host, port] = hp.split(':');

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
+import { BrokerAddress, ClusterMetadata, ElectionResult, KafkaWire, PartitionOffsets } from './protocol';
 
 /** Where the current cluster can be reached; the cluster module provides it. */
 export interface BootstrapSource {
@@ -19,6 +20,7 @@ export class KafkaService implements OnModuleDestroy {
   private kafkaKey = '';
   private adminP: Promise<Admin> | null = null;
   private producerP: Promise<Producer> | null = null;
+  private readonly wire = new KafkaWire({ timeoutMs: 5000, clientId: 'kafka-lab' });
 
   constructor(
     @Inject(BOOTSTRAP_SOURCE) private readonly source: BootstrapSource,
@@ -27,6 +29,28 @@ export class KafkaService implements OnModuleDestroy {
 
   bootstrapServers(): string[] {
     return this.source.bootstrapServers();
+  }
+
+  private addresses(): BrokerAddress[] {
+    return this.bootstrapServers().map((hp) => {
+      const i = hp.lastIndexOf(':');
+      return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+    });
+  }
+
+  /** Metadata that tolerates leaderless partitions (kafkajs's throws), from the first broker that answers. */
+  metadata(topics?: string[]): Promise<ClusterMetadata> {
+    return this.wire.metadata(this.addresses(), topics);
+  }
+
+  /** Earliest and latest offset of each partition, null where the partition has no leader. */
+  offsets(md: ClusterMetadata, topic: string): Promise<Map<string, PartitionOffsets>> {
+    return this.wire.offsets(md, topic);
+  }
+
+  /** Preferred leader election (kafkajs has none). */
+  electPreferred(topic: string, partitions: number[]): Promise<ElectionResult[]> {
+    return this.wire.electPreferred(this.addresses(), topic, partitions);
   }
 
   /** A kafkajs client for the current bootstrap list. `extra` gives a private client (e.g. a consumer's socketFactory). */

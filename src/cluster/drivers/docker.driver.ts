@@ -433,7 +433,8 @@ export class DockerDriver implements ClusterDriver {
     if (this.eventsOpening) return this.eventsOpening;
     this.closed = false;
     const opts: Record<string, unknown> = {
-      filters: { type: ['container'], label: [`${LABELS.owner}=${this.labelValue}`], event: ['die', 'pause', 'unpause'] },
+      // No `event` filter: podman matches it against its own names ("died"), so "die" would never come.
+      filters: { type: ['container'], label: [`${LABELS.owner}=${this.labelValue}`] },
     };
     // After a reconnect, replay what happened while we were away.
     if (this.lastEventSec) opts.since = this.lastEventSec;

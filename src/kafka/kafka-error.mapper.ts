@@ -1,0 +1,249 @@
+import { LabError, LabErrorCode } from '../common/lab-error';
+import { kafkaErrorName, KAFKA_ERROR_CODES } from './kafka-error-codes';
+import { KafkaWireError, NoBrokerAnsweredError } from './protocol/kafka-connection';
+
+export { KAFKA_ERROR_NAMES, kafkaErrorName } from './kafka-error-codes';
+
+/**
+ * What the caller knows about the failed operation; it turns Kafka's terse codes into sentences.
+ * Names are the ones the student sees (their own topic name, not the namespaced one on the cluster).
+ */
+export interface KafkaErrorContext {
+  /** e.g. "create topic orders", "write to topic orders": used when no better sentence exists. */
+  action?: string;
+  topic?: string;
+  partition?: number;
+  partitions?: number;
+  replicationFactor?: number;
+  /** Brokers running now (for INVALID_REPLICATION_FACTOR). */
+  liveBrokers?: number;
+  /** The configs that were sent (INVALID_CONFIG names them; kafkajs loses the broker's own text). */
+  configs?: Record<string, string>;
+  /** For NOT_ENOUGH_REPLICAS: the partition's ISR size and the topic's min.insync.replicas. */
+  inSyncReplicas?: number;
+  minInsyncReplicas?: number;
+  /** The bootstrap list, named when no broker answers. */
+  brokers?: string[];
+}
+
+interface Rule {
+  labCode: LabErrorCode;
+  sentence: (ctx: KafkaErrorContext) => string;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const topicOf = (c: KafkaErrorContext) => (c.topic ? `topic ${c.topic}` : 'the topic');
+const TopicOf = (c: KafkaErrorContext) => (c.topic ? `Topic ${c.topic}` : 'The topic');
+/** "partition 0 of topic x"; `partitionOf` is the same at the start of a sentence. */
+const partitionRef = (c: KafkaErrorContext) =>
+  c.partition !== undefined ? `partition ${c.partition} of ${topicOf(c)}` : `a partition of ${topicOf(c)}`;
+const partitionOf = (c: KafkaErrorContext) => partitionRef(c).charAt(0).toUpperCase() + partitionRef(c).slice(1);
+const configList = (c: KafkaErrorContext) =>
+  Object.entries(c.configs ?? {}).map(([k, v]) => `${k}=${v}`);
+
+function notEnoughReplicas(c: KafkaErrorContext, what: string): string {
+  const counts =
+    c.inSyncReplicas !== undefined && c.minInsyncReplicas !== undefined
+      ? `only ${plural(c.inSyncReplicas, 'in-sync replica')}, min.insync.replicas is ${c.minInsyncReplicas}`
+      : c.minInsyncReplicas !== undefined
+        ? `fewer in-sync replicas than min.insync.replicas (${c.minInsyncReplicas})`
+        : 'fewer in-sync replicas than its min.insync.replicas requires';
+  return `${partitionOf(c)} ${what}: ${counts}. Bring the stopped brokers back or write with acks=1.`;
+}
+
+/** Kafka error code → what went wrong for the student. Codes not listed keep Kafka's name in the sentence. */
+export const KAFKA_ERROR_RULES = {
+  1: { labCode: 'BAD_INPUT', sentence: (c) => `That offset is outside the offsets ${partitionRef(c)} holds.` },
+  3: {
+    labCode: 'NOT_FOUND',
+    sentence: (c) =>
+      c.partition !== undefined
+        ? `${TopicOf(c)} does not exist or has no partition ${c.partition}.`
+        : `${TopicOf(c)} does not exist.`,
+  },
+  5: {
+    labCode: 'KAFKA_UNAVAILABLE',
+    sentence: (c) =>
+      `${partitionOf(c)} has no leader right now: the brokers holding its replicas are down or an election is under way. Try again when one of them is back.`,
+  },
+  6: {
+    labCode: 'KAFKA_UNAVAILABLE',
+    sentence: (c) => `The leader of ${partitionRef(c)} has just moved to another broker; try again.`,
+  },
+  7: { labCode: 'TIMEOUT', sentence: (c) => `Kafka did not finish in time${c.action ? ` to ${c.action}` : ''}; the cluster may be busy or missing brokers. Try again.` },
+  8: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The broker needed for this is not available; try again when it is running.' },
+  9: { labCode: 'KAFKA_UNAVAILABLE', sentence: (c) => `A replica of ${topicOf(c)} is not available; try again when its broker is running.` },
+  10: { labCode: 'BAD_INPUT', sentence: (c) => `The message is larger than ${topicOf(c)} accepts (max.message.bytes).` },
+  13: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The connection to a broker broke during the request; try again.' },
+  14: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The group coordinator is still loading; try again in a moment.' },
+  15: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'No broker can coordinate consumer groups right now (__consumer_offsets has no leader); try again when brokers are back.' },
+  16: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The group coordinator has just moved to another broker; try again.' },
+  17: {
+    labCode: 'BAD_INPUT',
+    sentence: (c) =>
+      `${c.topic ? `"${c.topic}"` : 'That'} is not a valid topic name: use 1 to 249 letters, digits, ".", "_" or "-", and not "." or "..".`,
+  },
+  19: { labCode: 'KAFKA_UNAVAILABLE', sentence: (c) => notEnoughReplicas(c, 'refused the write') },
+  20: {
+    labCode: 'KAFKA_UNAVAILABLE',
+    sentence: (c) => notEnoughReplicas(c, 'stored the write on its leader but could not confirm it on enough replicas'),
+  },
+  21: { labCode: 'BAD_INPUT', sentence: () => 'The acks setting must be -1 (all), 0 or 1.' },
+  27: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The consumer group is rebalancing; try again when it is stable.' },
+  29: { labCode: 'FORBIDDEN', sentence: (c) => `The cluster does not allow access to ${topicOf(c)}.` },
+  30: { labCode: 'FORBIDDEN', sentence: () => 'The cluster does not allow access to this consumer group.' },
+  31: { labCode: 'FORBIDDEN', sentence: () => 'The cluster does not allow this operation.' },
+  36: { labCode: 'CONFLICT', sentence: (c) => `${TopicOf(c)} already exists.` },
+  37: {
+    labCode: 'BAD_INPUT',
+    sentence: (c) =>
+      `${c.partitions !== undefined ? `${c.partitions} is not a valid number of partitions` : 'The number of partitions is not valid'}${c.topic ? ` for topic ${c.topic}` : ''}: it must be at least 1 and can only grow.`,
+  },
+  38: {
+    labCode: 'BAD_INPUT',
+    sentence: (c) => {
+      const rf = c.replicationFactor !== undefined ? `The replication factor ${c.replicationFactor}` : 'The replication factor';
+      if (c.liveBrokers === undefined) return `${rf} is larger than the number of brokers in the cluster.`;
+      return `${rf} is larger than the ${plural(c.liveBrokers, 'broker')} that ${c.liveBrokers === 1 ? 'is' : 'are'} running.`;
+    },
+  },
+  39: { labCode: 'BAD_INPUT', sentence: (c) => `The replica assignment for ${topicOf(c)} is not valid: every broker it names must exist, once per partition.` },
+  40: {
+    labCode: 'BAD_INPUT',
+    sentence: (c) => {
+      const list = configList(c);
+      if (list.length === 1) return `The topic config ${list[0]} is not valid.`;
+      if (list.length > 1) return `One of the topic configs ${list.join(', ')} is not valid.`;
+      return `A config of ${topicOf(c)} is not valid.`;
+    },
+  },
+  41: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The Kafka controller has just changed; try again.' },
+  42: { labCode: 'BAD_INPUT', sentence: (c) => `Kafka found the request${c.action ? ` to ${c.action}` : ''} malformed.` },
+  44: {
+    labCode: 'BAD_INPUT',
+    sentence: (c) => `The cluster's topic policy does not allow this${c.action ? ` (${c.action})` : ''}${configList(c).length ? ` with ${configList(c).join(', ')}` : ''}.`,
+  },
+  56: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => "A broker's disk failed to read or write the data; try again when the broker is healthy." },
+  60: { labCode: 'CONFLICT', sentence: (c) => `A reassignment of ${topicOf(c)} is already in progress; wait for it to finish.` },
+  68: { labCode: 'CONFLICT', sentence: () => 'The consumer group still has members; stop its consumers first.' },
+  69: { labCode: 'NOT_FOUND', sentence: () => 'That consumer group does not exist.' },
+  73: { labCode: 'CONFLICT', sentence: () => 'The cluster does not allow topics to be deleted (delete.topic.enable=false).' },
+  80: {
+    labCode: 'KAFKA_UNAVAILABLE',
+    sentence: (c) => `The preferred leader of ${partitionRef(c)} is not running or not in sync, so it cannot become leader yet.`,
+  },
+  83: { labCode: 'KAFKA_UNAVAILABLE', sentence: (c) => `${partitionOf(c)} has no replica that may become leader: all in-sync replicas are down.` },
+  84: { labCode: 'CONFLICT', sentence: (c) => `${partitionOf(c)} is already led by its preferred leader.` },
+  87: { labCode: 'BAD_INPUT', sentence: (c) => `${TopicOf(c)} refused the message as invalid (e.g. a compacted topic needs a key).` },
+  89: { labCode: 'TOO_MANY', sentence: () => 'Too many topic changes at once; try again in a moment.' },
+  100: { labCode: 'NOT_FOUND', sentence: (c) => `${TopicOf(c)} does not exist (its id is unknown).` },
+} satisfies Record<number, Rule>;
+
+const RULES: Record<number, Rule | undefined> = KAFKA_ERROR_RULES;
+
+/** Maps a Kafka error code with the caller's context; codes without a rule keep Kafka's name. */
+export function kafkaCodeToLabError(code: number, context: KafkaErrorContext = {}, kafkaMessage?: string): LabError {
+  const rule = RULES[code];
+  if (rule) return new LabError(rule.labCode, rule.sentence(context));
+  const name = kafkaErrorName(code);
+  const what = context.action ? `Kafka refused to ${context.action}` : 'Kafka refused the request';
+  const why = kafkaMessage && kafkaMessage !== name ? ` (${kafkaMessage.replace(/\.$/, '')})` : '';
+  return new LabError('KAFKA_UNAVAILABLE', `${what}: ${name}${why}.`);
+}
+
+function noBrokerSentence(context: KafkaErrorContext, detail?: string): string {
+  const where = context.brokers?.length ? ` at ${context.brokers.join(', ')}` : '';
+  return `No broker of the cluster answers${where}${detail ? ` (${detail})` : ''}; is the cluster running? Start it or a broker and try again.`;
+}
+
+interface ErrLike {
+  name?: string;
+  message?: string;
+  code?: unknown;
+  type?: unknown;
+  errors?: unknown;
+  cause?: unknown;
+  originalError?: unknown;
+  topic?: unknown;
+  partition?: unknown;
+}
+
+/** True for anything that came from kafkajs, our wire client, or a Kafka error code. */
+export function isKafkaError(err: unknown): boolean {
+  if (typeof err === 'number') return true;
+  if (!err || typeof err !== 'object') return false;
+  const e = err as ErrLike;
+  return (
+    err instanceof KafkaWireError ||
+    err instanceof NoBrokerAnsweredError ||
+    (typeof e.name === 'string' && (e.name.startsWith('KafkaJS') || e.name === 'KafkaCodeError')) ||
+    (typeof e.code === 'number' && typeof e.type === 'string')
+  );
+}
+
+/**
+ * Turns a kafkajs error, a wire-client error or a raw Kafka error code into a LabError whose message
+ * a student understands. A LabError passes through; anything else that is not a Kafka error is a bug
+ * and is returned unchanged, so the exception filter logs it and answers 500.
+ */
+export function kafkaErrorToLabError(err: unknown, context: KafkaErrorContext = {}): Error {
+  if (err instanceof LabError) return err;
+  if (typeof err === 'number') return kafkaCodeToLabError(err, context);
+  if (!isKafkaError(err)) return err instanceof Error ? err : new Error(String(err));
+  const e = err as ErrLike;
+
+  if (err instanceof NoBrokerAnsweredError) return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence(context));
+  if (err instanceof KafkaWireError) {
+    if (err.kind === 'refused' || err.kind === 'unreachable' || err.kind === 'closed') {
+      return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence({ ...context, brokers: context.brokers ?? [err.broker] }));
+    }
+    if (err.kind === 'timeout') return new LabError('TIMEOUT', `Broker ${err.broker} did not answer in time; it may be paused or overloaded. Try again.`);
+    return new LabError('KAFKA_UNAVAILABLE', `Broker ${err.broker} sent an answer that could not be read: ${err.message}.`);
+  }
+
+  // Per-topic/per-partition errors carry their own topic/partition; the caller's context wins.
+  const withOwn = (x: ErrLike): KafkaErrorContext => ({
+    ...(typeof x.topic === 'string' ? { topic: x.topic } : {}),
+    ...(typeof x.partition === 'number' ? { partition: x.partition } : {}),
+    ...context,
+  });
+
+  switch (e.name) {
+    case 'KafkaJSAggregateError': {
+      // createTopics: one error per topic; we create one topic at a time, so the first one speaks.
+      const errors = Array.isArray(e.errors) ? (e.errors as unknown[]) : [];
+      if (errors.length) return kafkaErrorToLabError(errors[0], context);
+      break;
+    }
+    case 'KafkaJSNumberOfRetriesExceeded':
+    case 'KafkaJSNonRetriableError':
+      // Retries ran out: what failed last is what the student needs to hear.
+      if (e.cause && e.cause !== err) return kafkaErrorToLabError(e.cause, context);
+      if (e.originalError && e.originalError !== err) return kafkaErrorToLabError(e.originalError, context);
+      break;
+    case 'KafkaJSConnectionError':
+    case 'KafkaJSConnectionClosedError':
+    case 'KafkaJSNoBrokerAvailableError':
+    case 'KafkaJSBrokerNotFound':
+      return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence(context));
+    case 'KafkaJSRequestTimeoutError':
+    case 'KafkaJSTimeout':
+    case 'KafkaJSLockTimeout':
+      return new LabError('TIMEOUT', `Kafka did not answer in time${context.action ? ` to ${context.action}` : ''}; brokers may be down, paused or overloaded. Try again.`);
+    case 'KafkaJSMetadataNotLoaded':
+    case 'KafkaJSTopicMetadataNotLoaded':
+      return new LabError(
+        'KAFKA_UNAVAILABLE',
+        `The cluster has not yet told us where the partitions of ${topicOf(withOwn(e))} are; try again in a moment.`,
+      );
+    case 'KafkaJSGroupCoordinatorNotFound':
+      return kafkaCodeToLabError(15, context);
+  }
+
+  if (typeof e.code === 'number') return kafkaCodeToLabError(e.code, withOwn(e), e.message);
+  if (typeof e.type === 'string' && KAFKA_ERROR_CODES[e.type] !== undefined) {
+    return kafkaCodeToLabError(KAFKA_ERROR_CODES[e.type], withOwn(e), e.message);
+  }
+  const what = context.action ? `Kafka could not ${context.action}` : 'Kafka could not do this';
+  return new LabError('KAFKA_UNAVAILABLE', `${what}: ${e.message ?? e.name}.`);
+}

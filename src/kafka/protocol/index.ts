@@ -1,0 +1,49 @@
+import { BrokerAddress } from './kafka-connection';
+import { ElectionResult, electPreferredLeaders } from './elect-leaders';
+import { fetchTopicOffsets, PartitionOffsets } from './list-offsets';
+import { ClusterMetadata, fetchMetadataFromAny } from './metadata';
+
+export * from './kafka-connection';
+export * from './metadata';
+export * from './list-offsets';
+export * from './elect-leaders';
+export { Reader, Writer, WireFormatError, uuidToString, uuidBytes, ZERO_UUID } from './wire';
+
+export interface KafkaWireOptions {
+  /** Deadline of each call (connect + answer), across brokers. */
+  timeoutMs?: number;
+  clientId?: string;
+  /** How long a silent broker gets before the next one is asked too. */
+  staggerMs?: number;
+}
+
+/**
+ * The few Kafka requests kafkajs cannot make for us, spoken directly: metadata that tolerates
+ * leaderless partitions, earliest/latest offsets per partition, preferred leader election. A plain
+ * class (no Nest) so the kafka module can wrap it and tests can use it alone.
+ */
+export class KafkaWire {
+  private readonly timeoutMs: number;
+  private readonly clientId: string | undefined;
+  private readonly staggerMs: number | undefined;
+
+  constructor(opts: KafkaWireOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.clientId = opts.clientId;
+    this.staggerMs = opts.staggerMs;
+  }
+
+  /** Cluster metadata for every topic, or for `topics` (unknown names come back with error code 3). */
+  metadata(bootstrap: readonly BrokerAddress[], topics?: readonly string[]): Promise<ClusterMetadata> {
+    return fetchMetadataFromAny(bootstrap, topics, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
+  }
+
+  /** `${topic}:${partition}` → earliest/latest, null for partitions without a (reachable) leader. */
+  offsets(metadata: ClusterMetadata, topic: string): Promise<Map<string, PartitionOffsets>> {
+    return fetchTopicOffsets(metadata, topic, { timeoutMs: this.timeoutMs, clientId: this.clientId });
+  }
+
+  electPreferred(bootstrap: readonly BrokerAddress[], topic: string, partitions: readonly number[]): Promise<ElectionResult[]> {
+    return electPreferredLeaders(bootstrap, topic, partitions, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
+  }
+}

@@ -1,0 +1,152 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Partitioners, RecordMetadata } from 'kafkajs';
+import { ownerOfClusterName, toClusterName } from '../class/namespace';
+import { INSTRUCTOR_ID, Principal } from '../class/principal';
+import { ClusterService } from '../cluster/cluster.service';
+import { LabError, badInput } from '../common/lab-error';
+import { LAB_CONFIG, LabConfig } from '../config/lab-config';
+import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
+import { KafkaService } from '../kafka/kafka.service';
+import { PartitionWatcher } from '../kafka/partition-watcher';
+import type { MetadataTopic } from '../kafka/protocol';
+import { TopicsService } from '../topics/topics.service';
+import { ProduceAggregator } from './produce-aggregator';
+import { OutgoingMessage, ProduceRequest } from './produce-request';
+
+export interface ProduceResult {
+  partition: number;
+  /** null with acks=0: Kafka does not say where the message went. */
+  offset: string | null;
+}
+
+interface NotWritten {
+  index: number;
+  partition: number;
+  value: string | null;
+  reason: string;
+}
+
+/**
+ * Writes messages for the API. Messages are placed on partitions here (Kafka's default partitioner:
+ * murmur2 of the key, else round robin over partitions that have a leader) and sent one batch per
+ * partition, so that when some partitions cannot take the write the answer says exactly which
+ * messages were written and which were not.
+ */
+@Injectable()
+export class MessagesService {
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+
+  constructor(
+    @Inject(LAB_CONFIG) private readonly config: LabConfig,
+    private readonly kafka: KafkaService,
+    private readonly cluster: ClusterService,
+    private readonly watcher: PartitionWatcher,
+    private readonly topics: TopicsService,
+    private readonly aggregator: ProduceAggregator,
+  ) {}
+
+  async produce(who: Principal, name: string, req: ProduceRequest): Promise<{ results: ProduceResult[] }> {
+    const topic = await this.topic(who, name);
+    const count = topic.partitions.length;
+    // Only partitionId and leader matter to the partitioner.
+    const partitionMetadata = topic.partitions.map((p) => ({ partitionId: p.partition, leader: p.leader ?? -1 })) as unknown as import("kafkajs").PartitionMetadata[];
+    const placed = req.messages.map((m, index) => {
+      if (m.partition !== undefined && m.partition >= count) {
+        throw badInput(`Topic ${name} has ${count} partition${count === 1 ? '' : 's'} (0..${count - 1}); messages[${index}] asks for partition ${m.partition}.`);
+      }
+      const partition = this.partitioner({ topic: topic.name, partitionMetadata, message: { key: m.key, value: m.value, partition: m.partition } as any });
+      return { index, partition, m };
+    });
+    if (this.cluster.runningBrokerIds().length === 0 && this.config.driver !== 'external') {
+      throw unavailable(name, placed.map((p) => ({ index: p.index, partition: p.partition, value: p.m.value, reason: 'no broker of the cluster is running' })), req.messages.length);
+    }
+
+    const byPartition = new Map<number, typeof placed>();
+    for (const p of placed) {
+      const list = byPartition.get(p.partition) ?? [];
+      list.push(p);
+      byPartition.set(p.partition, list);
+    }
+    const leaderOf = new Map(topic.partitions.map((p) => [p.partition, p.leader]));
+    const producer = await this.kafka.producer().catch((e) => { throw kafkaErrorToLabError(e, { action: `write to topic ${name}`, brokers: this.kafka.bootstrapServers() }); });
+    const results: ProduceResult[] = new Array(req.messages.length);
+    const failed: NotWritten[] = [];
+    const written: Record<number, number> = {};
+
+    await Promise.all([...byPartition.entries()].map(async ([partition, items]) => {
+      // A partition with no leader cannot take a write now; say so at once rather than retrying for seconds.
+      if (leaderOf.get(partition) === null) {
+        for (const it of items) failed.push({ index: it.index, partition, value: it.m.value, reason: `partition ${partition} has no leader (its replicas' brokers are down)` });
+        return;
+      }
+      try {
+        const meta = await deadline(
+          producer.send({
+            topic: topic.name,
+            acks: req.acks,
+            timeout: Math.min(5000, this.config.produceTimeoutMs),
+            messages: items.map((it) => toKafkaMessage(it.m, partition)),
+          }),
+          this.config.produceTimeoutMs,
+        );
+        const base = baseOffset(meta, partition);
+        items.forEach((it, i) => (results[it.index] = { partition, offset: base === null ? null : (base + BigInt(i)).toString() }));
+        written[partition] = items.length;
+      } catch (e) {
+        const reason = e instanceof DeadlineError
+          ? `Kafka did not confirm the write within ${Math.round(this.config.produceTimeoutMs / 1000)} s (it may or may not have been stored)`
+          : reasonOf(e, name, partition);
+        for (const it of items) failed.push({ index: it.index, partition, value: it.m.value, reason });
+      }
+    }));
+
+    if (Object.keys(written).length) {
+      const owner = ownerOfClusterName(topic.name);
+      this.aggregator.add(who.id, name, { topic: topic.name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) }, written);
+    }
+    if (failed.length) throw unavailable(name, failed.sort((a, b) => a.index - b.index), req.messages.length, results);
+    return { results };
+  }
+
+  private async topic(who: Principal, name: string): Promise<MetadataTopic> {
+    const cached = this.watcher.topic(toClusterName(who, name), 1000);
+    if (cached) return cached;
+    return (await this.topics.find(who, name)).topic;
+  }
+}
+
+function toKafkaMessage(m: OutgoingMessage, partition: number) {
+  return { key: m.key, value: m.value, partition, headers: m.headers };
+}
+
+function baseOffset(meta: RecordMetadata[], partition: number): bigint | null {
+  const r = meta.find((x) => x.partition === partition) ?? meta[0];
+  const raw = r?.baseOffset ?? r?.offset;
+  if (raw === undefined || raw === null || raw === '-1') return null;
+  return BigInt(raw);
+}
+
+function reasonOf(e: unknown, topic: string, partition: number): string {
+  const mapped = kafkaErrorToLabError(e, { action: `write to topic ${topic}`, topic, partition });
+  return mapped.message.replace(/\.$/, '');
+}
+
+function unavailable(topic: string, failed: NotWritten[], total: number, results?: ProduceResult[]): LabError {
+  const reasons = [...new Set(failed.map((f) => f.reason))];
+  const okCount = total - failed.length;
+  const head = failed.length === total
+    ? `None of the ${total} message${total === 1 ? '' : 's'} ${total === 1 ? 'was' : 'were'} written to topic ${topic}`
+    : `${failed.length} of ${total} messages were not written to topic ${topic} (${okCount} were)`;
+  const details: unknown[] = failed.map((f) => ({ index: f.index, partition: f.partition, written: false, reason: f.reason }));
+  if (results) results.forEach((r, index) => r && details.push({ index, partition: r.partition, offset: r.offset, written: true }));
+  return new LabError('KAFKA_UNAVAILABLE', `${head}: ${reasons.join('; ')}.`, details);
+}
+
+class DeadlineError extends Error {}
+
+function deadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new DeadlineError()), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+  });
+}

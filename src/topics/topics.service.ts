@@ -1,0 +1,285 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigResourceTypes } from 'kafkajs';
+import { fromClusterName, ownerOfClusterName, toClusterName } from '../class/namespace';
+import { INSTRUCTOR_ID, Principal } from '../class/principal';
+import { ClusterService } from '../cluster/cluster.service';
+import { LabError, badInput, conflict, notFound } from '../common/lab-error';
+import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
+import { KafkaService } from '../kafka/kafka.service';
+import { PartitionWatcher } from '../kafka/partition-watcher';
+import type { ClusterMetadata, MetadataTopic } from '../kafka/protocol';
+import { TimelineService } from '../timeline/timeline.service';
+import { renderDescribeText } from './describe-text';
+import { CreateTopicDto } from './dto/create-topic.dto';
+import { collidesWith, topicNameProblem } from './topic-name';
+
+export interface PartitionView {
+  partition: number;
+  leader: number | null;
+  replicas: number[];
+  isr: number[];
+  offlineReplicas: number[];
+  earliestOffset: string | null;
+  latestOffset: string | null;
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  owner: string;
+  replicationFactor: number;
+  /** The topic's own settings (set at creation or later), e.g. { "min.insync.replicas": "2" }. */
+  configs: Record<string, string>;
+  partitions: PartitionView[];
+  /** Things a student should know, e.g. partitions without a leader or with a shrunk ISR. */
+  warnings: string[];
+}
+
+export interface TopicSummary {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  owner: string;
+}
+
+// kafkajs's ConfigSource numbers: 1 = the topic's own setting, 5 = Kafka's default.
+const SOURCE_TOPIC = 1;
+const SOURCE_DEFAULT = 5;
+
+/** Topics as the API shows them: kafkajs admin for create/delete/configs, our own metadata for the rest. */
+@Injectable()
+export class TopicsService {
+  private readonly log = new Logger('Topics');
+
+  constructor(
+    private readonly kafka: KafkaService,
+    private readonly cluster: ClusterService,
+    private readonly watcher: PartitionWatcher,
+    private readonly timeline: TimelineService,
+  ) {
+    this.watcher.setScopeResolver((t) => {
+      const owner = ownerOfClusterName(t);
+      return owner === INSTRUCTOR_ID ? {} : { owner };
+    });
+  }
+
+  async list(who: Principal, internal: boolean): Promise<TopicSummary[]> {
+    const md = await this.metadata();
+    const out: TopicSummary[] = [];
+    for (const t of md.topics) {
+      if (t.errorCode !== 0 || (t.isInternal && !internal) || (!internal && t.name.startsWith('__'))) continue;
+      const name = fromClusterName(who, t.name);
+      if (name === null) continue;
+      out.push({ name, partitions: t.partitions.length, replicationFactor: rfOf(t), owner: ownerOfClusterName(t.name) });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async create(who: Principal, dto: CreateTopicDto): Promise<TopicDescription> {
+    const problem = topicNameProblem(dto.name);
+    if (problem) throw badInput(problem);
+    const configs = normaliseConfigs(dto.configs);
+    const live = this.liveBrokers();
+    if (dto.replicationFactor > live) {
+      throw badInput(`replication factor ${dto.replicationFactor} is larger than the ${live} broker${live === 1 ? '' : 's'} that ${live === 1 ? 'is' : 'are'} running`);
+    }
+    const name = toClusterName(who, dto.name);
+    const md = await this.metadata();
+    if (md.topics.some((t) => t.name === name && t.errorCode === 0)) throw conflict(`Topic ${dto.name} already exists.`);
+    const clash = collidesWith(name, md.topics.map((t) => t.name));
+    if (clash) throw conflict(`Topic ${dto.name} would collide with topic ${fromClusterName(who, clash) ?? clash}: Kafka treats "." and "_" in topic names alike.`);
+
+    const admin = await this.kafka.admin().catch((e) => { throw kafkaErrorToLabError(e, { action: `create topic ${dto.name}` }); });
+    let created: boolean;
+    try {
+      created = await admin.createTopics({
+        topics: [{
+          topic: name,
+          numPartitions: dto.partitions,
+          replicationFactor: dto.replicationFactor,
+          configEntries: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })),
+        }],
+        waitForLeaders: false,
+        timeout: 10_000,
+      });
+    } catch (e) {
+      throw kafkaErrorToLabError(e, {
+        action: `create topic ${dto.name}`, topic: dto.name, partitions: dto.partitions,
+        replicationFactor: dto.replicationFactor, liveBrokers: live, configs,
+      });
+    }
+    if (!created) throw conflict(`Topic ${dto.name} already exists.`);
+    // Kafka answers before every broker knows the topic: wait until each partition has a leader.
+    await this.until(async () => {
+      const t = (await this.kafka.metadata([name])).topics.find((x) => x.name === name);
+      return !!t && t.errorCode === 0 && t.partitions.length === dto.partitions && t.partitions.every((p) => p.leader !== null);
+    }, 15_000);
+    const owner = ownerOfClusterName(name);
+    this.timeline.publish(
+      { type: 'topic.created', actor: who.id, topic: dto.name, partitions: dto.partitions, replicationFactor: dto.replicationFactor },
+      { topic: name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) },
+    );
+    return this.describe(who, dto.name);
+  }
+
+  async describe(who: Principal, name: string): Promise<TopicDescription> {
+    const { topic, md } = await this.find(who, name);
+    const [offsets, configs] = await Promise.all([
+      this.kafka.offsets(md, topic.name).catch(() => new Map()),
+      this.configs(topic.name).catch(() => null),
+    ]);
+    const live = new Set(md.brokers.map((b) => b.nodeId));
+    const rf = rfOf(topic);
+    const partitions = [...topic.partitions].sort((a, b) => a.partition - b.partition).map((p) => {
+      const o = offsets.get(`${topic.name}:${p.partition}`);
+      const offline = [...new Set([...p.offlineReplicas, ...p.replicas.filter((r) => !live.has(r))])].sort((a, b) => a - b);
+      return {
+        partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr, offlineReplicas: offline,
+        earliestOffset: o?.earliest ?? null, latestOffset: o?.latest ?? null,
+      };
+    });
+    const warnings: string[] = [];
+    const leaderless = partitions.filter((p) => p.leader === null).map((p) => p.partition);
+    if (leaderless.length) warnings.push(`Partition${leaderless.length > 1 ? 's' : ''} ${leaderless.join(', ')} ha${leaderless.length > 1 ? 've' : 's'} no leader: ${leaderless.length > 1 ? 'they' : 'it'} can be neither written nor read until a replica's broker comes back.`);
+    const under = partitions.filter((p) => p.leader !== null && p.isr.length < p.replicas.length).map((p) => p.partition);
+    if (under.length) warnings.push(`Partition${under.length > 1 ? 's' : ''} ${under.join(', ')} ${under.length > 1 ? 'are' : 'is'} under-replicated: fewer in-sync replicas than replicas.`);
+    if (!configs) warnings.push('The topic configs could not be read just now.');
+    return {
+      name: fromClusterName(who, topic.name) ?? name,
+      topicId: topic.topicId,
+      owner: ownerOfClusterName(topic.name),
+      replicationFactor: rf,
+      configs: configs?.own ?? {},
+      partitions,
+      warnings,
+    };
+  }
+
+  async describeText(who: Principal, name: string): Promise<string> {
+    const d = await this.describe(who, name);
+    const all = await this.configs(toClusterName(who, name)).catch(() => null);
+    return renderDescribeText({
+      name: d.name,
+      topicId: d.topicId,
+      replicationFactor: d.replicationFactor,
+      configs: all?.nonDefault ?? d.configs,
+      partitions: d.partitions,
+    });
+  }
+
+  async delete(who: Principal, name: string): Promise<void> {
+    const { topic } = await this.find(who, name);
+    const owner = ownerOfClusterName(topic.name);
+    if (owner !== who.id && who.role !== 'instructor') throw new LabError('FORBIDDEN', `Topic ${name} is shared by the instructor; only the instructor deletes it.`);
+    const admin = await this.kafka.admin().catch((e) => { throw kafkaErrorToLabError(e, { action: `delete topic ${name}` }); });
+    try {
+      await admin.deleteTopics({ topics: [topic.name], timeout: 10_000 });
+    } catch (e) {
+      throw kafkaErrorToLabError(e, { action: `delete topic ${name}`, topic: name });
+    }
+    await this.until(async () => {
+      const t = (await this.kafka.metadata([topic.name])).topics.find((x) => x.name === topic.name);
+      return !t || t.errorCode !== 0;
+    }, 15_000);
+    this.timeline.publish(
+      { type: 'topic.deleted', actor: who.id, topic: name, partitions: topic.partitions.length, replicationFactor: rfOf(topic) },
+      { topic: topic.name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) },
+    );
+  }
+
+  /** Preferred leader election for every partition whose preferred replica is alive and in sync. */
+  async electLeaders(who: Principal, name: string): Promise<TopicDescription> {
+    const { topic, md } = await this.find(who, name);
+    const live = new Set(md.brokers.map((b) => b.nodeId));
+    const eligible = topic.partitions.filter((p) => p.replicas.length && live.has(p.replicas[0]) && p.isr.includes(p.replicas[0]));
+    const notNow = topic.partitions.filter((p) => !eligible.includes(p));
+    if (eligible.length) {
+      let results;
+      try {
+        results = await this.kafka.electPreferred(topic.name, eligible.map((p) => p.partition));
+      } catch (e) {
+        throw kafkaErrorToLabError(e, { action: `elect leaders of topic ${name}`, topic: name });
+      }
+      const failed = results.filter((r) => r.errorCode !== 0 && r.errorCode !== 84);
+      if (failed.length) this.log.warn(`Election on ${topic.name}: ${failed.map((f) => `p${f.partition}: ${f.errorMessage ?? f.errorCode}`).join('; ')}`);
+      // The controller elected them; wait until the brokers' metadata says so too.
+      await this.until(async () => {
+        const t = (await this.kafka.metadata([topic.name])).topics.find((x) => x.name === topic.name);
+        return !!t && eligible.every((e) => t.partitions.find((p) => p.partition === e.partition)?.leader === e.replicas[0]);
+      }, 5_000).catch(() => undefined);
+    }
+    await this.watcher.refresh().catch(() => undefined);
+    const d = await this.describe(who, name);
+    if (notNow.length) {
+      d.warnings.push(`Partition${notNow.length > 1 ? 's' : ''} ${notNow.map((p) => p.partition).join(', ')} kept ${notNow.length > 1 ? 'their' : 'its'} leader: the preferred replica is not running or not in sync.`);
+    }
+    return d;
+  }
+
+  /** The topic on the cluster for the caller's name; 404 with a sentence when there is none. */
+  async find(who: Principal, name: string): Promise<{ topic: MetadataTopic; md: ClusterMetadata }> {
+    const clusterName = toClusterName(who, name);
+    const md = await this.metadata([clusterName]);
+    const topic = md.topics.find((t) => t.name === clusterName && t.errorCode === 0);
+    if (!topic) throw notFound(`Topic ${name} does not exist.`);
+    return { topic, md };
+  }
+
+  private async metadata(topics?: string[]): Promise<ClusterMetadata> {
+    if (this.kafka.bootstrapServers().length === 0 || this.cluster.view().state === 'stopped') {
+      throw new LabError('CLUSTER_NOT_RUNNING', 'The Kafka cluster is stopped: start it first (POST /api/cluster/start).');
+    }
+    try {
+      return await this.kafka.metadata(topics);
+    } catch (e) {
+      throw kafkaErrorToLabError(e, { brokers: this.kafka.bootstrapServers() });
+    }
+  }
+
+  private async configs(clusterName: string): Promise<{ own: Record<string, string>; nonDefault: Array<[string, string]> }> {
+    const admin = await this.kafka.admin();
+    const res = await withDeadline(admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: clusterName }], includeSynonyms: false }), 5000);
+    const entries = res.resources[0]?.configEntries ?? [];
+    const own: Record<string, string> = {};
+    const nonDefault: Array<[string, string]> = [];
+    for (const e of entries as Array<{ configName: string; configValue: string; configSource?: number; isDefault?: boolean }>) {
+      if (e.configSource === SOURCE_TOPIC) own[e.configName] = e.configValue;
+      if (e.configSource !== undefined ? e.configSource !== SOURCE_DEFAULT : !e.isDefault) nonDefault.push([e.configName, e.configValue]);
+    }
+    return { own, nonDefault };
+  }
+
+  private liveBrokers(): number {
+    return this.cluster.runningBrokerIds().length;
+  }
+
+  private async until(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await probe().catch(() => false)) return;
+      if (Date.now() > deadline) throw new LabError('TIMEOUT', 'Kafka accepted the change but did not finish it in time; look again in a moment.');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function rfOf(t: MetadataTopic): number {
+  return t.partitions.reduce((m, p) => Math.max(m, p.replicas.length), 0);
+}
+
+function normaliseConfigs(configs: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(configs ?? {})) {
+    if (typeof v === 'string') out[k] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+    else throw badInput(`Config ${k} must have a string value, e.g. "2".`);
+  }
+  return out;
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+  });
+}
