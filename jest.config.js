@@ -13,12 +13,14 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
+      testTimeout: 30000,
       transform: { '^.+\\.ts$': swc },
       testMatch: ['<rootDir>/test/unit/**/*.spec.ts'],
     },
     {
       displayName: 'e2e',
       testEnvironment: 'node',
+      testTimeout: 240000,
       transform: { '^.+\\.ts$': swc },
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',

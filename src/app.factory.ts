@@ -2,6 +2,7 @@ import { INestApplication, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import * as express from 'express';
+import * as path from 'node:path';
 import { AppModule } from './app.module';
 import { errorBody } from './common/http-exception.filter';
 import { badInput } from './common/lab-error';
@@ -20,6 +21,8 @@ export async function createApp(config: LabConfig): Promise<INestApplication> {
 /** Prefix, body parsers, validation and shutdown hooks: shared by createApp and tests that boot a part of the app. */
 export function configureApp(app: INestApplication): void {
   app.setGlobalPrefix('api', { exclude: ['/'] });
+  // The web dashboard: static files, no build step; socket.io serves its own browser client.
+  app.use(express.static(path.resolve(__dirname, '..', 'clients', 'web'), { index: 'index.html' }));
   // Own body parsers: JSON, and text/plain for `kcat -P`-style produce of one message per line.
   app.use(express.json({ limit: '8mb', strict: false }));
   app.use(express.text({ type: 'text/plain', limit: '8mb' }));

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ClassModule } from './class/class.module';
 import { ClusterModule } from './cluster/cluster.module';
+import { ConsumersModule } from './consumers/consumers.module';
 import { KafkaModule } from './kafka/kafka.module';
 import { MessagesModule } from './messages/messages.module';
 import { TopicsModule } from './topics/topics.module';
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, KafkaModule, TopicsModule, MessagesModule],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

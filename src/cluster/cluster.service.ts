@@ -224,6 +224,8 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.requireLifecycle();
     const n = this.requireNode(id);
     if (this.driver.isAlive(id)) throw conflict(`${label(n)} is already ${n.state === 'paused' ? 'running (paused: resume it)' : n.state}.`);
+    // Said at once, so a caller that does not wait sees its request taken.
+    this.setState(n, 'starting');
     return this.run(wait, null, () => this.bringUp([id], actor));
   }
 
@@ -279,6 +281,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Runs lifecycle work one operation at a time; `wait=false` answers at once with the state so far. */
   private run(wait: boolean, busy: 'starting' | 'stopping' | null, work: () => Promise<void>): Promise<ClusterView> {
+    if (busy) this.busy = busy;
     const task = this.queue.then(async () => {
       if (busy) this.busy = busy;
       this.pushView();

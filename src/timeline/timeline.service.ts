@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Statement } from 'better-sqlite3';
+import { LabDatabase } from './lab-database';
 import { LiveBus } from './live-bus';
 import { EventScope, EventType, LabEvent, NewEvent } from './timeline.types';
 
@@ -10,34 +12,158 @@ export interface TimelineQuery {
   visible?: (scope: EventScope) => boolean;
 }
 
+export const DEFAULT_LIMIT = 1000;
+/** How many recent events stay in memory: pollers asking for "what is new" never touch the disk. */
+export const TAIL_SIZE = 5000;
+/** Rows read per round when a visibility filter may reject many of them. */
+const SCAN_PAGE = 1000;
+
+interface Stored {
+  ev: LabEvent;
+  scope: EventScope;
+}
+
+interface Row {
+  seq: number;
+  time: string;
+  type: EventType;
+  actor: string;
+  owner: string | null;
+  topic: string | null;
+  group_id: string | null;
+  consumer_id: string | null;
+  body: string;
+}
+
 /**
- * The record of everything that happened on the lab. Placeholder in-memory store; the persistent
- * SQLite store replaces the arrays (same interface).
+ * The record of everything that happened on the lab: stored in SQLite (so a restart loses nothing a
+ * grader needs), the newest events also kept in memory, and each new event handed to the LiveBus.
  */
 @Injectable()
 export class TimelineService {
-  private seq = 0;
-  private readonly events: Array<{ ev: LabEvent; scope: EventScope }> = [];
+  private readonly log = new Logger('Timeline');
+  /** The newest events, oldest first: every stored event with seq >= tail[0].seq is in here. */
+  private tail: Stored[] = [];
+  private readonly insert: Statement<unknown[]>;
+  private readonly selectAfter: Statement<[number, number]>;
+  private readonly selectAfterTyped: Statement<[number, string, number]>;
 
-  constructor(private readonly bus: LiveBus) {}
+  constructor(
+    private readonly database: LabDatabase,
+    private readonly bus: LiveBus,
+  ) {
+    const db = database.db;
+    this.insert = db.prepare(
+      `INSERT INTO events (time, type, actor, owner, topic, group_id, consumer_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const cols = 'seq, time, type, actor, owner, topic, group_id, consumer_id, body';
+    this.selectAfter = db.prepare(`SELECT ${cols} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
+    this.selectAfterTyped = db.prepare(
+      `SELECT ${cols} FROM events WHERE seq > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?`,
+    );
+    const newest = (db.prepare(`SELECT ${cols} FROM events ORDER BY seq DESC LIMIT ?`).all(TAIL_SIZE) as Row[]).reverse();
+    this.tail = newest.map(fromRow);
+  }
 
+  /** Stores the event, then tells the live listeners. `scope` says who may see it (kept, never sent). */
   publish(input: NewEvent, scope: EventScope = {}): LabEvent {
-    const ev = { ...input, seq: ++this.seq, time: new Date().toISOString() } as LabEvent;
-    this.events.push({ ev, scope });
-    this.bus.emit('event', ev, scope);
+    const { type, actor, seq: _s, time: _t, ...fields } = input as NewEvent & { seq?: unknown; time?: unknown };
+    const time = new Date().toISOString();
+    if (!this.database.isOpen) {
+      // Only during shutdown, after the database closed: nobody is left to watch, and the order of the
+      // record must not get a seq the database never gave.
+      this.log.warn(`The timeline is closed; the ${type} event was not recorded.`);
+      return { seq: 0, time, type, actor, ...fields };
+    }
+    const body = JSON.stringify(fields);
+    const res = this.insert.run(
+      time, type, actor,
+      scope.owner ?? null, scope.topic ?? null, scope.groupId ?? null, scope.consumerId ?? null,
+      body,
+    );
+    const ev: LabEvent = { seq: Number(res.lastInsertRowid), time, type, actor, ...(JSON.parse(body) as Record<string, unknown>) };
+    const kept = compactScope(scope);
+    this.tail.push({ ev, scope: kept });
+    // Trim in bulk now and then rather than shifting on every publish.
+    if (this.tail.length > 2 * TAIL_SIZE) this.tail = this.tail.slice(this.tail.length - TAIL_SIZE);
+    this.bus.emit('event', ev, kept);
     return ev;
   }
 
+  /** Events after `after`, oldest first; `next` is the last one's seq (or `after`) so pollers can loop. */
   query(q: TimelineQuery): { events: LabEvent[]; next: number } {
-    const limit = q.limit ?? 1000;
+    const after = Math.max(0, Math.floor(q.after ?? 0));
+    const limit = Math.max(0, Math.floor(q.limit ?? DEFAULT_LIMIT));
+    const types = q.types && q.types.length ? q.types : undefined;
     const out: LabEvent[] = [];
-    for (const { ev, scope } of this.events) {
-      if (ev.seq <= (q.after ?? 0)) continue;
-      if (q.types && !q.types.includes(ev.type)) continue;
-      if (q.visible && !q.visible(scope)) continue;
-      out.push(ev);
-      if (out.length >= limit) break;
+    if (limit > 0) {
+      if (this.tail.length === 0 || after >= this.tail[0].ev.seq - 1) this.fromTail(after, types, limit, q.visible, out);
+      else this.fromDisk(after, types, limit, q.visible, out);
     }
-    return { events: out, next: out.length ? out[out.length - 1].seq : q.after ?? 0 };
+    return { events: out, next: out.length ? out[out.length - 1].seq : after };
   }
+
+  /** The seq of the newest stored event (0 when none). */
+  get lastSeq(): number {
+    return this.tail.length ? this.tail[this.tail.length - 1].ev.seq : 0;
+  }
+
+  private fromTail(after: number, types: EventType[] | undefined, limit: number, visible: TimelineQuery['visible'], out: LabEvent[]): void {
+    const typeSet = types ? new Set(types) : undefined;
+    for (let i = firstAfter(this.tail, after); i < this.tail.length && out.length < limit; i++) {
+      const { ev, scope } = this.tail[i];
+      if (typeSet && !typeSet.has(ev.type)) continue;
+      if (visible && !visible(scope)) continue;
+      out.push(ev);
+    }
+  }
+
+  private fromDisk(after: number, types: EventType[] | undefined, limit: number, visible: TimelineQuery['visible'], out: LabEvent[]): void {
+    const typesJson = types ? JSON.stringify(types) : undefined;
+    // Without a visibility filter one read is enough; with one, read pages until the limit is filled.
+    const page = visible ? Math.max(limit, SCAN_PAGE) : limit;
+    let cursor = after;
+    for (;;) {
+      const rows = (typesJson ? this.selectAfterTyped.all(cursor, typesJson, page) : this.selectAfter.all(cursor, page)) as Row[];
+      for (const row of rows) {
+        const { ev, scope } = fromRow(row);
+        if (visible && !visible(scope)) continue;
+        out.push(ev);
+        if (out.length >= limit) return;
+      }
+      if (rows.length < page) return;
+      cursor = rows[rows.length - 1].seq;
+    }
+  }
+}
+
+/** Index of the first stored event with seq > after (binary search: seqs grow). */
+function firstAfter(list: Stored[], after: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].ev.seq <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function compactScope(s: EventScope): EventScope {
+  const out: EventScope = {};
+  if (s.owner != null) out.owner = s.owner;
+  if (s.topic != null) out.topic = s.topic;
+  if (s.groupId != null) out.groupId = s.groupId;
+  if (s.consumerId != null) out.consumerId = s.consumerId;
+  return out;
+}
+
+function fromRow(r: Row): Stored {
+  const ev: LabEvent = { seq: r.seq, time: r.time, type: r.type, actor: r.actor, ...(JSON.parse(r.body) as Record<string, unknown>) };
+  const scope: EventScope = {};
+  if (r.owner !== null) scope.owner = r.owner;
+  if (r.topic !== null) scope.topic = r.topic;
+  if (r.group_id !== null) scope.groupId = r.group_id;
+  if (r.consumer_id !== null) scope.consumerId = r.consumer_id;
+  return { ev, scope };
 }

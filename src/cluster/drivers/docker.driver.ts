@@ -27,7 +27,7 @@ export const HOST_RUNTIME_IMAGE_PREFIX = 'localhost/kafka-lab-host-runtime';
 /** The official image's Kafka install. */
 const KAFKA_HOME_IN_IMAGE = '/opt/kafka';
 /** Read-only host folders a host-runtime container needs to run the host's java. */
-const HOST_SYSTEM_DIRS = ['/usr', '/lib', '/lib64', '/bin', '/etc'];
+export const HOST_SYSTEM_DIRS = ['/usr', '/lib', '/lib64', '/bin', '/etc'];
 
 export type ImageMode = 'official' | 'host-runtime';
 
@@ -75,6 +75,8 @@ export interface ContainerSpecInput {
   clusterId?: string;
   /** "uid:gid" the container runs as, so files in the bind-mounted node folder stay the service's own. */
   user?: string;
+  /** Host-runtime only: the system folders to mount read-only (those of HOST_SYSTEM_DIRS that exist here). */
+  systemDirs?: string[];
 }
 
 /**
@@ -106,10 +108,11 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
     });
     entrypoint = [dist.javaBin];
     cmd = javaArgs;
-    const system = HOST_SYSTEM_DIRS.map((d) => `${d}:${d}:ro`);
+    const systemDirs = input.systemDirs ?? HOST_SYSTEM_DIRS;
+    const system = systemDirs.map((d) => `${d}:${d}:ro`);
     // A java outside the system folders (a JAVA_HOME under /opt, say) needs its home mounted too.
     const javaHome = path.dirname(path.dirname(path.resolve(dist.javaBin)));
-    const extra = HOST_SYSTEM_DIRS.some((d) => (javaHome + '/').startsWith(d + '/')) ? [] : [`${javaHome}:${javaHome}:ro`];
+    const extra = systemDirs.some((d) => (javaHome + '/').startsWith(d + '/')) ? [] : [`${javaHome}:${javaHome}:ro`];
     binds.unshift(...system, ...extra, `${dist.libsDir}:${dist.libsDir}:ro`);
     // The JVM writes its perf data and temp files to /tmp; the empty image has none.
     tmpfs['/tmp'] = 'rw,mode=1777';
@@ -160,6 +163,15 @@ export function demuxDockerLog(buf: Buffer): string {
   // Not framed (a Tty container, or an engine that sends raw text): take it as is.
   if (i === 0) return buf.toString('utf8');
   return Buffer.concat(parts).toString('utf8');
+}
+
+/** The last lines of a tool's output worth reading: Java stack frames and log4j's setup noise left out. */
+export function outputTail(text: string, lines = 8): string {
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() && !/^\s+at |^\s*\.\.\. \d+ more|^log4j:WARN/.test(l))
+    .slice(-lines)
+    .join('\n');
 }
 
 /** Exit code → signal name for the 128+n codes a killed container reports. */
@@ -220,6 +232,8 @@ export class DockerDriver implements ClusterDriver {
   private closed = false;
   private imageChecked = false;
   private readonly user: string | undefined;
+  /** Not every system has all of them (no /lib64 on some arm64 installs); mounting a missing one fails. */
+  private readonly systemDirs = HOST_SYSTEM_DIRS.filter((d) => fs.existsSync(d));
 
   constructor(
     private readonly config: LabConfig,
@@ -255,7 +269,7 @@ export class DockerDriver implements ClusterDriver {
     await this.ensureReady();
     fs.mkdirSync(node.dataDir, { recursive: true });
     // The storage tool needs little memory (the process driver gives it the same).
-    const spec = containerSpec({ image: this.image, labelValue: this.labelValue, node, dist, heap: '256m', task: 'format', clusterId, user: this.user });
+    const spec = containerSpec({ image: this.image, labelValue: this.labelValue, node, dist, heap: '256m', task: 'format', clusterId, user: this.user, systemDirs: this.systemDirs });
     await this.removeQuietly(spec.name!);
     const c = await this.create(spec);
     try {
@@ -267,7 +281,7 @@ export class DockerDriver implements ClusterDriver {
       });
       if (res.StatusCode !== 0) {
         const out = demuxDockerLog((await c.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
-        const tail = out.trim().split('\n').slice(-15).join('\n');
+        const tail = outputTail(out);
         throw new Error(`Formatting the storage of ${node.role} ${node.id} failed (exit code ${res.StatusCode}). The storage tool said:\n${tail}`);
       }
     } finally {
@@ -279,7 +293,7 @@ export class DockerDriver implements ClusterDriver {
     const prev = this.nodes.get(node.id);
     if (prev?.alive) throw new Error(`node ${node.id} is already running (container ${prev.containerId.slice(0, 12)})`);
     await this.ensureReady();
-    const spec = containerSpec({ image: this.image, labelValue: this.labelValue, node, dist, heap: this.config.kafkaHeap, task: 'run', user: this.user });
+    const spec = containerSpec({ image: this.image, labelValue: this.labelValue, node, dist, heap: this.config.kafkaHeap, task: 'run', user: this.user, systemDirs: this.systemDirs });
     // A stopped node's old container keeps its name: recreating is simpler than reconciling its config.
     await this.removeQuietly(spec.name!);
     fs.mkdirSync(node.dir, { recursive: true });

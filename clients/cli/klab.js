@@ -1,0 +1,403 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * klab — the kafka-lab command line. Every command is one call to the lab server (or one socket.io
+ * stream), printed like kcat prints: human text on stdout, `% ` notices and errors on stderr, `--json`
+ * for scripts. The server does the Kafka work; this file only asks and shows.
+ */
+const readline = require('node:readline');
+const { parseArgs, keyValues, UsageError } = require('./lib/args');
+const { LabApi, ApiError, resolveServer, resolveToken, saveToken, seg } = require('./lib/api');
+const { connectLab, subscribe, keepAlive, SeqStream } = require('./lib/live');
+const fmt = require('./lib/format');
+
+const USAGE = `Usage: klab <command> [options]
+
+Cluster
+  klab cluster                                   status of every node
+  klab cluster start|stop|reset [--brokers N] [--controllers N] [--no-wait]
+  klab broker add                                start one more broker (scale out)
+  klab node stop|kill|pause|resume|start <id>    one node: graceful stop, SIGKILL, freeze, thaw, start
+Topics
+  klab topics [--internal]
+  klab topic create <name> -p <partitions> -r <replication factor> [-c name=value ...]
+  klab topic describe <name>                     like kafka-topics.sh --describe
+  klab topic delete <name>
+  klab topic elect <name>                        preferred leader election
+Messages
+  klab produce <topic> [-k key] [-p partition] [-H name=value] [--acks -1|0|1] [value ...]
+                                                 no values: one message per stdin line (like kcat -P)
+  klab consume <topic> [-G group] [-b|--from-beginning] [-f format] [--name n] [--kill-on-exit]
+                                                 Ctrl-C leaves the group cleanly (--kill-on-exit: crash)
+  klab consumers | klab consumer stop|kill|rm <id>
+  klab groups | klab group <groupId>
+Timeline and class
+  klab events [--follow] [--types a,b] [--limit N]
+  klab join <code> <name>                        join the class; the token goes to ~/.klab-token
+  klab me | klab grading [student] [--csv]
+
+Options
+  --server URL   lab server (KLAB_SERVER, default http://127.0.0.1:8080)
+  --token T      your token (KLAB_TOKEN, or the file ~/.klab-token)
+  --json, -J     machine-readable output (one JSON document, or one per line for streams)
+  -f FORMAT      kcat tokens for consumed messages: %t topic %p partition %o offset %k key %s value
+                 %T timestamp (ms) %h headers %K/%S key/value size, \\n \\t (default '%s\\n')
+`;
+
+const notice = (line) => process.stderr.write(`% ${line}\n`);
+/** Writes to stdout and resolves once it is flushed, so an exit right after loses nothing. */
+const print = (text) => new Promise((resolve) => process.stdout.write(text.endsWith('\n') ? text : text + '\n', () => resolve()));
+
+/** Prints a body as JSON with --json, else through `human`. */
+function show(ctx, body, human) {
+  return print(ctx.opts.json ? JSON.stringify(body, null, 2) : human(body));
+}
+
+function need(value, what) {
+  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------- cluster
+
+async function cmdCluster(ctx, [action]) {
+  if (!action || action === 'status') return show(ctx, await ctx.api.get('/cluster'), fmt.renderCluster);
+  if (!['start', 'stop', 'reset'].includes(action)) throw new UsageError(`unknown cluster action "${action}" (start, stop, reset)`);
+  const body = action === 'stop' ? undefined : { brokers: ctx.opts.brokers, controllers: ctx.opts.controllers };
+  if (action !== 'stop') notice(`${action === 'start' ? 'Starting' : 'Resetting'} the cluster; this waits until every broker is registered`);
+  const res = await ctx.api.post(`/cluster/${action}`, body, ctx.opts.noWait ? { wait: 'false' } : undefined);
+  return showClusterOrNode(ctx, res || (await ctx.api.get('/cluster')));
+}
+
+/** Node routes may answer the node or the whole cluster; show whichever came back. */
+function showClusterOrNode(ctx, body) {
+  return show(ctx, body, (b) => (b && (b.brokers || b.controllers) ? fmt.renderCluster(b) : b && b.id !== undefined ? fmt.renderNode(b) : 'ok'));
+}
+
+async function cmdBroker(ctx, [action]) {
+  if (action !== 'add') throw new UsageError('usage: klab broker add');
+  notice('Starting one more broker; this waits until it is registered');
+  return showClusterOrNode(ctx, await ctx.api.post('/cluster/brokers', {}, ctx.opts.noWait ? { wait: 'false' } : undefined));
+}
+
+async function cmdNode(ctx, [action, id]) {
+  if (!['stop', 'kill', 'pause', 'resume', 'start'].includes(action)) throw new UsageError('usage: klab node stop|kill|pause|resume|start <id>');
+  need(id, 'node id');
+  return showClusterOrNode(ctx, await ctx.api.post(`/cluster/nodes/${seg(id)}/${action}`, undefined, ctx.opts.noWait ? { wait: 'false' } : undefined));
+}
+
+// ----------------------------------------------------------------------------------------------- topics
+
+async function cmdTopics(ctx) {
+  const topics = await ctx.api.get('/topics', ctx.opts.internal ? { internal: 'true' } : undefined);
+  return show(ctx, topics, (t) => (t.length ? fmt.renderTopics(t) : '(no topics)'));
+}
+
+async function cmdTopic(ctx, [action, name]) {
+  const { api, opts } = ctx;
+  switch (action) {
+    case 'create': {
+      const body = {
+        name: need(name, 'topic name'),
+        partitions: need(opts.p, 'partition count (-p N)'),
+        replicationFactor: need(opts.replicationFactor, 'replication factor (-r N)'),
+      };
+      if (opts.config) body.configs = keyValues(opts.config, 'config');
+      const desc = await api.post('/topics', body);
+      if (!opts.json) notice(`Created topic ${name}`);
+      return show(ctx, desc, fmt.renderDescription);
+    }
+    case 'describe':
+      need(name, 'topic name');
+      if (opts.json) return show(ctx, await api.get(`/topics/${seg(name)}`));
+      return print(await api.get(`/topics/${seg(name)}`, { format: 'text' }));
+    case 'delete':
+      await api.delete(`/topics/${seg(need(name, 'topic name'))}`);
+      return opts.json ? print(JSON.stringify({ deleted: name })) : notice(`Deleted topic ${name}`);
+    case 'elect':
+      return show(ctx, await api.post(`/topics/${seg(need(name, 'topic name'))}/elect-leaders`), fmt.renderDescription);
+    default:
+      throw new UsageError('usage: klab topic create|describe|delete|elect <name>');
+  }
+}
+
+// -------------------------------------------------------------------------------------------- produce
+
+async function cmdProduce(ctx, [topic, ...values]) {
+  const { api, opts } = ctx;
+  need(topic, 'topic');
+  const headers = opts.header ? keyValues(opts.header, 'header') : undefined;
+  // text/plain carries bare lines only; anything more (key, partition, headers, acks) goes as JSON.
+  const plain = opts.key === undefined && opts.p === undefined && !headers && opts.acks === undefined;
+  const toMessage = (value) => ({ value, key: opts.key, partition: opts.p, headers });
+  const route = `/topics/${seg(topic)}/messages`;
+  const send = async (lines) => {
+    const res = plain
+      ? await api.request('POST', route, { text: lines.join('\n') })
+      : await api.post(route, { messages: lines.map(toMessage), acks: opts.acks });
+    if (opts.json) await print((res.results || []).map((r) => JSON.stringify(r)).join('\n'));
+    else notice(fmt.produceSummary(topic, res.results).slice(2));
+  };
+
+  if (values.length) return send(values);
+
+  // No values: stdin, one message per line, sent in batches as they come (kcat -P).
+  if (process.stdin.isTTY) notice(`Type one message per line for ${topic}; Ctrl-D ends`);
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  let batch = [];
+  let chain = Promise.resolve();
+  let failure;
+  const flush = () => {
+    if (!batch.length) return;
+    const lines = batch;
+    batch = [];
+    chain = chain.then(() => (failure ? undefined : send(lines).catch((e) => { failure = e; rl.close(); })));
+  };
+  let scheduled = false;
+  rl.on('line', (line) => {
+    if (line === '' && plain) return; // an empty line would be an empty message; kcat skips it too
+    batch.push(line);
+    if (batch.length >= 500) flush();
+    // Lines of one chunk of input go in one request; an interactive line goes at once.
+    else if (!scheduled) { scheduled = true; setImmediate(() => { scheduled = false; flush(); }); }
+  });
+  await new Promise((resolve) => rl.once('close', resolve));
+  flush();
+  await chain;
+  if (failure) throw failure;
+}
+
+// -------------------------------------------------------------------------------------------- consume
+
+async function cmdConsume(ctx, [topic]) {
+  const { api, opts } = ctx;
+  need(topic, 'topic');
+  // Compile the format first: a bad token should fail before a consumer exists.
+  const render = opts.json ? (m) => JSON.stringify(m) + '\n' : fmt.compileFormat(opts.format || '%s\n');
+  const socket = await connectLab(ctx.server, ctx.token);
+
+  let consumer; // set once created
+  let received = 0;
+  let exiting = false;
+  const early = []; // events seen before we knew our consumer's id
+  const seenEvents = new Set();
+
+  const finish = async (how, code) => {
+    if (exiting) return;
+    exiting = true;
+    try {
+      if (consumer && how) {
+        await api.post(`/consumers/${seg(consumer.id)}/${how}`);
+        notice(`Consumer ${consumer.id} ${how === 'kill' ? 'killed without leaving its group' : 'stopped and left its group'} (${received} message(s) received)`);
+      }
+    } catch (e) {
+      notice(`ERROR: ${e.message}`);
+      code = 1;
+    }
+    socket.close();
+    process.stdout.write('', () => process.exit(code));
+  };
+  let interrupted = false; // Ctrl-C while the consumer was being created: stop it as soon as it exists
+  const onSignal = () => {
+    if (exiting) return process.exit(130);
+    if (!consumer) return void (interrupted = true);
+    finish(opts.killOnExit ? 'kill' : 'stop', 0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', () => finish('stop', 0)); // `klab consume t | head -3`
+
+  const onEvent = (ev) => {
+    if (!consumer) return void early.push(ev);
+    if (ev.consumerId !== consumer.id || seenEvents.has(ev.seq)) return;
+    seenEvents.add(ev.seq);
+    if (ev.type === 'group.rebalanced') return notice(fmt.rebalanceLine(ev).slice(2));
+    if (['consumer.stopped', 'consumer.killed', 'consumer.crashed'].includes(ev.type) && !exiting) {
+      notice(`${ev.type === 'consumer.crashed' ? 'ERROR: ' : ''}consumer ${consumer.id} ${ev.type.slice(9)}${ev.message ? `: ${ev.message}` : ''}`);
+      finish(null, ev.type === 'consumer.crashed' ? 1 : 0);
+    }
+  };
+  socket.on('event', onEvent);
+  socket.on('rebalance', (ev) => onEvent({ type: 'group.rebalanced', ...ev }));
+
+  const messages = new SeqStream((m) => {
+    received++;
+    process.stdout.write(render(m));
+  });
+  socket.on('message', (m) => messages.push(m));
+  const pageMessages = async (after) => {
+    const res = await api.get(`/consumers/${seg(consumer.id)}/messages`, { after });
+    return { items: res.messages || [], next: res.next };
+  };
+
+  // Subscribe to the timeline BEFORE creating the consumer, so its first rebalance cannot slip past.
+  await subscribe(socket, { events: true }).catch((e) => {
+    if (socket.refusal) throw e;
+    notice(`no live timeline (${e.message}); rebalances will not be shown`);
+  });
+  consumer = await api.post('/consumers', {
+    topics: [topic],
+    groupId: opts.group,
+    fromBeginning: Boolean(opts.fromBeginning),
+    name: opts.name,
+  });
+  notice(`Consumer ${consumer.id} started: group ${consumer.groupId}, topic ${topic}${opts.fromBeginning ? ', from the beginning' : ''}`);
+  early.splice(0).forEach(onEvent);
+  if (interrupted) return finish(opts.killOnExit ? 'kill' : 'stop', 0);
+
+  // On every (re)connect: subscribe, then fetch what was missed meanwhile.
+  const follow = async () => {
+    await subscribe(socket, { consumer: consumer.id });
+    await messages.backfill(pageMessages);
+  };
+  try {
+    await follow();
+  } catch (e) {
+    notice(`ERROR: ${e.message}`);
+    return finish('stop', 1);
+  }
+  keepAlive(socket, {
+    resume: async () => {
+      await subscribe(socket, { events: true });
+      await follow();
+    },
+    fatal: (e) => { notice(`ERROR: ${e.message}`); finish('stop', 1); },
+    closing: () => exiting,
+    notice,
+  });
+  await new Promise(() => {}); // runs until a signal or the consumer ends
+}
+
+async function cmdConsumers(ctx) {
+  return show(ctx, await ctx.api.get('/consumers'), (cs) => (cs.length ? fmt.renderConsumers(cs) : '(no consumers)'));
+}
+
+async function cmdConsumer(ctx, [action, id]) {
+  const routes = { stop: ['POST', 'stop'], kill: ['POST', 'kill'], rm: ['DELETE', ''], show: ['GET', ''] };
+  if (!routes[action]) throw new UsageError('usage: klab consumer stop|kill|rm|show <id>');
+  const [method, verb] = routes[action];
+  const res = await ctx.api.request(method, `/consumers/${seg(need(id, 'consumer id'))}${verb ? '/' + verb : ''}`);
+  if (action === 'rm') return ctx.opts.json ? print(JSON.stringify({ deleted: id })) : notice(`Consumer ${id} removed`);
+  return show(ctx, res || (await ctx.api.get(`/consumers/${seg(id)}`)), (c) => fmt.renderConsumers([c]));
+}
+
+async function cmdGroups(ctx) {
+  return show(ctx, await ctx.api.get('/groups'), (gs) => (gs.length ? fmt.renderGroups(gs) : '(no groups)'));
+}
+
+async function cmdGroup(ctx, [id]) {
+  return show(ctx, await ctx.api.get(`/groups/${seg(need(id, 'group id'))}`), fmt.renderGroup);
+}
+
+// ------------------------------------------------------------------------------------- timeline, class
+
+async function cmdEvents(ctx) {
+  const { api, opts } = ctx;
+  const types = opts.types ? opts.types.split(',').map((t) => t.trim()).filter(Boolean) : null;
+  const page = async (after) => {
+    const res = await api.get('/events', { after, types: types ? types.join(',') : undefined });
+    return { items: res.events || [], next: res.next };
+  };
+
+  if (!opts.follow) {
+    const all = [];
+    await new SeqStream((e) => all.push(e)).backfill(page);
+    const shown = opts.limit ? all.slice(-opts.limit) : all;
+    if (opts.json) return print(JSON.stringify(shown, null, 2));
+    return print(shown.length ? shown.map(fmt.eventLine).join('\n') : '(no events)');
+  }
+
+  const line = (e) => process.stdout.write((opts.json ? JSON.stringify(e) : fmt.eventLine(e)) + '\n');
+  const stream = new SeqStream((e) => { if (!types || types.includes(e.type)) line(e); });
+  const socket = await connectLab(ctx.server, ctx.token);
+  socket.on('event', (e) => stream.push(e));
+  const follow = async () => {
+    await subscribe(socket, { events: true });
+    await stream.backfill(page);
+  };
+  let closing = false;
+  process.on('SIGINT', () => { closing = true; socket.close(); process.exit(0); });
+  await follow();
+  keepAlive(socket, { resume: follow, fatal: (e) => { notice(`ERROR: ${e.message}`); process.exit(1); }, closing: () => closing, notice });
+  if (!opts.json) notice('Following the timeline; Ctrl-C stops');
+  await new Promise(() => {});
+}
+
+async function cmdJoin(ctx, [code, ...nameWords]) {
+  const name = need(nameWords.join(' '), 'your name (klab join <code> <name>)');
+  const res = await ctx.api.post('/join', { code: need(code, 'join code'), name });
+  const file = saveToken(res.token);
+  if (ctx.opts.json) return print(JSON.stringify(res, null, 2));
+  notice(`Joined as ${res.name} (${res.id}); token saved to ${file}`);
+}
+
+async function cmdMe(ctx) {
+  return show(ctx, await ctx.api.get('/me'), (me) => `${me.name} (${me.role}, id ${me.id}) on ${ctx.server}`);
+}
+
+async function cmdGrading(ctx, [student]) {
+  const { api, opts } = ctx;
+  if (student) return show(ctx, await api.get(`/grading/${seg(student)}`), fmt.renderStudentGrading);
+  try {
+    if (opts.csv) return print(await api.get('/grading', { format: 'csv' }));
+    return show(ctx, await api.get('/grading'), fmt.renderGrading);
+  } catch (e) {
+    if (e.status !== 403) throw e;
+    // A student may see only their own checkpoints: show those instead of a refusal.
+    const me = await api.get('/me');
+    return show(ctx, await api.get(`/grading/${seg(me.id)}`), fmt.renderStudentGrading);
+  }
+}
+
+const COMMANDS = {
+  cluster: cmdCluster, broker: cmdBroker, node: cmdNode,
+  topics: cmdTopics, topic: cmdTopic,
+  produce: cmdProduce, consume: cmdConsume,
+  consumers: cmdConsumers, consumer: cmdConsumer, groups: cmdGroups, group: cmdGroup,
+  events: cmdEvents, join: cmdJoin, me: cmdMe, grading: cmdGrading,
+};
+
+async function main(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`% ERROR: ${e.message}\n\n${USAGE}`);
+    return 1;
+  }
+  const { words, opts } = parsed;
+  const [name, ...rest] = words;
+  if (name === 'help' || opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!name) {
+    process.stderr.write(USAGE);
+    return 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`% ERROR: unknown command "${name}"\n\n${USAGE}`);
+    return 1;
+  }
+  const server = resolveServer(opts);
+  const token = resolveToken(opts);
+  const ctx = { opts, server, token, api: new LabApi(server, token) };
+  try {
+    await command(ctx, rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) process.stderr.write(`% ERROR: ${e.message}\n\n${USAGE}`);
+    else if (e instanceof ApiError || e instanceof Error) process.stderr.write(`% ERROR: ${e.message}\n`);
+    if (process.env.KLAB_DEBUG && !(e instanceof ApiError)) console.error(e);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+module.exports = { main, USAGE };

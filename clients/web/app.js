@@ -1,0 +1,583 @@
+// kafka-lab dashboard: plain DOM, no build. Every button is one call of API.md; what Kafka did in
+// reply comes back over socket.io (namespace /lab) and is drawn as it happens.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const TERMINAL = ['stopped', 'killed', 'crashed'];
+const MAX_TIMELINE = 300;
+const MAX_CARD_LINES = 200;
+
+const state = {
+  token: null,
+  socket: null,
+  topics: [],
+  selectedTopic: null,
+  cards: new Map(), // consumer id -> { consumer, el, stream }
+  timeline: null,
+};
+
+// ------------------------------------------------------------------------------------------ helpers
+
+/** Builds an element: h('td', { class: 'x', dataset: { a: 1 } }, 'text', child). */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'onclick') el.addEventListener('click', v);
+    else if (k === 'testid') el.setAttribute('data-testid', v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c != null) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+const list = (xs) => (xs && xs.length ? xs.join(', ') : '–');
+const partitionList = (assignment) =>
+  (assignment || []).flatMap((a) => [...(a.partitions || [])].sort((x, y) => x - y).map((p) => `${a.topic} [${p}]`)).join(', ');
+const clock = (iso) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+};
+
+/** Calls the API; a failure throws an Error carrying the server's sentence. */
+async function api(method, path, body, { text } = {}) {
+  const headers = { authorization: `Bearer ${state.token}` };
+  let payload;
+  if (text !== undefined) { headers['content-type'] = 'text/plain'; payload = text; }
+  else if (body !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(body); }
+  let res;
+  try {
+    res = await fetch('/api' + path, { method, headers, body: payload });
+  } catch {
+    throw new Error('the kafka-lab server cannot be reached; is it running?');
+  }
+  const raw = await res.text();
+  let parsed = raw;
+  try { parsed = raw ? JSON.parse(raw) : null; } catch { /* text answer */ }
+  if (!res.ok) {
+    if (res.status === 401) showLogin();
+    const msg = (parsed && parsed.message) || raw || `${res.status} ${res.statusText}`;
+    throw new Error(Array.isArray(msg) ? msg.join('; ') : msg);
+  }
+  return parsed;
+}
+
+/** Shows an API error as its sentence until dismissed (or replaced by the same one). */
+function showError(err) {
+  const text = err && err.message ? err.message : String(err);
+  const box = $('errors');
+  for (const old of box.children) if (old.dataset.text === text) old.remove();
+  const item = h('div', { class: 'error', testid: 'error', dataset: { text } }, text, h('button', { type: 'button', title: 'dismiss', onclick: () => item.remove() }, '×'));
+  box.prepend(item);
+  while (box.children.length > 4) box.lastChild.remove();
+}
+
+/** Runs an action from a button: disabled while it runs (starting a broker takes seconds), errors shown. */
+async function act(button, fn) {
+  if (button) button.disabled = true;
+  try {
+    return await fn();
+  } catch (e) {
+    showError(e);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+/** Coalesces bursts (ten ISR changes at once) into one reload. */
+function debounce(fn, ms = 150) {
+  let t;
+  return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+}
+
+/**
+ * Items with an increasing `seq` that arrive live and from a polling route: during a backfill live
+ * items wait, so each is delivered once and in order.
+ */
+class SeqStream {
+  constructor(deliver) { this.deliver = deliver; this.last = 0; this.busy = false; this.queue = []; }
+  push(item) { if (this.busy) this.queue.push(item); else this.emit(item); }
+  emit(item) {
+    if (item.seq <= this.last) return;
+    this.last = item.seq;
+    this.deliver(item);
+  }
+  async backfill(page) {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      let cursor = this.last;
+      for (let i = 0; i < 100; i++) {
+        const { items, next } = await page(cursor);
+        items.forEach((x) => this.emit(x));
+        const moved = typeof next === 'number' ? next : items.length ? items[items.length - 1].seq : cursor;
+        if (!items.length || !(moved > cursor)) break;
+        cursor = moved;
+      }
+    } finally {
+      this.busy = false;
+      this.queue.sort((a, b) => a.seq - b.seq).splice(0).forEach((x) => this.emit(x));
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------ cluster
+
+async function loadCluster() {
+  renderCluster(await api('GET', '/cluster'));
+}
+
+function nodeButtons(n) {
+  const s = n.state;
+  const can = {
+    stop: ['running', 'paused', 'starting'].includes(s),
+    kill: ['running', 'paused', 'starting'].includes(s),
+    pause: s === 'running',
+    resume: s === 'paused',
+    start: ['stopped', 'killed', 'crashed'].includes(s),
+  };
+  const titles = { stop: 'graceful (controlled shutdown)', kill: 'abrupt: SIGKILL, no controlled shutdown', pause: 'freeze the process', resume: 'thaw the process', start: 'start it again' };
+  return Object.keys(can).map((a) => {
+    const b = h('button', { type: 'button', dataset: { action: a }, testid: `node-${a}`, title: titles[a], class: a === 'kill' ? 'danger' : null }, a);
+    b.disabled = !can[a];
+    b.addEventListener('click', () => act(b, async () => {
+      const res = await api('POST', `/cluster/nodes/${n.id}/${a}`);
+      if (res && (res.brokers || res.controllers)) renderCluster(res);
+      else await loadCluster();
+    }));
+    return b;
+  });
+}
+
+function renderCluster(c) {
+  $('cluster-state').textContent = c.state;
+  $('cluster-state').className = `state s-${c.state}`;
+  const boot = Array.isArray(c.bootstrapServers) ? c.bootstrapServers.join(',') : c.bootstrapServers || '';
+  $('cluster-info').textContent = `driver ${c.driver || '?'} · Kafka ${c.kafkaVersion || '?'} · bootstrap ${boot || '–'}`;
+  const rows = [...(c.controllers || []), ...(c.brokers || [])].map((n) =>
+    h('tr', { testid: 'node-row', dataset: { nodeId: n.id, role: n.role, state: n.state } },
+      h('td', null, n.id),
+      h('td', null, n.role),
+      h('td', { title: n.since ? `${n.state} since ${clock(n.since)}` : null }, h('span', { class: `state s-${n.state}`, testid: 'node-state' }, n.state)),
+      h('td', null, n.host ? `${n.host}:${n.port}` : '–'),
+      h('td', { class: 'actions' }, nodeButtons(n))));
+  $('nodes').replaceChildren(...rows);
+}
+
+function clusterAction(action) {
+  const button = $(`cluster-${action}`);
+  return act(button, async () => {
+    if (action === 'reset' && !confirm('Reset wipes every topic and message of the cluster. Go on?')) return;
+    const shape = { brokers: Number($('cluster-brokers').value) || undefined, controllers: Number($('cluster-controllers').value) || undefined };
+    const res = await api('POST', `/cluster/${action}`, action === 'stop' ? undefined : shape);
+    if (res && (res.brokers || res.controllers)) renderCluster(res);
+    else await loadCluster();
+  });
+}
+
+// ------------------------------------------------------------------------------------------- topics
+
+async function loadTopics() {
+  state.topics = await api('GET', '/topics');
+  $('topics').replaceChildren(...(state.topics.length ? state.topics.map((t) =>
+    h('tr', { testid: 'topic-row', dataset: { topic: t.name }, class: t.name === state.selectedTopic ? 'selected clickable' : 'clickable', onclick: () => selectTopic(t.name) },
+      h('td', null, t.name), h('td', null, t.partitions), h('td', null, t.replicationFactor), h('td', null, t.owner || '–'))) :
+    [h('tr', null, h('td', { colspan: 4, class: 'muted' }, 'No topics yet: create one above.'))]));
+  $('topic-names').replaceChildren(...state.topics.map((t) => h('option', { value: t.name })));
+}
+const reloadTopics = debounce(() => loadTopics().catch(showError));
+
+async function selectTopic(name) {
+  state.selectedTopic = name;
+  for (const row of $('topics').children) row.classList.toggle('selected', row.dataset.topic === name);
+  if (!$('producer-topic').value) $('producer-topic').value = name;
+  if (!$('consumer-topic').value) $('consumer-topic').value = name;
+  await describeTopic().catch(showError);
+}
+
+async function describeTopic(desc) {
+  const name = state.selectedTopic;
+  if (!name) return;
+  const d = desc || (await api('GET', `/topics/${encodeURIComponent(name)}`));
+  $('describe').hidden = false;
+  $('describe-name').textContent = `${d.name} · replication factor ${d.replicationFactor}`;
+  $('partitions').replaceChildren(...d.partitions.map((p) => {
+    const noLeader = p.leader == null;
+    const shrunk = !noLeader && p.isr.length < p.replicas.length;
+    const note = noLeader ? 'no leader: this partition cannot be read or written' : shrunk ? `ISR shrunk: ${list(p.replicas.filter((r) => !p.isr.includes(r)))} out of sync` : '';
+    return h('tr', { testid: 'partition-row', dataset: { partition: p.partition, leader: noLeader ? 'none' : p.leader }, class: noLeader ? 'no-leader' : shrunk ? 'shrunk' : null },
+      h('td', null, p.partition),
+      h('td', { testid: 'partition-leader' }, noLeader ? 'none' : p.leader),
+      h('td', null, list(p.replicas)),
+      h('td', { testid: 'partition-isr' }, list(p.isr)),
+      h('td', null, p.earliestOffset != null ? `${p.earliestOffset}..${p.latestOffset}` : '–'),
+      h('td', { class: 'note' }, note));
+  }));
+}
+const redescribe = debounce(() => describeTopic().catch(showError), 300);
+
+async function createTopic(e) {
+  e.preventDefault();
+  await act(e.submitter, async () => {
+    const body = { name: $('topic-name').value.trim(), partitions: Number($('topic-partitions').value), replicationFactor: Number($('topic-rf').value) };
+    const configs = $('topic-configs').value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+    if (configs.length) {
+      body.configs = {};
+      for (const c of configs) {
+        const eq = c.indexOf('=');
+        if (eq <= 0) throw new Error(`config "${c}" should look like name=value`);
+        body.configs[c.slice(0, eq).trim()] = c.slice(eq + 1).trim();
+      }
+    }
+    const desc = await api('POST', '/topics', body);
+    $('topic-name').value = '';
+    await loadTopics();
+    state.selectedTopic = body.name;
+    await describeTopic(desc);
+    await loadTopics();
+    $('producer-topic').value = body.name;
+    $('consumer-topic').value = body.name;
+  });
+}
+
+// ----------------------------------------------------------------------------------------- producer
+
+async function produce(e) {
+  e.preventDefault();
+  await act(e.submitter, async () => {
+    const topic = $('producer-topic').value.trim();
+    const raw = $('producer-value').value;
+    const values = $('producer-lines').checked ? raw.split('\n').filter((l) => l !== '') : [raw];
+    if (!values.length) throw new Error('type a message to send');
+    const key = $('producer-key').value;
+    const part = $('producer-partition').value;
+    const messages = values.map((value) => ({ value, key: key || undefined, partition: part === '' ? undefined : Number(part) }));
+    const res = await api('POST', `/topics/${encodeURIComponent(topic)}/messages`, { messages });
+    const where = (res.results || []).map((r) => `[${r.partition}]@${r.offset}`).join(' ');
+    $('producer-result').textContent = `${messages.length} message(s) sent to ${topic}: ${where}`;
+    $('producer-value').value = '';
+  });
+}
+
+// ---------------------------------------------------------------------------------------- consumers
+
+async function loadConsumers() {
+  const consumers = await api('GET', '/consumers');
+  const seen = new Set();
+  // Newest first: the server lists them in creation order.
+  for (const c of [...consumers].sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)))) {
+    seen.add(c.id);
+    upsertCard(c);
+  }
+  for (const id of [...state.cards.keys()]) if (!seen.has(id)) removeCard(id);
+}
+
+function upsertCard(c) {
+  let card = state.cards.get(c.id);
+  if (!card) {
+    card = { consumer: c, el: null, stream: null, subscribed: false, delivered: 0 };
+    card.el = h('article', { class: 'card', testid: 'consumer-card', dataset: { consumerId: c.id, topic: (c.topics || []).join(',') } });
+    card.stream = new SeqStream((m) => { card.delivered++; showReceived(card); addLine(card, h('li', { testid: 'consumer-message', dataset: { partition: m.partition, offset: m.offset } },
+      h('span', { class: 'where' }, `[${m.partition}]@${m.offset}`), m.key != null ? h('span', { class: 'key' }, `${m.key}=`) : null, m.value == null ? '(null)' : m.value)); });
+    state.cards.set(c.id, card);
+    $('consumer-cards').prepend(card.el);
+  }
+  card.consumer = c;
+  drawCard(card);
+  if (!TERMINAL.includes(c.state)) follow(card);
+  // Joining ends with a rebalance event, but the consumer's own state may be written just after it:
+  // look again until it is settled rather than trusting one read.
+  clearTimeout(card.recheck);
+  if (c.state === 'joining') card.recheck = setTimeout(() => refreshConsumer(c.id), 1000);
+  return card;
+}
+
+function drawCard(card) {
+  const c = card.consumer;
+  const el = card.el;
+  el.dataset.state = c.state;
+  const lines = el.querySelector('.messages') || h('ol', { class: 'messages', testid: 'consumer-messages' });
+  const stop = h('button', { type: 'button', testid: 'consumer-stop', title: 'leave the group cleanly (like Ctrl-C)' }, 'stop');
+  const kill = h('button', { type: 'button', testid: 'consumer-kill', class: 'danger', title: 'die without leaving: the group notices after the session timeout' }, 'kill');
+  const rm = h('button', { type: 'button', testid: 'consumer-remove', title: 'forget this consumer' }, 'remove');
+  stop.disabled = kill.disabled = TERMINAL.includes(c.state);
+  stop.addEventListener('click', () => act(stop, async () => upsertCard(await api('POST', `/consumers/${c.id}/stop`) || c)));
+  kill.addEventListener('click', () => act(kill, async () => upsertCard(await api('POST', `/consumers/${c.id}/kill`) || c)));
+  rm.addEventListener('click', () => act(rm, async () => { await api('DELETE', `/consumers/${c.id}`); removeCard(c.id); }));
+  el.replaceChildren(
+    h('header', null,
+      h('strong', null, c.name || c.id), ' ',
+      h('span', { class: `state s-${c.state}`, testid: 'consumer-state' }, c.state), ' ',
+      h('span', { class: 'muted' }, `${c.id} · group ${c.groupId} · ${list(c.topics)}${c.fromBeginning ? ' · from beginning' : ''}`)),
+    h('div', null, 'assigned: ', h('span', { testid: 'consumer-assignment' }, partitionList(c.assignment) || '–')),
+    h('div', null, 'received: ', h('span', { testid: 'consumer-received' }, Math.max(c.received || 0, card.delivered))),
+    h('div', { class: 'row' }, stop, kill, rm),
+    lines);
+}
+
+/** The server's count, or what this page saw arrive if that is ahead (the count is refreshed lazily). */
+function showReceived(card) {
+  const n = card.el.querySelector('[data-testid=consumer-received]');
+  if (n) n.textContent = String(Math.max(card.consumer.received || 0, card.delivered));
+}
+
+function addLine(card, li) {
+  const ol = card.el.querySelector('.messages');
+  ol.prepend(li);
+  while (ol.children.length > MAX_CARD_LINES) ol.lastChild.remove();
+}
+
+/** Subscribes the card's consumer and fetches what it received before (or while we were away). */
+async function follow(card) {
+  if (!state.socket || !state.socket.connected || card.subscribed) return;
+  card.subscribed = true;
+  const id = card.consumer.id;
+  try {
+    await subscribe({ consumer: id });
+    await card.stream.backfill(async (after) => {
+      const res = await api('GET', `/consumers/${id}/messages?after=${after}`);
+      return { items: res.messages || [], next: res.next };
+    });
+  } catch (e) {
+    card.subscribed = false;
+    showError(e);
+  }
+}
+
+function removeCard(id) {
+  const card = state.cards.get(id);
+  if (!card) return;
+  card.el.remove();
+  state.cards.delete(id);
+  if (state.socket && card.subscribed) state.socket.emit('unsubscribe', { consumer: id });
+}
+
+const refreshConsumer = (id) => api('GET', `/consumers/${id}`).then((c) => state.cards.has(id) && upsertCard(c), showError);
+const refreshCard = debounce(refreshConsumer, 300);
+
+async function startConsumer(e) {
+  e.preventDefault();
+  await act(e.submitter, async () => {
+    const body = { topics: [$('consumer-topic').value.trim()], fromBeginning: $('consumer-from-beginning').checked };
+    if ($('consumer-group').value.trim()) body.groupId = $('consumer-group').value.trim();
+    if ($('consumer-name').value.trim()) body.name = $('consumer-name').value.trim();
+    upsertCard(await api('POST', '/consumers', body));
+  });
+}
+
+// ----------------------------------------------------------------------------------------- timeline
+
+function describeEvent(e) {
+  const tp = `${e.topic} [${e.partition}]`;
+  switch (e.type) {
+    case 'partition.leader-changed': return `${tp}: leader ${e.from ?? 'none'} → ${e.to == null ? 'NONE (no leader)' : e.to}`;
+    case 'partition.isr-changed': return `${tp}: ISR ${list(e.previous)} → ${list(e.isr)}`;
+    case 'group.rebalanced': {
+      const halves = [];
+      if (partitionList(e.assigned)) halves.push(`assigned: ${partitionList(e.assigned)}`);
+      if (partitionList(e.revoked)) halves.push(`revoked: ${partitionList(e.revoked)}`);
+      return `Group ${e.groupId} rebalanced (memberid ${e.memberId || '?'}): ${halves.join(', ') || 'no change'} — consumer ${e.consumerId}`;
+    }
+    case 'messages.produced': return `${e.count} message(s) to ${e.topic}`;
+    case 'topic.created': return `topic ${e.topic} created: ${e.partitions} partition(s), replication factor ${e.replicationFactor}`;
+    case 'topic.deleted': return `topic ${e.topic} deleted`;
+    default:
+      if (e.type.startsWith('node.')) return `${e.role || 'node'} ${e.nodeId} ${e.type.slice(5)}`;
+      if (e.type.startsWith('consumer.')) return `consumer ${e.consumerId} ${e.type.slice(9)}${e.groupId ? ` (group ${e.groupId})` : ''}`;
+      return e.type;
+  }
+}
+
+function eventClass(e) {
+  if (e.type === 'partition.leader-changed' && e.to == null) return 'bad';
+  if (e.type === 'partition.isr-changed' && (e.isr || []).length < (e.previous || []).length) return 'warn';
+  if (/\.(killed|crashed)$/.test(e.type)) return 'bad';
+  if (/\.(stopped|paused)$/.test(e.type)) return 'warn';
+  return e.type.split('.')[0];
+}
+
+function addEvent(e) {
+  const filter = $('timeline-filter').value;
+  const li = h('li', { testid: 'timeline-event', dataset: { type: e.type, seq: e.seq }, class: eventClass(e), hidden: Boolean(filter) && !e.type.startsWith(filter) },
+    h('time', null, clock(e.time)), ' ', h('code', null, e.type), ' ', describeEvent(e));
+  const ol = $('timeline');
+  ol.prepend(li);
+  while (ol.children.length > MAX_TIMELINE) ol.lastChild.remove();
+}
+
+/** What an event changes on the page besides the timeline. */
+function react(e) {
+  if (e.type === 'topic.created' || e.type === 'topic.deleted') reloadTopics();
+  if ((e.type.startsWith('partition.') || e.type === 'messages.produced') && e.topic === state.selectedTopic) redescribe();
+  if (e.consumerId && state.cards.has(e.consumerId) && (e.type.startsWith('consumer.') || e.type === 'group.rebalanced')) refreshConsumer(e.consumerId);
+  if (e.type.startsWith('node.') && !state.socket) loadCluster().catch(showError);
+}
+
+function filterTimeline() {
+  const f = $('timeline-filter').value;
+  for (const li of $('timeline').children) li.hidden = Boolean(f) && !li.dataset.type.startsWith(f);
+}
+
+const pageEvents = async (after) => {
+  const res = await api('GET', `/events?after=${after}`);
+  return { items: res.events || [], next: res.next };
+};
+
+// ---------------------------------------------------------------------------------------- live link
+
+function subscribe(what) {
+  return new Promise((resolve, reject) => {
+    state.socket.timeout(10000).emit('subscribe', what, (err, ack) => {
+      if (err) reject(new Error(`the server did not answer the subscription to ${JSON.stringify(what)}`));
+      else if (!ack || !ack.ok) reject(new Error((ack && ack.error) || `subscription to ${JSON.stringify(what)} refused`));
+      else resolve();
+    });
+  });
+}
+
+function setLive(text, cls) {
+  $('live').textContent = text;
+  $('live').className = `badge ${cls}`;
+}
+
+function connectLive() {
+  if (typeof io !== 'function') {
+    // No socket.io client (page opened without the lab server): poll instead of going silent.
+    setLive('polling (no live link)', 'warn');
+    setInterval(() => {
+      loadCluster().catch(() => {});
+      state.timeline.backfill(pageEvents).catch(() => {});
+    }, 3000);
+    return;
+  }
+  const socket = io('/lab', { auth: { token: state.token } });
+  state.socket = socket;
+  socket.on('connect', async () => {
+    setLive('live', 'ok');
+    try {
+      await Promise.all([subscribe({ events: true }), subscribe({ cluster: true })]);
+      // Catch up on whatever happened while we were not subscribed.
+      // loadConsumers re-follows every live card (subscribe, then fetch the messages missed meanwhile).
+      await Promise.all([state.timeline.backfill(pageEvents), loadCluster(), loadTopics(), loadConsumers()]);
+    } catch (e) {
+      showError(e);
+    }
+  });
+  let refusal = null;
+  // A server may accept the connection, then refuse the token: `error` { message }, then a disconnect.
+  socket.on('error', (e) => { refusal = (e && e.message) || String(e); });
+  socket.on('overflow', () => showError(new Error('The live link fell behind and was reset; the page caught up from the server.')));
+  socket.on('disconnect', (reason) => {
+    for (const card of state.cards.values()) card.subscribed = false;
+    if (refusal) {
+      setLive('offline', 'bad');
+      showError(new Error(`live updates refused: ${refusal}`));
+      return showLogin();
+    }
+    setLive('reconnecting…', 'warn');
+    // socket.io retries by itself except when the server closed the connection on purpose (a slow reader).
+    if (reason === 'io server disconnect') socket.connect();
+  });
+  socket.on('connect_error', (err) => {
+    setLive('offline', 'bad');
+    if (!socket.active) { showError(new Error(`live updates refused: ${err.message}`)); showLogin(); }
+  });
+  socket.on('cluster', renderCluster);
+  socket.on('event', (e) => {
+    state.timeline.push(e);
+    react(e);
+  });
+  socket.on('message', (m) => {
+    const card = state.cards.get(m.consumerId);
+    if (!card) return;
+    card.stream.push(m);
+    const assigned = (card.consumer.assignment || []).some((a) => a.topic === m.topic && (a.partitions || []).includes(m.partition));
+    if (!assigned || card.consumer.state !== 'running') refreshCard(m.consumerId);
+  });
+  socket.on('rebalance', (e) => {
+    const card = state.cards.get(e.consumerId);
+    if (!card) return;
+    const halves = [partitionList(e.assigned) && `assigned: ${partitionList(e.assigned)}`, partitionList(e.revoked) && `revoked: ${partitionList(e.revoked)}`].filter(Boolean);
+    addLine(card, h('li', { class: 'notice', testid: 'consumer-rebalance' }, `% Group ${e.groupId} rebalanced (memberid ${e.memberId || '?'}): ${halves.join(', ') || 'no change'}`));
+    refreshConsumer(e.consumerId);
+  });
+}
+
+// ------------------------------------------------------------------------------------- sign in, boot
+
+function showLogin() {
+  $('login').hidden = false;
+  $('app').hidden = true;
+  $('logout').hidden = true;
+}
+
+function readToken() {
+  const m = location.hash.match(/token=([^&]+)/);
+  if (m) {
+    localStorage.setItem('klab-token', decodeURIComponent(m[1]));
+    // Keep the token out of the address bar (and out of screenshots shared with the class).
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return localStorage.getItem('klab-token');
+}
+
+async function start() {
+  state.token = readToken();
+  if (!state.token) return showLogin();
+  let me;
+  try {
+    me = await api('GET', '/me');
+  } catch (e) {
+    showError(e);
+    return showLogin();
+  }
+  $('whoami').textContent = `${me.name} (${me.role})`;
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('logout').hidden = false;
+  state.timeline = new SeqStream(addEvent);
+  await Promise.all([loadCluster(), loadTopics(), loadConsumers(), state.timeline.backfill(pageEvents)].map((p) => p.catch(showError)));
+  connectLive();
+}
+
+function wire() {
+  $('token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    localStorage.setItem('klab-token', $('login-token').value.trim());
+    location.reload();
+  });
+  $('join-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(e.submitter, async () => {
+      const res = await fetch('/api/join', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: $('join-code').value.trim(), name: $('join-name').value.trim() }) });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(body.message || `${res.status} ${res.statusText}`);
+      localStorage.setItem('klab-token', body.token);
+      location.reload();
+    });
+  });
+  $('logout').addEventListener('click', () => { localStorage.removeItem('klab-token'); location.reload(); });
+  $('broker-add').addEventListener('click', () => act($('broker-add'), async () => {
+    const res = await api('POST', '/cluster/brokers', {});
+    if (res && (res.brokers || res.controllers)) renderCluster(res);
+    else await loadCluster();
+  }));
+  for (const a of ['start', 'stop', 'reset']) $(`cluster-${a}`).addEventListener('click', () => clusterAction(a));
+  $('topic-form').addEventListener('submit', createTopic);
+  $('topic-refresh').addEventListener('click', () => act($('topic-refresh'), () => describeTopic()));
+  $('topic-elect').addEventListener('click', () => act($('topic-elect'), async () => describeTopic(await api('POST', `/topics/${encodeURIComponent(state.selectedTopic)}/elect-leaders`))));
+  $('topic-delete').addEventListener('click', () => act($('topic-delete'), async () => {
+    if (!confirm(`Delete topic ${state.selectedTopic} and all its messages?`)) return;
+    await api('DELETE', `/topics/${encodeURIComponent(state.selectedTopic)}`);
+    state.selectedTopic = null;
+    $('describe').hidden = true;
+    await loadTopics();
+  }));
+  $('producer-form').addEventListener('submit', produce);
+  $('consumer-form').addEventListener('submit', startConsumer);
+  $('timeline-filter').addEventListener('change', filterTimeline);
+}
+
+wire();
+start();

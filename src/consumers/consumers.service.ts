@@ -1,0 +1,218 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { fromClusterName, toClusterName } from '../class/namespace';
+import { Principal } from '../class/principal';
+import { badInput, notFound } from '../common/lab-error';
+import { LAB_CONFIG, LabConfig } from '../config/lab-config';
+import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
+import { KafkaService } from '../kafka/kafka.service';
+import { ConsumerDirectory } from '../timeline/consumer-directory';
+import { LabMessage, LiveBus } from '../timeline/live-bus';
+import { TimelineService } from '../timeline/timeline.service';
+import { CLIENT_ID_PREFIX, ConsumerView, SOLO_GROUP_PREFIX } from './consumer.types';
+import { ConsumerSession, RING_SIZE, SessionDeps } from './consumer-session';
+import { CreateConsumerDto } from './dto/create-consumer.dto';
+
+/** How often the watchdog looks for stalled consumers. */
+const WATCHDOG_EVERY_MS = 2000;
+/** Shutdown: every consumer leaves its group within this, or is cut. */
+const SHUTDOWN_DEADLINE_MS = 8000;
+
+/**
+ * The consumers the API runs, by our own id. Each one is a ConsumerSession; this service checks who
+ * may do what, validates against the cluster, and supervises (a watchdog for stalled consumers).
+ */
+@Injectable()
+export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('Consumers');
+  private readonly sessions = new Map<string, ConsumerSession>();
+  /** Who ran an API consumer in a group (ever): a student may look at those groups. */
+  private readonly groupOwners = new Map<string, Set<string>>();
+  private readonly deps: SessionDeps;
+  private watchdog: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly kafka: KafkaService,
+    timeline: TimelineService,
+    bus: LiveBus,
+    @Inject(LAB_CONFIG) private readonly config: LabConfig,
+  ) {
+    this.deps = { kafka, timeline, bus, sessionTimeoutMs: config.consumerSessionTimeoutMs, log: this.log };
+  }
+
+  onModuleInit(): void {
+    this.watchdog = setInterval(() => this.checkStalls(), WATCHDOG_EVERY_MS);
+    this.watchdog.unref();
+  }
+
+  /** A consumer stuck without fetches or heartbeats this long is recreated (KAFKAJS-NOTES: stalls). */
+  get stallThresholdMs(): number {
+    return Math.max(15_000, 2 * this.config.consumerSessionTimeoutMs);
+  }
+
+  async create(who: Principal, dto: CreateConsumerDto): Promise<ConsumerView> {
+    const topics = [...new Set([...(dto.topics ?? []), ...(dto.topic !== undefined ? [dto.topic] : [])])];
+    if (topics.length === 0) throw badInput('Name the topics to read: "topics": ["name"] or "topic": "name".');
+
+    const clusterTopics = topics.map((t) => toClusterName(who, t));
+    await this.checkTopicsExist(topics, clusterTopics);
+
+    const id = this.newId();
+    const groupId = dto.groupId ?? `${SOLO_GROUP_PREFIX}${id}`;
+    const clusterGroupId = toClusterName(who, groupId);
+    const session = new ConsumerSession(
+      { id, name: dto.name ?? `consumer-${id}`, owner: who.id, groupId, topics, clusterGroupId, clusterTopics, fromBeginning: dto.fromBeginning ?? false },
+      this.deps,
+    );
+    this.sessions.set(id, session);
+    this.ownGroup(clusterGroupId, who.id);
+    try {
+      await session.start(who.id);
+    } catch (e) {
+      this.sessions.delete(id);
+      throw kafkaErrorToLabError(e, { action: `start a consumer on ${topics.join(', ')}`, brokers: this.kafka.bootstrapServers() });
+    }
+    // Answer once it has joined and fetched: what is produced after the 201 is then surely received.
+    await session.whenReady(this.stallThresholdMs);
+    return session.view();
+  }
+
+  list(who: Principal): ConsumerView[] {
+    return [...this.sessions.values()].filter((s) => this.mayUse(who, s)).map((s) => s.view());
+  }
+
+  get(who: Principal, id: string): ConsumerView {
+    return this.find(who, id).view();
+  }
+
+  messages(who: Principal, id: string, after = 0, limit = 1000): { messages: LabMessage[]; next: number } {
+    return this.find(who, id).messages(after, Math.min(limit, RING_SIZE));
+  }
+
+  async stop(who: Principal, id: string): Promise<ConsumerView> {
+    const s = this.find(who, id);
+    await s.stop(who.id);
+    return s.view();
+  }
+
+  kill(who: Principal, id: string): ConsumerView {
+    const s = this.find(who, id);
+    s.kill(who.id);
+    return s.view();
+  }
+
+  /** Stops it if it runs (cleanly) and forgets it. */
+  async remove(who: Principal, id: string): Promise<void> {
+    const s = this.find(who, id);
+    if (s.isAlive()) await s.stop(who.id);
+    this.sessions.delete(id);
+  }
+
+  /** A student leaves the class: their consumers stop and are forgotten. */
+  async removeOwner(owner: string, actor: string): Promise<void> {
+    const mine = [...this.sessions.values()].filter((s) => s.owner === owner);
+    await Promise.allSettled(mine.map((s) => (s.isAlive() ? s.stop(actor) : Promise.resolve())));
+    for (const s of mine) this.sessions.delete(s.id);
+  }
+
+  // ---- for the gateway, the groups service and grading ----------------------------------------
+
+  ownerOf(consumerId: string): string | undefined {
+    return this.sessions.get(consumerId)?.owner;
+  }
+
+  /** Our consumer id for a group member, by its current memberId or by the clientId we gave it. */
+  consumerIdOf(memberId: string, clientId: string): string | null {
+    for (const s of this.sessions.values()) if (s.memberId === memberId) return s.id;
+    if (clientId.startsWith(CLIENT_ID_PREFIX)) {
+      const id = clientId.slice(CLIENT_ID_PREFIX.length);
+      if (this.sessions.has(id)) return id;
+    }
+    return null;
+  }
+
+  /** Whether `who` may look at a group (by its cluster name): the instructor any, a student those they ran consumers in. */
+  mayViewGroup(who: Principal, clusterGroupId: string): boolean {
+    if (who.role === 'instructor') return true;
+    return fromClusterName(who, clusterGroupId) !== null && (this.groupOwners.get(clusterGroupId)?.has(who.id) ?? false);
+  }
+
+  /** Cluster names of the topics our consumers in this group subscribe to. */
+  topicsOfGroup(clusterGroupId: string): string[] {
+    const out = new Set<string>();
+    for (const s of this.sessions.values()) if (s.clusterGroupId === clusterGroupId) s.clusterTopics.forEach((t) => out.add(t));
+    return [...out];
+  }
+
+  /** Cluster names of the groups our consumers are (or were) in. */
+  clusterGroupIds(): string[] {
+    return [...new Set([...this.sessions.values()].map((s) => s.clusterGroupId))];
+  }
+
+  all(): ConsumerView[] {
+    return [...this.sessions.values()].map((s) => s.view());
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    const alive = [...this.sessions.values()].filter((s) => s.isAlive());
+    if (alive.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(alive.map((s) => s.stop('system'))),
+      new Promise<void>((r) => (timer = setTimeout(r, SHUTDOWN_DEADLINE_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private checkStalls(): void {
+    const now = Date.now();
+    for (const s of this.sessions.values()) {
+      try {
+        s.checkStalled(now, this.stallThresholdMs);
+      } catch (e) {
+        this.log.error(`Watchdog failed on consumer ${s.id}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private async checkTopicsExist(topics: string[], clusterTopics: string[]): Promise<void> {
+    let existing: string[];
+    try {
+      existing = await (await this.kafka.admin()).listTopics();
+    } catch (e) {
+      throw kafkaErrorToLabError(e, { action: 'list the topics', brokers: this.kafka.bootstrapServers() });
+    }
+    const missing = topics.filter((_, i) => !existing.includes(clusterTopics[i]));
+    if (missing.length === 1) throw notFound(`The topic ${missing[0]} does not exist.`);
+    if (missing.length > 1) throw notFound(`The topics ${missing.join(', ')} do not exist.`);
+  }
+
+  private find(who: Principal, id: string): ConsumerSession {
+    const s = this.sessions.get(id);
+    // Someone else's consumer answers like an unknown one: a student must not learn what others run.
+    if (!s || !this.mayUse(who, s)) throw notFound(`There is no consumer ${id}.`);
+    return s;
+  }
+
+  private mayUse(who: Principal, s: ConsumerSession): boolean {
+    return who.role === 'instructor' || s.owner === who.id;
+  }
+
+  private ownGroup(groupId: string, owner: string): void {
+    const set = this.groupOwners.get(groupId) ?? new Set<string>();
+    set.add(owner);
+    this.groupOwners.set(groupId, set);
+  }
+
+  /** 8 characters of base 36: short, URL-safe, and ours (never kafkajs's memberId). */
+  private newId(): string {
+    for (;;) {
+      const id = BigInt('0x' + randomBytes(8).toString('hex')).toString(36).slice(-8).padStart(8, '0');
+      if (!this.sessions.has(id)) return id;
+    }
+  }
+}

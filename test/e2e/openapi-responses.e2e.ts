@@ -1,0 +1,146 @@
+// Real answers of the shared lab server (and its real cluster) checked against the schemas openapi.yaml
+// publishes: the contract describes what the server sends, not what we hoped it would send.
+import type { Response } from 'supertest';
+import { checkResponse, loadOpenApi } from '../support/openapi-doc';
+import { api, uniqueName, waitFor } from '../support/lab';
+
+const doc = loadOpenApi();
+
+/** The body as the file describes it: JSON parsed, text as the string it is. */
+function bodyOf(res: Response): unknown {
+  const ct = String(res.headers['content-type'] ?? '');
+  return ct.startsWith('application/json') ? res.body : res.text;
+}
+
+/** The answer has the expected status, and fits the file's schema for that status and content type. */
+function expectFits(method: string, pathTemplate: string, res: Response, status: number): void {
+  if (res.status !== status) {
+    throw new Error(`${method.toUpperCase()} ${pathTemplate}: expected ${status}, got ${res.status} ${res.text.slice(0, 500)}`);
+  }
+  const problems = checkResponse(doc, method, pathTemplate, { status: res.status, body: bodyOf(res), headers: res.headers });
+  expect(problems).toEqual([]);
+}
+
+describe('answers of the server fit openapi.yaml', () => {
+  const topic = uniqueName('openapi');
+  let created = false;
+  let consumerId: string | undefined;
+
+  afterAll(async () => {
+    if (consumerId) await api().delete(`/api/consumers/${consumerId}`);
+    if (created) await api().delete(`/api/topics/${topic}`);
+  });
+
+  it('GET /api/health (no token)', async () => {
+    expectFits('get', '/api/health', await api(null).get('/api/health'), 200);
+  });
+
+  it('GET /api/cluster', async () => {
+    const res = await api().get('/api/cluster');
+    expectFits('get', '/api/cluster', res, 200);
+    expect(res.body.brokers.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('GET /api/me, and 401 without a token', async () => {
+    const me = await api().get('/api/me');
+    expectFits('get', '/api/me', me, 200);
+    expect(me.body.role).toBe('instructor');
+    expectFits('get', '/api/me', await api(null).get('/api/me'), 401);
+    expectFits('get', '/api/me', await api('not-a-known-token').get('/api/me'), 401);
+  });
+
+  it('POST /api/topics: 201 with the description, then 409 for the same name', async () => {
+    const res = await api().post('/api/topics').send({ name: topic, partitions: 3, replicationFactor: 2, configs: { 'min.insync.replicas': '1' } });
+    expectFits('post', '/api/topics', res, 201);
+    created = true;
+    expect(res.body.partitions).toHaveLength(3);
+    expectFits('post', '/api/topics', await api().post('/api/topics').send({ name: topic, partitions: 1, replicationFactor: 1 }), 409);
+  });
+
+  it('POST /api/topics: 400 with details for a body that is not valid', async () => {
+    const res = await api().post('/api/topics').send({ name: uniqueName('openapi-bad'), partitions: 0, replicationFactor: 1, colour: 'red' });
+    expectFits('post', '/api/topics', res, 400);
+    expect(res.body.details.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('GET /api/topics, with and without internal topics', async () => {
+    const res = await api().get('/api/topics');
+    expectFits('get', '/api/topics', res, 200);
+    expect(res.body.map((t: { name: string }) => t.name)).toContain(topic);
+    expectFits('get', '/api/topics', await api().get('/api/topics?internal=true'), 200);
+  });
+
+  it('GET /api/topics/{name} as JSON and as text, and 404 for a topic that does not exist', async () => {
+    expectFits('get', '/api/topics/{name}', await api().get(`/api/topics/${topic}`), 200);
+    const text = await api().get(`/api/topics/${topic}?format=text`);
+    expect(text.headers['content-type']).toMatch(/^text\/plain/);
+    expectFits('get', '/api/topics/{name}', text, 200);
+    expect(text.text).toContain(`Topic: ${topic}\t`);
+    expectFits('get', '/api/topics/{name}', await api().get(`/api/topics/${uniqueName('openapi-missing')}`), 404);
+    expectFits('get', '/api/topics/{name}', await api().get(`/api/topics/${topic}?format=yaml`), 400);
+  });
+
+  it('POST /api/topics/{name}/messages: a JSON batch with acks, one JSON message, text/plain lines', async () => {
+    const p = '/api/topics/{name}/messages';
+    const batch = await api().post(`/api/topics/${topic}/messages`).send({ messages: [{ key: 'k1', value: 'v1', headers: { h: 'x' } }, { value: 'v2', partition: 2 }], acks: 1 });
+    expectFits('post', p, batch, 201);
+    expect(batch.body.results).toHaveLength(2);
+    expectFits('post', p, await api().post(`/api/topics/${topic}/messages`).send({ key: 'k', value: 'one' }), 201);
+    const lines = await api().post(`/api/topics/${topic}/messages`).set('Content-Type', 'text/plain').send('a\nb\nc\n');
+    expectFits('post', p, lines, 201);
+    expect(lines.body.results).toHaveLength(3);
+    expectFits('post', p, await api().post(`/api/topics/${topic}/messages`).send({ messages: [{ value: 'x', partition: 99 }] }), 400);
+  });
+
+  it('consumers and groups: create, list, read messages, describe the group, stop, delete', async () => {
+    const groupId = uniqueName('openapi-group');
+    const made = await api().post('/api/consumers').send({ topics: [topic], groupId, fromBeginning: true, name: 'openapi' });
+    expectFits('post', '/api/consumers', made, 201);
+    consumerId = made.body.id as string;
+    expectFits('get', '/api/consumers', await api().get('/api/consumers'), 200);
+    expectFits('get', '/api/consumers/{id}', await api().get(`/api/consumers/${consumerId}`), 200);
+    // The messages produced above arrive (from the beginning).
+    const got = await waitFor('the consumer to receive the messages produced earlier', async () => {
+      const r = await api().get(`/api/consumers/${consumerId}/messages?after=0&limit=100`);
+      return r.status === 200 && r.body.messages.length >= 6 ? r : undefined;
+    }, 60_000, 250);
+    expectFits('get', '/api/consumers/{id}/messages', got, 200);
+    expectFits('get', '/api/consumers/{id}/messages', await api().get(`/api/consumers/${consumerId}/messages?limit=0`), 400);
+    expectFits('get', '/api/groups', await api().get('/api/groups'), 200);
+    expectFits('get', '/api/groups/{groupId}', await api().get(`/api/groups/${groupId}`), 200);
+    expectFits('get', '/api/groups/{groupId}', await api().get(`/api/groups/${uniqueName('openapi-no-group')}`), 404);
+    expectFits('post', '/api/consumers/{id}/stop', await api().post(`/api/consumers/${consumerId}/stop`), 200);
+    expectFits('post', '/api/consumers/{id}/stop', await api().post(`/api/consumers/${consumerId}/stop`), 409);
+    const gone = await api().delete(`/api/consumers/${consumerId}`);
+    expect(gone.status).toBe(204);
+    consumerId = undefined;
+    expectFits('get', '/api/consumers/{id}', await api().get(`/api/consumers/${made.body.id}`), 404);
+  });
+
+  it('GET /api/events, every page of them and filtered, and 400 for a bad limit', async () => {
+    // Every event of the run so far, page by page: each one must fit its type's schema.
+    let after = 0;
+    let seen = 0;
+    const ours: Array<{ type: string }> = [];
+    for (;;) {
+      const page = await api().get(`/api/events?after=${after}&limit=5000`);
+      expectFits('get', '/api/events', page, 200);
+      if (page.body.events.length === 0) break;
+      seen += page.body.events.length;
+      ours.push(...page.body.events.filter((e: { topic?: string }) => e.topic === topic));
+      after = page.body.next;
+    }
+    expect(seen).toBeGreaterThan(0);
+    expect(ours.map((e) => e.type)).toContain('topic.created');
+    const typed = await api().get('/api/events?types=topic.created,topic.deleted&limit=10');
+    expectFits('get', '/api/events', typed, 200);
+    expect(typed.body.events.every((e: { type: string }) => e.type === 'topic.created' || e.type === 'topic.deleted')).toBe(true);
+    expectFits('get', '/api/events', await api().get('/api/events?limit=0'), 400);
+    expectFits('get', '/api/events', await api().get('/api/events?types=no.such-type'), 400);
+  });
+
+  it('POST /api/cluster/nodes/{id}/stop: 404 for a node that does not exist, 400 for an id that is not a number', async () => {
+    expectFits('post', '/api/cluster/nodes/{id}/stop', await api().post('/api/cluster/nodes/77/stop'), 404);
+    expectFits('post', '/api/cluster/nodes/{id}/stop', await api().post('/api/cluster/nodes/abc/stop'), 400);
+  });
+});
