@@ -38,5 +38,6 @@ export default async function globalSetup(): Promise<void> {
     consumerSessionTimeoutMs,
   };
   fs.writeFileSync(STATE_FILE, JSON.stringify(lab, null, 2));
+  process.env.KAFKA_LAB_SHARED_STATE = STATE_FILE;
   process.stdout.write(`\n% shared lab server ${server.url} (pid ${server.pid}), Kafka at ${lab.bootstrap.join(',')}, ready in ${Math.round((Date.now() - started) / 1000)} s; log ${server.logFile}\n`);
 }

@@ -13,7 +13,11 @@ export interface SharedLab {
   consumerSessionTimeoutMs: number;
 }
 
-export const STATE_FILE = path.resolve(__dirname, '../../.test-data/shared-lab.json');
+/**
+ * One file per jest run (global setup puts its path in the environment, which the test files inherit),
+ * so two runs on one machine never read each other's server.
+ */
+export const STATE_FILE = process.env.KAFKA_LAB_SHARED_STATE ?? path.resolve(__dirname, `../../.test-data/shared-lab-${process.pid}.json`);
 
 export function sharedLab(): SharedLab {
   return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as SharedLab;
