@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
-import { BrokerAddress, ClusterMetadata, ElectionResult, KafkaWire, PartitionOffsets } from './protocol';
+import { Acks, BrokerAddress, ClusterMetadata, ElectionResult, KafkaWire, OutMessage, PartitionOffsets, PartitionOutcome, WireProducer } from './protocol';
+
+/** How long produceWire may reuse a topic's metadata before asking a broker again. */
+const PRODUCE_METADATA_MAX_AGE_MS = 2000;
 
 /** Where the current cluster can be reached; the cluster module provides it. */
 export interface BootstrapSource {
@@ -21,6 +24,9 @@ export class KafkaService implements OnModuleDestroy {
   private adminP: Promise<Admin> | null = null;
   private producerP: Promise<Producer> | null = null;
   private readonly wire = new KafkaWire({ timeoutMs: 5000, clientId: 'kafka-lab' });
+  private wireProducer: WireProducer | null = null;
+  private wireProducerKey = '';
+  private readonly produceMetadata = new Map<string, { at: number; md: ClusterMetadata }>();
 
   constructor(
     @Inject(BOOTSTRAP_SOURCE) private readonly source: BootstrapSource,
@@ -51,6 +57,38 @@ export class KafkaService implements OnModuleDestroy {
   /** Preferred leader election (kafkajs has none). */
   electPreferred(topic: string, partitions: number[]): Promise<ElectionResult[]> {
     return this.wire.electPreferred(this.addresses(), topic, partitions);
+  }
+
+  /**
+   * Writes messages already placed on partitions with our own Produce requests over one shared
+   * connection per broker: a partition without a leader fails alone while the others are written.
+   * Retries with fresh metadata only where that can help (leader moved, leader dead but not yet
+   * fenced), never past `deadlineMs`. Never rejects: each partition gets its outcome.
+   */
+  produceWire(
+    topic: string,
+    byPartition: Map<number, OutMessage[]>,
+    opts: { acks: Acks; timeoutMs: number; deadlineMs: number },
+  ): Promise<Map<number, PartitionOutcome>> {
+    const key = this.bootstrapServers().join(',');
+    if (!this.wireProducer || key !== this.wireProducerKey) {
+      this.wireProducer?.close();
+      this.produceMetadata.clear();
+      this.wireProducer = new WireProducer({ clientId: 'kafka-lab' });
+      this.wireProducerKey = key;
+    }
+    let calls = 0;
+    const getMetadata = async () => {
+      // A Metadata round trip per HTTP write halves the write rate, so the first attempt may reuse a
+      // recent answer if it names a leader for every partition written (a stale "no leader" would
+      // fail at once); any retry asks again.
+      const cached = this.produceMetadata.get(topic);
+      if (calls++ === 0 && cached && Date.now() - cached.at < PRODUCE_METADATA_MAX_AGE_MS && leadsAll(cached.md, topic, byPartition)) return cached.md;
+      const md = await this.metadata([topic]);
+      this.produceMetadata.set(topic, { at: Date.now(), md });
+      return md;
+    };
+    return this.wireProducer.produceWithRetry(getMetadata, topic, byPartition, opts);
   }
 
   /** A kafkajs client for the current bootstrap list. `extra` gives a private client (e.g. a consumer's socketFactory). */
@@ -113,10 +151,25 @@ export class KafkaService implements OnModuleDestroy {
     const p = this.producerP;
     this.adminP = null;
     this.producerP = null;
+    this.wireProducer?.close();
+    this.wireProducer = null;
+    this.produceMetadata.clear();
     await Promise.allSettled([a?.then((x) => x.disconnect()), p?.then((x) => x.disconnect())]);
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.resetShared();
   }
+}
+
+/** True when `md` names a live leader for every partition in `byPartition`. */
+function leadsAll(md: ClusterMetadata, topic: string, byPartition: Map<number, unknown>): boolean {
+  const t = md.topics.find((x) => x.name === topic);
+  if (!t || t.errorCode !== 0) return false;
+  const live = new Set(md.brokers.map((b) => b.nodeId));
+  for (const p of byPartition.keys()) {
+    const leader = t.partitions.find((x) => x.partition === p)?.leader;
+    if (leader == null || !live.has(leader)) return false;
+  }
+  return true;
 }

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Partitioners, RecordMetadata } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { ownerOfClusterName, toClusterName } from '../class/namespace';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { ClusterService } from '../cluster/cluster.service';
 import { LabError, badInput } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
-import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
+import { kafkaCodeToLabError, kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
 import { PartitionWatcher } from '../kafka/partition-watcher';
-import type { MetadataTopic } from '../kafka/protocol';
+import { KafkaWireError, MetadataTopic, OutMessage, ProducePartitionError } from '../kafka/protocol';
 import { TopicsService } from '../topics/topics.service';
 import { ProduceAggregator } from './produce-aggregator';
 import { OutgoingMessage, ProduceRequest } from './produce-request';
@@ -67,38 +67,28 @@ export class MessagesService {
       list.push(p);
       byPartition.set(p.partition, list);
     }
-    const leaderOf = new Map(topic.partitions.map((p) => [p.partition, p.leader]));
-    const producer = await this.kafka.producer().catch((e) => { throw kafkaErrorToLabError(e, { action: `write to topic ${name}`, brokers: this.kafka.bootstrapServers() }); });
+    const outgoing = new Map([...byPartition].map(([partition, items]) => [partition, items.map((it) => toOutMessage(it.m))]));
+    // One deadline for everything (metadata, connects, retries): the answer never takes longer.
+    const outcomes = await this.kafka.produceWire(topic.name, outgoing, {
+      acks: req.acks,
+      timeoutMs: this.config.produceTimeoutMs,
+      deadlineMs: this.config.produceTimeoutMs,
+    });
+    const isrOf = new Map(topic.partitions.map((p) => [p.partition, p.isr.length]));
     const results: ProduceResult[] = new Array(req.messages.length);
     const failed: NotWritten[] = [];
     const written: Record<number, number> = {};
-
-    await Promise.all([...byPartition.entries()].map(async ([partition, items]) => {
-      // A partition with no leader cannot take a write now; say so at once rather than retrying for seconds.
-      if (leaderOf.get(partition) === null) {
-        for (const it of items) failed.push({ index: it.index, partition, value: it.m.value, reason: `partition ${partition} has no leader (its replicas' brokers are down)` });
-        return;
-      }
-      try {
-        const meta = await deadline(
-          producer.send({
-            topic: topic.name,
-            acks: req.acks,
-            timeout: Math.min(5000, this.config.produceTimeoutMs),
-            messages: items.map((it) => toKafkaMessage(it.m, partition)),
-          }),
-          this.config.produceTimeoutMs,
-        );
-        const base = baseOffset(meta, partition);
+    for (const [partition, items] of byPartition) {
+      const o = outcomes.get(partition);
+      if (o?.ok) {
+        const base = o.baseOffset === null ? null : BigInt(o.baseOffset);
         items.forEach((it, i) => (results[it.index] = { partition, offset: base === null ? null : (base + BigInt(i)).toString() }));
         written[partition] = items.length;
-      } catch (e) {
-        const reason = e instanceof DeadlineError
-          ? `Kafka did not confirm the write within ${Math.round(this.config.produceTimeoutMs / 1000)} s (it may or may not have been stored)`
-          : reasonOf(e, name, partition);
-        for (const it of items) failed.push({ index: it.index, partition, value: it.m.value, reason });
+        continue;
       }
-    }));
+      const reason = o ? this.reasonOf(o.error, name, partition, isrOf.get(partition)) : `partition ${partition} was not written (no answer)`;
+      for (const it of items) failed.push({ index: it.index, partition, value: it.m.value, reason });
+    }
 
     if (Object.keys(written).length) {
       const owner = ownerOfClusterName(topic.name);
@@ -113,22 +103,34 @@ export class MessagesService {
     if (cached) return cached;
     return (await this.topics.find(who, name)).topic;
   }
+
+  /** The sentence for one partition's failure, without its final period (reasons are joined). */
+  private reasonOf(e: Error, topic: string, partition: number, inSyncReplicas: number | undefined): string {
+    const seconds = `${Math.round(this.config.produceTimeoutMs / 1000)} s`;
+    let sentence: string;
+    if (e instanceof ProducePartitionError) {
+      const min = /min\.?isr requirement of (\d+)/i.exec(e.brokerMessage ?? '');
+      sentence = kafkaCodeToLabError(e.code, {
+        action: `write to topic ${topic}`,
+        topic,
+        partition,
+        ...(e.code === 19 || e.code === 20 ? { inSyncReplicas, ...(min ? { minInsyncReplicas: Number(min[1]) } : {}) } : {}),
+      }, e.brokerMessage ?? undefined).message;
+    } else if (e instanceof KafkaWireError && e.kind === 'timeout') {
+      sentence = `Kafka did not confirm the write to partition ${partition} within ${seconds} (it may or may not have been stored)`;
+    } else if (e instanceof KafkaWireError && e.kind === 'closed') {
+      sentence = `the connection to broker ${e.broker} broke before it confirmed the write to partition ${partition} (it may or may not have been stored)`;
+    } else if (e instanceof KafkaWireError && e.kind === 'refused') {
+      sentence = `the leader of partition ${partition}, broker ${e.broker}, is not running and no other replica took over within ${seconds}`;
+    } else {
+      sentence = kafkaErrorToLabError(e, { action: `write to topic ${topic}`, topic, partition, brokers: this.kafka.bootstrapServers() }).message;
+    }
+    return sentence.replace(/\.$/, '');
+  }
 }
 
-function toKafkaMessage(m: OutgoingMessage, partition: number) {
-  return { key: m.key, value: m.value, partition, headers: m.headers };
-}
-
-function baseOffset(meta: RecordMetadata[], partition: number): bigint | null {
-  const r = meta.find((x) => x.partition === partition) ?? meta[0];
-  const raw = r?.baseOffset ?? r?.offset;
-  if (raw === undefined || raw === null || raw === '-1') return null;
-  return BigInt(raw);
-}
-
-function reasonOf(e: unknown, topic: string, partition: number): string {
-  const mapped = kafkaErrorToLabError(e, { action: `write to topic ${topic}`, topic, partition });
-  return mapped.message.replace(/\.$/, '');
+function toOutMessage(m: OutgoingMessage): OutMessage {
+  return m.headers ? { key: m.key, value: m.value, headers: m.headers } : { key: m.key, value: m.value };
 }
 
 function unavailable(topic: string, failed: NotWritten[], total: number, results?: ProduceResult[]): LabError {
@@ -140,13 +142,4 @@ function unavailable(topic: string, failed: NotWritten[], total: number, results
   const details: unknown[] = failed.map((f) => ({ index: f.index, partition: f.partition, written: false, reason: f.reason }));
   if (results) results.forEach((r, index) => r && details.push({ index, partition: r.partition, offset: r.offset, written: true }));
   return new LabError('KAFKA_UNAVAILABLE', `${head}: ${reasons.join('; ')}.`, details);
-}
-
-class DeadlineError extends Error {}
-
-function deadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new DeadlineError()), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
-  });
 }

@@ -2,11 +2,15 @@ import { BrokerAddress } from './kafka-connection';
 import { ElectionResult, electPreferredLeaders } from './elect-leaders';
 import { fetchTopicOffsets, PartitionOffsets } from './list-offsets';
 import { ClusterMetadata, fetchMetadataFromAny } from './metadata';
+import { WireProducer, WireProducerOptions } from './producer-pool';
 
 export * from './kafka-connection';
 export * from './metadata';
 export * from './list-offsets';
 export * from './elect-leaders';
+export * from './produce';
+export * from './record-batch';
+export * from './producer-pool';
 export { Reader, Writer, WireFormatError, uuidToString, uuidBytes, ZERO_UUID } from './wire';
 
 export interface KafkaWireOptions {
@@ -41,6 +45,11 @@ export class KafkaWire {
   /** `${topic}:${partition}` → earliest/latest, null for partitions without a (reachable) leader. */
   offsets(metadata: ClusterMetadata, topic: string): Promise<Map<string, PartitionOffsets>> {
     return fetchTopicOffsets(metadata, topic, { timeoutMs: this.timeoutMs, clientId: this.clientId });
+  }
+
+  /** A producer keeping one connection per broker; the caller closes it. */
+  producer(opts: Omit<WireProducerOptions, 'clientId'> = {}): WireProducer {
+    return new WireProducer({ ...opts, clientId: this.clientId });
   }
 
   electPreferred(bootstrap: readonly BrokerAddress[], topic: string, partitions: readonly number[]): Promise<ElectionResult[]> {

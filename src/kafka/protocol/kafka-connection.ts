@@ -6,8 +6,8 @@ export interface BrokerAddress {
   port: number;
 }
 
-export const API_KEYS = { listOffsets: 2, metadata: 3, apiVersions: 18, electLeaders: 43 } as const;
-const API_NAMES: Record<number, string> = { 2: 'ListOffsets', 3: 'Metadata', 18: 'ApiVersions', 43: 'ElectLeaders' };
+export const API_KEYS = { produce: 0, listOffsets: 2, metadata: 3, apiVersions: 18, electLeaders: 43 } as const;
+const API_NAMES: Record<number, string> = { 0: 'Produce', 2: 'ListOffsets', 3: 'Metadata', 18: 'ApiVersions', 43: 'ElectLeaders' };
 
 export const DEFAULT_CLIENT_ID = 'kafka-lab';
 /** A response bigger than this is a corrupt size field, not a real answer to our small requests. */
@@ -89,6 +89,16 @@ export class KafkaConnection {
     return brokerLabel(this.broker);
   }
 
+  /** True once the socket failed or was closed: a pool must open a new connection. */
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** Requests sent and not yet answered (nor timed out). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   /** Connects within `timeoutMs`; a refused or unroutable address rejects at once. */
   static open(broker: BrokerAddress, opts: { timeoutMs: number; clientId?: string }): Promise<KafkaConnection> {
     const label = brokerLabel(broker);
@@ -123,12 +133,6 @@ export class KafkaConnection {
   send(apiKey: number, version: number, body: Buffer, opts: SendOptions): Promise<Reader> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const correlationId = this.nextCorrelationId++;
-    // Request header v1 (non-flexible) or v2 (flexible): the client id stays a plain nullable string.
-    const header = new Writer(64).int16(apiKey).int16(version).int32(correlationId).nullableString(this.clientId);
-    if (opts.flexible) header.emptyTaggedFields();
-    const head = header.toBuffer();
-    const size = Buffer.alloc(4);
-    size.writeInt32BE(head.length + body.length);
     const what = apiLabel(apiKey, version);
     return new Promise<Reader>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -136,8 +140,37 @@ export class KafkaConnection {
         reject(new KafkaWireError('timeout', this.label, `broker ${this.label} did not answer ${what} within ${opts.timeoutMs} ms`));
       }, opts.timeoutMs);
       this.pending.set(correlationId, { flexible: opts.flexible, apiKey, resolve, reject, timer });
-      this.socket.write(Buffer.concat([size, head, body]));
+      this.socket.write(this.framed(correlationId, apiKey, version, body, opts.flexible));
     });
+  }
+
+  /**
+   * Sends a request the broker will not answer (Produce with acks=0): resolves once the bytes are
+   * handed to the kernel, rejects if the socket fails first or the write does not drain in time.
+   */
+  sendNoResponse(apiKey: number, version: number, body: Buffer, opts: SendOptions): Promise<void> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    const correlationId = this.nextCorrelationId++;
+    const what = apiLabel(apiKey, version);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new KafkaWireError('timeout', this.label, `broker ${this.label} did not take ${what} within ${opts.timeoutMs} ms`));
+      }, opts.timeoutMs);
+      this.socket.write(this.framed(correlationId, apiKey, version, body, opts.flexible), (err) => {
+        clearTimeout(timer);
+        if (err) reject(this.closedWith ?? new KafkaWireError('closed', this.label, `the connection to broker ${this.label} failed: ${err.message}`));
+        else resolve();
+      });
+    });
+  }
+
+  /** size + request header v1 (non-flexible) or v2 (flexible; the client id stays a plain nullable string) + body. */
+  private framed(correlationId: number, apiKey: number, version: number, body: Buffer, flexible: boolean): Buffer {
+    const header = new Writer(64).int32(0).int16(apiKey).int16(version).int32(correlationId).nullableString(this.clientId);
+    if (flexible) header.emptyTaggedFields();
+    const head = header.toBuffer();
+    head.writeInt32BE(head.length - 4 + body.length, 0);
+    return Buffer.concat([head, body]);
   }
 
   close(): void {
