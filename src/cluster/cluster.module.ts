@@ -6,10 +6,11 @@ import { ClusterService } from './cluster.service';
 import { CLUSTER_DRIVER } from './drivers/cluster-driver';
 import { createDriver } from './drivers/driver.factory';
 import { HealthController } from './health.controller';
+import { RuntimeController } from './runtime.controller';
 
 @Global()
 @Module({
-  controllers: [ClusterController, HealthController],
+  controllers: [ClusterController, HealthController, RuntimeController],
   providers: [
     { provide: CLUSTER_DRIVER, useFactory: (c: LabConfig) => createDriver(c), inject: [LAB_CONFIG] },
     ClusterService,

@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { io, Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { kcatAvailable } from '../support/kcat';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
+import { connect, subscribe } from '../support/socket';
 
 /**
  * Labs A and B through the API, on the shared 3-broker cluster: publish/subscribe versus queue, a
@@ -73,20 +74,6 @@ async function balanced(ids: string[], partitions: number): Promise<Consumer[]> 
     const ok = cs.every((c) => c.state === 'running' && c.assignment.length > 0) && JSON.stringify(all) === JSON.stringify(range(partitions));
     return ok && cs;
   }, 30_000);
-}
-
-function connect(): Promise<Socket> {
-  const s = io(`${sharedLab().url}/lab`, { auth: { token: sharedLab().token }, transports: ['websocket'] });
-  return new Promise((resolve, reject) => {
-    s.once('connect', () => resolve(s));
-    s.once('connect_error', reject);
-  });
-}
-
-function subscribe(s: Socket, what: Record<string, unknown>): Promise<void> {
-  return new Promise((resolve, reject) =>
-    s.emit('subscribe', what, (ack: { ok: boolean; error?: string }) => (ack.ok ? resolve() : reject(new Error(ack.error)))),
-  );
 }
 
 describe('Lab A: publish/subscribe versus queue', () => {

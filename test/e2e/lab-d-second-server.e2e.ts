@@ -4,7 +4,7 @@ import request from 'supertest';
 import { freePort, freePortBase } from '../support/free-ports';
 import { kcat } from '../support/kcat';
 import { uniqueName, waitFor } from '../support/lab';
-import { ROOT, ServerHandle, kafkaPidsUnder, startLabServer } from '../support/lab-server';
+import { ROOT, ServerHandle, alive, kafkaPidsUnder, startLabServer } from '../support/lab-server';
 
 /**
  * Lab D on a SECOND lab server beside the shared one (own data dir, own port base): one broker, its
@@ -99,6 +99,16 @@ describe('Lab D: from one broker to a fault-tolerant cluster (second server side
       return o.trim().split('\n').length === 5 ? o : undefined;
     }, 60_000, 500);
     expect(again.trim().split('\n').sort()).toEqual(values);
+
+    // A crash of the service (SIGKILL: no shutdown) leaves its Kafka nodes running; the next start sweeps them.
+    const orphans = kafkaPidsUnder(env.LAB_DATA_DIR);
+    expect(orphans).toHaveLength(4);
+    server!.child.kill('SIGKILL');
+    await waitFor('the server to die', () => !alive(server!.pid), 10_000);
+    expect(orphans.every(alive)).toBe(true);
+    server = await startLabServer(env, { logFile: path.join(runDir, 'server.log') });
+    expect(orphans.filter(alive)).toEqual([]);
+    expect((await http().get('/api/cluster').expect(200)).body.clusterId).toBe(clusterId);
 
     // Reset to a new shape: fresh cluster, no topics.
     const reset = (await http().post('/api/cluster/reset').send({ brokers: 2 }).expect(200)).body;

@@ -187,6 +187,7 @@ async function waitGone(pid: number, timeoutMs: number): Promise<void> {
     } catch {
       return;
     }
-    await delay(50);
+    // Not unref'd: at boot nothing else keeps the event loop alive while the sweep waits.
+    await new Promise<void>((r) => setTimeout(r, 50));
   }
 }
