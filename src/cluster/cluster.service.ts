@@ -61,6 +61,8 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private readonly probe = new BrokerProbe();
   private readinessTimer: NodeJS.Timeout | null = null;
   private shuttingDown = false;
+  /** Nodes being stopped or killed right now (still alive, about to go). */
+  private readonly leaving = new Set<number>();
 
   constructor(
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
@@ -122,9 +124,17 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     };
   }
 
+  /**
+   * Every broker, running ones first: clients ask the first that answers, and a broker that is being
+   * stopped, paused or is still starting may answer with a stale view of the cluster.
+   */
   bootstrapServers(): string[] {
     if (this.config.driver === 'external') return this.config.externalBootstrap;
-    return [...this.nodes.values()].filter((n) => n.role === 'broker').sort((a, b) => a.id - b.id).map((n) => `${n.host}:${n.port}`);
+    const rank = (n: NodeRecord) => (n.state === 'running' && !this.leaving.has(n.id) ? 0 : 1);
+    return [...this.nodes.values()]
+      .filter((n) => n.role === 'broker')
+      .sort((a, b) => rank(a) - rank(b) || a.id - b.id)
+      .map((n) => `${n.host}:${n.port}`);
   }
 
   /** Ids of brokers whose process runs and that finished registering. */
@@ -234,7 +244,12 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     const n = this.requireNode(id);
     this.requireAlive(n, 'stop');
     return this.run(true, null, async () => {
-      await this.driver.stop(id, GRACEFUL_STOP_MS);
+      this.leaving.add(id);
+      try {
+        await this.driver.stop(id, GRACEFUL_STOP_MS);
+      } finally {
+        this.leaving.delete(id);
+      }
       this.setState(n, 'stopped');
       this.timeline.publish({ type: 'node.stopped', actor, nodeId: id, role: n.role });
     });

@@ -37,6 +37,11 @@ export class KafkaService implements OnModuleDestroy {
     return this.source.bootstrapServers();
   }
 
+  /** Which cluster the clients are for: the set of brokers, whatever order they are preferred in. */
+  private clusterKey(): string {
+    return [...this.bootstrapServers()].sort().join(',');
+  }
+
   private addresses(): BrokerAddress[] {
     return this.bootstrapServers().map((hp) => {
       const i = hp.lastIndexOf(':');
@@ -70,7 +75,7 @@ export class KafkaService implements OnModuleDestroy {
     byPartition: Map<number, OutMessage[]>,
     opts: { acks: Acks; timeoutMs: number; deadlineMs: number },
   ): Promise<Map<number, PartitionOutcome>> {
-    const key = this.bootstrapServers().join(',');
+    const key = this.clusterKey();
     if (!this.wireProducer || key !== this.wireProducerKey) {
       this.wireProducer?.close();
       this.produceMetadata.clear();
@@ -104,7 +109,7 @@ export class KafkaService implements OnModuleDestroy {
       logLevel: logLevel.NOTHING,
     };
     if (extra) return new Kafka({ ...base, ...extra });
-    const key = brokers.join(',');
+    const key = this.clusterKey();
     if (!this.kafka || key !== this.kafkaKey) {
       void this.resetShared();
       this.kafka = new Kafka(base);

@@ -59,6 +59,7 @@ export class PartitionWatcher implements OnApplicationBootstrap, OnApplicationSh
   private last: ClusterMetadata | null = null;
   private lastAt = 0;
   private inFlight = false;
+  private failures = 0;
   /** topic → owner, for event scopes; set by the topics service. */
   private scopeOf: (topic: string) => { owner?: string } = () => ({});
 
@@ -100,11 +101,19 @@ export class PartitionWatcher implements OnApplicationBootstrap, OnApplicationSh
   private async tick(): Promise<void> {
     if (this.inFlight || this.kafka.bootstrapServers().length === 0) return;
     this.inFlight = true;
+    // Our own deadline too: one call that never settles must not silence the watcher for good.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('metadata poll timed out')), Math.max(5000, this.config.watchIntervalMs * 4));
+    });
     try {
-      await this.refresh();
-    } catch {
+      await Promise.race([this.refresh(), deadline]);
+      this.failures = 0;
+    } catch (e) {
       // No broker answers (cluster stopped or every broker down): keep the last snapshot; diff on return.
+      if (++this.failures === 20) this.log.warn(`The cluster's metadata could not be read for a while: ${(e as Error).message}`);
     } finally {
+      clearTimeout(timer);
       this.inFlight = false;
     }
   }

@@ -16,7 +16,7 @@ export async function findJava(env: NodeJS.ProcessEnv = process.env): Promise<st
   const candidate = env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : 'java';
   let out;
   try {
-    out = await runCommand(candidate, ['-version'], { timeoutMs: 30_000 });
+    out = await runCommand(candidate, ['-version'], { timeoutMs: 30_000, env });
   } catch {
     throw new DistributionError(
       'Java 17 or newer is needed to run Kafka, but no `java` was found: install it (e.g. `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME.',
@@ -42,8 +42,12 @@ function hasKafkaJar(libsDir: string): boolean {
  * Locates Kafka: KAFKA_HOME when set, else the jars of org.apache.kafka:kafka_2.13 and their runtime
  * dependencies fetched once from Maven Central with `mvn` into a cache shared by every data dir.
  */
-export async function locateKafka(config: LabConfig, onProgress: (line: string) => void = (l) => log.log(l)): Promise<KafkaDistribution> {
-  const javaBin = await findJava();
+export async function locateKafka(
+  config: LabConfig,
+  onProgress: (line: string) => void = (l) => log.log(l),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<KafkaDistribution> {
+  const javaBin = await findJava(env);
   if (config.kafkaHome) {
     const libsDir = path.join(config.kafkaHome, 'libs');
     if (!hasKafkaJar(libsDir)) {
@@ -57,7 +61,7 @@ export async function locateKafka(config: LabConfig, onProgress: (line: string) 
   if (fs.existsSync(done) && hasKafkaJar(libsDir)) {
     return { version: config.kafkaVersion, libsDir, javaBin, origin: `cache ${home}` };
   }
-  await fetchWithMaven(config.kafkaVersion, home, onProgress);
+  await fetchWithMaven(config.kafkaVersion, home, onProgress, env);
   return { version: config.kafkaVersion, libsDir, javaBin, origin: `Maven Central, cached in ${home}` };
 }
 
@@ -69,9 +73,9 @@ function versionFromLibs(libsDir: string): string | null {
   return null;
 }
 
-async function fetchWithMaven(version: string, home: string, onProgress: (line: string) => void): Promise<void> {
+async function fetchWithMaven(version: string, home: string, onProgress: (line: string) => void, env: NodeJS.ProcessEnv): Promise<void> {
   try {
-    await runCommand('mvn', ['-v'], { timeoutMs: 60_000 });
+    await runCommand('mvn', ['-v'], { timeoutMs: 60_000, env });
   } catch {
     throw new DistributionError(
       'Kafka is not cached yet and Maven (`mvn`) is not installed to fetch it: install Maven (e.g. `apt-get install maven`) or set KAFKA_HOME to an unpacked Kafka 3.9 download.',
@@ -105,6 +109,7 @@ async function fetchWithMaven(version: string, home: string, onProgress: (line: 
       {
         timeoutMs: 15 * 60_000,
         cwd: home,
+        env,
         onLine: (l) => {
           if (/Downloaded from .*\.jar/.test(l)) {
             jars += 1;
