@@ -70,6 +70,7 @@ describe('cluster lifecycle (real Kafka)', () => {
     const before = await describeTopic(name);
     const victim = before.partitions[0].leader as number;
     const led = before.partitions.filter((p: any) => p.leader === victim).map((p: any) => p.partition);
+    process.stdout.write(`% ${name}: broker ${victim} leads partitions ${led.join(', ')}\n`);
     expect(led.length).toBeGreaterThan(0);
 
     // Graceful stop: controlled shutdown moves leadership before the process exits.

@@ -29,9 +29,15 @@ export async function eventsSince(mark: number, types?: string[]): Promise<Ev[]>
 }
 
 /** Waits for events after `mark` that satisfy `pred` (given all of them so far). */
-export function waitForEvents(what: string, mark: number, pred: (evs: Ev[]) => boolean, timeoutMs = 30_000, types?: string[]): Promise<Ev[]> {
-  return waitFor(what, async () => {
-    const evs = await eventsSince(mark, types);
-    return pred(evs) ? evs : undefined;
-  }, timeoutMs, 200);
+export async function waitForEvents(what: string, mark: number, pred: (evs: Ev[]) => boolean, timeoutMs = 30_000, types?: string[]): Promise<Ev[]> {
+  try {
+    return await waitFor(what, async () => {
+      const evs = await eventsSince(mark, types);
+      return pred(evs) ? evs : undefined;
+    }, timeoutMs, 200);
+  } catch (e) {
+    // Say what did arrive: a timeline that lacks one event is far easier to read than a timeout.
+    const seen = (await eventsSince(mark, types)).map(({ seq, time, actor, ...rest }) => JSON.stringify(rest));
+    throw new Error(`${(e as Error).message}; events after seq ${mark}:\n${seen.join('\n') || '(none)'}`);
+  }
 }
