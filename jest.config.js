@@ -8,19 +8,17 @@ const swc = ['@swc/jest', {
   },
 }];
 module.exports = {
-  testTimeout: 120000,
+  testTimeout: 240000,
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      testTimeout: 30000,
       transform: { '^.+\\.ts$': swc },
       testMatch: ['<rootDir>/test/unit/**/*.spec.ts'],
     },
     {
       displayName: 'e2e',
       testEnvironment: 'node',
-      testTimeout: 240000,
       transform: { '^.+\\.ts$': swc },
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
