@@ -88,6 +88,7 @@ describe('cluster lifecycle (real Kafka)', () => {
     const evs = await waitForEvents('leader-changed and isr-changed events for the stopped broker', mark, (e) =>
       led.every((p: number) => e.some((x) => x.type === 'partition.leader-changed' && x.topic === name && x.partition === p && x.from === victim))
       && e.some((x) => x.type === 'partition.isr-changed' && x.topic === name && !x.isr.includes(victim) && x.previous.includes(victim)),
+      60_000,
     );
     expect(evs.some((x) => x.type === 'node.stopped' && x.nodeId === victim && x.role === 'broker')).toBe(true);
 
@@ -114,7 +115,7 @@ describe('cluster lifecycle (real Kafka)', () => {
       return d.partitions.every((p: any) => p.leader !== victim2) ? d : undefined;
     }, 60_000, 100);
     const killMs = Date.now() - t1;
-    const kevs = await waitForEvents('events for the kill', mark, (e) => e.some((x) => x.type === 'partition.leader-changed' && x.from === victim2 && x.topic === name));
+    const kevs = await waitForEvents('events for the kill', mark, (e) => e.some((x) => x.type === 'partition.leader-changed' && x.from === victim2 && x.topic === name), 60_000);
     expect(kevs.some((x) => x.type === 'node.killed' && x.nodeId === victim2)).toBe(true);
     process.stdout.write(`% leaders left a stopped broker in ${stopMs} ms, a killed one in ${killMs} ms\n`);
     expect(killMs).toBeGreaterThan(stopMs);
