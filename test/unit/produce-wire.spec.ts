@@ -5,6 +5,7 @@ import { decodeProduceResponse, encodeProduceRequest } from '../../src/kafka/pro
 import { OutMessage, PartitionOutcome, ProducePartitionError, WireProducer } from '../../src/kafka/protocol/producer-pool';
 import { decodeRecordBatch, DecodedRecord, encodeRecordBatch } from '../../src/kafka/protocol/record-batch';
 import { Reader, Writer } from '../../src/kafka/protocol/wire';
+import { freePort } from '../support/free-ports';
 
 interface SeenProduce {
   correlationId: number;
@@ -106,13 +107,8 @@ async function fakeBroker(opts: {
   };
 }
 
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((res) => s.close(() => res()));
-  return port;
-}
+/** A port nothing listens on: one the OS handed out and was given back. */
+const deadPort = freePort;
 
 /** Metadata for topic `t` whose partition i is led by leaders[i] (null: no leader); brokers by node id. */
 function metadata(brokers: Record<number, number>, leaders: Array<number | null>, topic = 't'): ClusterMetadata {

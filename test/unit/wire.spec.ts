@@ -11,6 +11,7 @@ import {
   request,
 } from '../../src/kafka/protocol/kafka-connection';
 import {
+import { freePort } from '../support/free-ports';
   ELECT_LEADERS_V1_HEX,
   LIST_OFFSETS_V5_LATEST_HEX,
   METADATA_V12_BROKER0_DEAD_HEX,
@@ -231,14 +232,8 @@ async function fakeBroker(onRequest: (frame: Buffer, sock: net.Socket) => void):
   };
 }
 
-/** A port nothing listens on: bound, then released. */
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((res) => s.close(() => res()));
-  return port;
-}
+/** A port nothing listens on: one the OS handed out and was given back. */
+const deadPort = freePort;
 
 const frame = (correlationId: number, body: Buffer, tagged = false) => {
   const head = new Writer().int32(correlationId);
