@@ -12,7 +12,7 @@ import type { ClusterState, ClusterView, KafkaDistribution, NodeExit, NodeRole, 
 import { locateKafka } from './distribution/kafka-distribution';
 import { CLUSTER_DRIVER, ClusterDriver } from './drivers/cluster-driver';
 import {
-  ClusterShape, FIRST_CONTROLLER_ID, brokerAddress, controllerAddress, renderLog4jProperties, renderServerProperties,
+  ClusterShape, brokerAddress, controllerAddress, renderLog4jProperties, renderServerProperties,
 } from './server-properties';
 
 interface NodeRecord {
@@ -86,7 +86,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     await this.driver.sweepOrphans();
-    if (this.persisted) this.loadNodes(this.persisted, 'stopped');
+    if (this.persisted) this.loadNodes(this.persisted);
     // Fail at boot, with a sentence, when Java/Maven/KAFKA_HOME are missing; fetch Kafka once.
     this.dist = await locateKafka(this.config);
     this.log.log(`Kafka ${this.dist.version} from ${this.dist.origin}`);
@@ -173,7 +173,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
         const shape = { brokers: opts.brokers ?? this.config.brokers, controllers: opts.controllers ?? this.config.controllers };
         this.persisted = this.createPersisted(shape);
       }
-      this.loadNodes(this.persisted, undefined);
+      this.loadNodes(this.persisted);
       await this.bringUp([...this.nodes.values()].filter((n) => !this.driver.isAlive(n.id)).map((n) => n.id));
       this.timeline.publish({ type: 'cluster.started', actor: opts.actor, brokers: this.persisted.brokerIds.length, controllers: this.persisted.controllers });
     });
@@ -200,7 +200,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       fs.mkdirSync(this.nodesRoot, { recursive: true });
       this.nodes.clear();
       this.persisted = this.createPersisted(shape);
-      this.loadNodes(this.persisted, undefined);
+      this.loadNodes(this.persisted);
       this.timeline.publish({ type: 'cluster.reset', actor: opts.actor, brokers: shape.brokers, controllers: shape.controllers, clusterId: this.persisted.clusterId });
       await this.bringUp([...this.nodes.keys()]);
       this.timeline.publish({ type: 'cluster.started', actor: opts.actor, brokers: shape.brokers, controllers: shape.controllers });
@@ -215,7 +215,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     const p = this.persisted;
     p.brokerIds.push(id);
     this.writePersisted();
-    this.loadNodes(p, undefined);
+    this.loadNodes(p);
     const result = this.run(wait, null, async () => {
       await this.bringUp([id], actor);
     });
@@ -450,10 +450,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     return path.join(this.nodesRoot, String(id));
   }
 
-  private loadNodes(p: PersistedCluster, state: NodeState | undefined): void {
+  /** Adds a record (stopped) for every node of the shape that has none yet. */
+  private loadNodes(p: PersistedCluster): void {
     const now = new Date().toISOString();
     const add = (a: { id: number; role: NodeRole; host: string; port: number }) => {
-      if (!this.nodes.has(a.id)) this.nodes.set(a.id, { ...a, state: state ?? 'stopped', since: now });
+      if (!this.nodes.has(a.id)) this.nodes.set(a.id, { ...a, state: 'stopped', since: now });
     };
     for (let j = 0; j < p.controllers; j++) add(controllerAddress(this.config.kafkaPortBase, j));
     for (const id of p.brokerIds) add(brokerAddress(this.config.kafkaPortBase, id));
@@ -541,4 +542,3 @@ function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-export { FIRST_CONTROLLER_ID };
