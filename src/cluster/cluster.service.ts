@@ -9,7 +9,7 @@ import { BrokerProbe } from '../kafka/broker-probe';
 import { LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
 import type { ClusterState, ClusterView, KafkaDistribution, NodeExit, NodeRole, NodeSpec, NodeState, NodeView } from './cluster.types';
-import { locateKafka } from './distribution/kafka-distribution';
+import { checkKafkaPrerequisites, locateKafka } from './distribution/kafka-distribution';
 import { CLUSTER_DRIVER, ClusterDriver } from './drivers/cluster-driver';
 import {
   ClusterShape, brokerAddress, controllerAddress, renderLog4jProperties, renderServerProperties,
@@ -87,9 +87,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     }
     await this.driver.sweepOrphans();
     if (this.persisted) this.loadNodes(this.persisted);
-    // Fail at boot, with a sentence, when Java/Maven/KAFKA_HOME are missing; fetch Kafka once.
-    this.dist = await locateKafka(this.config);
-    this.log.log(`Kafka ${this.dist.version} from ${this.dist.origin}`);
+    // Fail at boot, with a sentence, when Java/Maven/KAFKA_HOME are missing. A first fetch of Kafka
+    // happens in the start below, while the API already answers (the cluster shows "starting").
+    await checkKafkaPrerequisites(this.config);
     if (this.config.autostart) {
       const shape = this.persisted ? undefined : { brokers: this.config.brokers, controllers: this.config.controllers };
       if (this.persisted && (this.persisted.brokerIds.length !== this.config.brokers || this.persisted.controllers !== this.config.controllers)) {
@@ -419,7 +419,10 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async distribution(): Promise<KafkaDistribution> {
-    if (!this.dist) this.dist = await locateKafka(this.config);
+    if (!this.dist) {
+      this.dist = await locateKafka(this.config);
+      this.log.log(`Kafka ${this.dist.version} from ${this.dist.origin}`);
+    }
     return this.dist;
   }
 

@@ -38,6 +38,41 @@ function hasKafkaJar(libsDir: string): boolean {
   }
 }
 
+type Located = { kind: 'ready'; dist: KafkaDistribution } | { kind: 'fetch'; javaBin: string; home: string };
+
+/**
+ * What can be known quickly: Java, and whether Kafka is at hand (KAFKA_HOME, the cache) or can be
+ * fetched (Maven is installed). Throws a DistributionError saying what to install otherwise.
+ */
+async function inspect(config: LabConfig, env: NodeJS.ProcessEnv): Promise<Located> {
+  const javaBin = await findJava(env);
+  if (config.kafkaHome) {
+    const libsDir = path.join(config.kafkaHome, 'libs');
+    if (!hasKafkaJar(libsDir)) {
+      throw new DistributionError(`KAFKA_HOME is ${config.kafkaHome}, but ${libsDir} holds no kafka_2.13 jar: point it at an unpacked Kafka 3.9 download.`);
+    }
+    return { kind: 'ready', dist: { version: versionFromLibs(libsDir) ?? 'unknown', libsDir, javaBin, origin: `KAFKA_HOME ${config.kafkaHome}` } };
+  }
+  const home = path.join(config.kafkaCacheDir, `kafka-${config.kafkaVersion}`);
+  const libsDir = path.join(home, 'libs');
+  if (fs.existsSync(path.join(home, '.complete')) && hasKafkaJar(libsDir)) {
+    return { kind: 'ready', dist: { version: config.kafkaVersion, libsDir, javaBin, origin: `cache ${home}` } };
+  }
+  try {
+    await runCommand('mvn', ['-v'], { timeoutMs: 60_000, env });
+  } catch {
+    throw new DistributionError(
+      'Kafka is not cached yet and Maven (`mvn`) is not installed to fetch it: install Maven (e.g. `apt-get install maven`) or set KAFKA_HOME to an unpacked Kafka 3.9 download.',
+    );
+  }
+  return { kind: 'fetch', javaBin, home };
+}
+
+/** The boot check: fails at once, with a sentence, when Kafka can be neither found nor fetched. */
+export async function checkKafkaPrerequisites(config: LabConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await inspect(config, env);
+}
+
 /**
  * Locates Kafka: KAFKA_HOME when set, else the jars of org.apache.kafka:kafka_2.13 and their runtime
  * dependencies fetched once from Maven Central with `mvn` into a cache shared by every data dir.
@@ -47,22 +82,10 @@ export async function locateKafka(
   onProgress: (line: string) => void = (l) => log.log(l),
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<KafkaDistribution> {
-  const javaBin = await findJava(env);
-  if (config.kafkaHome) {
-    const libsDir = path.join(config.kafkaHome, 'libs');
-    if (!hasKafkaJar(libsDir)) {
-      throw new DistributionError(`KAFKA_HOME is ${config.kafkaHome}, but ${libsDir} holds no kafka_2.13 jar: point it at an unpacked Kafka 3.9 download.`);
-    }
-    return { version: versionFromLibs(libsDir) ?? 'unknown', libsDir, javaBin, origin: `KAFKA_HOME ${config.kafkaHome}` };
-  }
-  const home = path.join(config.kafkaCacheDir, `kafka-${config.kafkaVersion}`);
-  const libsDir = path.join(home, 'libs');
-  const done = path.join(home, '.complete');
-  if (fs.existsSync(done) && hasKafkaJar(libsDir)) {
-    return { version: config.kafkaVersion, libsDir, javaBin, origin: `cache ${home}` };
-  }
-  await fetchWithMaven(config.kafkaVersion, home, onProgress, env);
-  return { version: config.kafkaVersion, libsDir, javaBin, origin: `Maven Central, cached in ${home}` };
+  const found = await inspect(config, env);
+  if (found.kind === 'ready') return found.dist;
+  await fetchWithMaven(config.kafkaVersion, found.home, onProgress, env);
+  return { version: config.kafkaVersion, libsDir: path.join(found.home, 'libs'), javaBin: found.javaBin, origin: `Maven Central, cached in ${found.home}` };
 }
 
 function versionFromLibs(libsDir: string): string | null {
@@ -74,13 +97,6 @@ function versionFromLibs(libsDir: string): string | null {
 }
 
 async function fetchWithMaven(version: string, home: string, onProgress: (line: string) => void, env: NodeJS.ProcessEnv): Promise<void> {
-  try {
-    await runCommand('mvn', ['-v'], { timeoutMs: 60_000, env });
-  } catch {
-    throw new DistributionError(
-      'Kafka is not cached yet and Maven (`mvn`) is not installed to fetch it: install Maven (e.g. `apt-get install maven`) or set KAFKA_HOME to an unpacked Kafka 3.9 download.',
-    );
-  }
   fs.mkdirSync(home, { recursive: true });
   // Two servers may start at once on a fresh machine: one fetches, the other waits for its marker.
   const lock = path.join(home, '.fetching');
