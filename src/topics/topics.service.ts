@@ -109,10 +109,14 @@ export class TopicsService {
       });
     }
     if (!created) throw conflict(`Topic ${dto.name} already exists.`);
-    // Kafka answers before every broker knows the topic: wait until each partition has a leader.
+    // Kafka answers before every broker knows the topic: wait until each partition has a leader that
+    // serves it (answers its offsets), so whatever the caller does next finds the topic whole.
     await this.until(async () => {
-      const t = (await this.kafka.metadata([name])).topics.find((x) => x.name === name);
-      return !!t && t.errorCode === 0 && t.partitions.length === dto.partitions && t.partitions.every((p) => p.leader !== null);
+      const md = await this.kafka.metadata([name]);
+      const t = md.topics.find((x) => x.name === name);
+      if (!t || t.errorCode !== 0 || t.partitions.length !== dto.partitions || t.partitions.some((p) => p.leader === null)) return false;
+      const offsets = await this.kafka.offsets(md, name);
+      return t.partitions.every((p) => offsets.get(`${name}:${p.partition}`)?.latest != null);
     }, 15_000);
     const owner = ownerOfClusterName(name);
     this.timeline.publish(

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { freePort } from '../support/free-ports';
 import { Reader, Writer, WireFormatError, uuidBytes, uuidToString, ZERO_UUID } from '../../src/kafka/protocol/wire';
 import { decodeMetadataResponse, encodeMetadataRequest } from '../../src/kafka/protocol/metadata';
 import { decodeListOffsetsResponse, encodeListOffsetsRequest } from '../../src/kafka/protocol/list-offsets';
@@ -11,7 +12,6 @@ import {
   request,
 } from '../../src/kafka/protocol/kafka-connection';
 import {
-import { freePort } from '../support/free-ports';
   ELECT_LEADERS_V1_HEX,
   LIST_OFFSETS_V5_LATEST_HEX,
   METADATA_V12_BROKER0_DEAD_HEX,
