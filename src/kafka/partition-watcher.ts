@@ -59,6 +59,8 @@ export class PartitionWatcher implements OnApplicationBootstrap, OnApplicationSh
   private last: ClusterMetadata | null = null;
   private lastAt = 0;
   private inFlight = false;
+  private asked = 0;
+  private accepted = 0;
   private failures = 0;
   /** topic → owner, for event scopes; set by the topics service. */
   private scopeOf: (topic: string) => { owner?: string } = () => ({});
@@ -93,8 +95,13 @@ export class PartitionWatcher implements OnApplicationBootstrap, OnApplicationSh
 
   /** Fetches now (and diffs against the last snapshot, so no change goes unreported). */
   async refresh(): Promise<ClusterMetadata> {
+    const asked = ++this.asked;
     const md = await this.kafka.metadata();
-    this.accept(md);
+    // Polls may overlap (a tick and a refresh asked for by a route): never diff an older answer over a newer one.
+    if (asked > this.accepted) {
+      this.accepted = asked;
+      this.accept(md);
+    }
     return md;
   }
 

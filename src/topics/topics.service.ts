@@ -118,6 +118,9 @@ export class TopicsService {
       const offsets = await this.kafka.offsets(md, name);
       return t.partitions.every((p) => offsets.get(`${name}:${p.partition}`)?.latest != null);
     }, 15_000);
+    // The watcher diffs snapshots: it must see the new topic before anything changes in it, or the
+    // first leader election of the topic would have nothing to be compared with.
+    await this.watcher.refresh().catch(() => undefined);
     const owner = ownerOfClusterName(name);
     this.timeline.publish(
       { type: 'topic.created', actor: who.id, topic: dto.name, partitions: dto.partitions, replicationFactor: dto.replicationFactor },
