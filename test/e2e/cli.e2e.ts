@@ -96,12 +96,15 @@ describe('klab CLI', () => {
     const received = await waitFor(
       'the consumer to print every line',
       () => {
+        (consumer as any).seen = `stdout:\n${out}\nstderr:\n${err}`;
         if (consumer!.exitCode !== null) throw new Error(`klab consume exited early (${consumer!.exitCode}): ${err}`);
         const got = out.split('\n').filter(Boolean);
         return lines.every((l) => got.some((g) => g.endsWith(` ${l}`))) && got;
       },
       60_000,
-    );
+    ).catch((e) => {
+      throw new Error(`${e.message}; klab printed ${(consumer as any).seen}`);
+    });
     // Each line is "<partition> <value>", a partition of the 3-partition topic; nothing printed twice.
     for (const line of received) expect(line).toMatch(/^[0-2] line-\d$/);
     expect(received).toHaveLength(lines.length);
