@@ -10,6 +10,7 @@ import { diffAssignments, isEmptyAssignment, normalizeAssignment, TopicPartition
 import { CLIENT_ID_PREFIX, ConsumerState, ConsumerView } from './consumer.types';
 import { LAB_PARTITION_ASSIGNERS } from './lab-assigners';
 import { MessageRing } from './message-ring';
+import { PartitionEnds, Progress, stuckPartitions } from './partition-progress';
 
 /** API.md promises at least 1000 kept messages per consumer. */
 export const RING_SIZE = 2000;
@@ -119,6 +120,8 @@ export class ConsumerSession {
   private fetchedSinceJoin = false;
   private waiters: Array<() => void> = [];
   private readonly visibleTopic: Map<string, string>;
+  /** Per assigned partition (`topic:partition`, cluster names): where reading stands and since when. */
+  private readonly progress = new Map<string, Progress>();
 
   constructor(spec: SessionSpec, private readonly deps: SessionDeps) {
     this.id = spec.id;
@@ -227,6 +230,46 @@ export class ConsumerSession {
     this.touch();
     void this.relaunch();
     return true;
+  }
+
+  /** The assigned partitions (`topic:partition`, cluster names) of a running consumer. */
+  assignedKeys(): string[] {
+    if (this.state !== 'running') return [];
+    return this.assignment.flatMap((tp) => tp.partitions.map((p) => `${tp.topic}:${p}`));
+  }
+
+  /** Assigned partitions with messages whose read position this consumer does not know yet. */
+  unknownPositions(ends: Map<string, PartitionEnds>): string[] {
+    return this.assignedKeys().filter((k) => {
+      const e = ends.get(k);
+      return this.progress.get(k)?.next === null && !!e && e.latest !== null && e.earliest !== null && BigInt(e.latest) > BigInt(e.earliest);
+    });
+  }
+
+  /**
+   * The progress watchdog's check (see partition-progress.ts): a consumer that holds partitions with
+   * unread messages and reads nothing from them for `thresholdMs` is replaced, like a stalled one.
+   */
+  checkProgress(ends: Map<string, PartitionEnds>, committed: Map<string, bigint | null>, now: number, thresholdMs: number): boolean {
+    if (this.state !== 'running' || this.restartTimer || this.relaunching) return false;
+    const stuck = stuckPartitions(this.assignedKeys(), this.progress, ends, committed, this.fromBeginning, now, thresholdMs);
+    if (stuck.length === 0) return false;
+    const names = stuck.map((k) => {
+      const i = k.lastIndexOf(':');
+      return `${this.visibleTopic.get(k.slice(0, i)) ?? k.slice(0, i)} [${k.slice(i + 1)}]`;
+    });
+    this.markCrashed(`it read nothing from ${names.join(', ')} for ${Math.round(thresholdMs / 1000)} s although unread messages wait there`);
+    this.touch();
+    void this.relaunch();
+    return true;
+  }
+
+  /** A new assignment: partitions kept keep their position; every one gets a fresh grace period. */
+  private trackAssignment(next: TopicPartitions[]): void {
+    const now = Date.now();
+    const keys = new Set(next.flatMap((tp) => tp.partitions.map((p) => `${tp.topic}:${p}`)));
+    for (const k of [...this.progress.keys()]) if (!keys.has(k)) this.progress.delete(k);
+    for (const k of keys) this.progress.set(k, { next: this.progress.get(k)?.next ?? null, since: now });
   }
 
   // ---- kafkajs lifecycle -------------------------------------------------------------------
@@ -362,6 +405,7 @@ export class ConsumerSession {
     this.memberId = memberId;
     this.assignment = next;
     this.fetchedSinceJoin = false;
+    this.trackAssignment(next);
     if (this.state === 'crashed') {
       this.state = 'running';
       this.failures = 0;
@@ -410,6 +454,7 @@ export class ConsumerSession {
       resolveOffset(m.offset);
     }
     if (out.length === 0) return;
+    this.progress.set(`${batch.topic}:${batch.partition}`, { next: BigInt(out[out.length - 1].offset) + 1n, since: Date.now() });
     this.received += out.length;
     this.ring.push(out);
     this.deps.bus.emit('messages', this.id, this.owner, out);

@@ -10,11 +10,15 @@ import { ConsumerDirectory } from '../timeline/consumer-directory';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
 import { CLIENT_ID_PREFIX, ConsumerView, SOLO_GROUP_PREFIX } from './consumer.types';
+import { PartitionEnds } from './partition-progress';
 import { ConsumerSession, RING_SIZE, SessionDeps } from './consumer-session';
 import { CreateConsumerDto } from './dto/create-consumer.dto';
 
 /** How often the watchdog looks for stalled consumers. */
 const WATCHDOG_EVERY_MS = 2000;
+/** How often, and after how long without reading, partitions with unread messages count as stuck. */
+const PROGRESS_EVERY_MS = 5000;
+const PROGRESS_THRESHOLD_MS = 20_000;
 /** Shutdown: every consumer leaves its group within this, or is cut. */
 const SHUTDOWN_DEADLINE_MS = 8000;
 
@@ -30,6 +34,8 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
   private readonly groupOwners = new Map<string, Set<string>>();
   private readonly deps: SessionDeps;
   private watchdog: NodeJS.Timeout | null = null;
+  private progressWatchdog: NodeJS.Timeout | null = null;
+  private checkingProgress = false;
 
   constructor(
     private readonly kafka: KafkaService,
@@ -43,6 +49,14 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
   onModuleInit(): void {
     this.watchdog = setInterval(() => this.checkStalls(), WATCHDOG_EVERY_MS);
     this.watchdog.unref();
+    this.progressWatchdog = setInterval(() => {
+      if (this.checkingProgress) return;
+      this.checkingProgress = true;
+      this.checkProgress()
+        .catch(() => undefined) // the cluster may be down: nothing can be judged then
+        .finally(() => (this.checkingProgress = false));
+    }, PROGRESS_EVERY_MS);
+    this.progressWatchdog.unref();
   }
 
   /** A consumer stuck without fetches or heartbeats this long is recreated (KAFKAJS-NOTES: stalls). */
@@ -156,6 +170,8 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
   async onModuleDestroy(): Promise<void> {
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = null;
+    if (this.progressWatchdog) clearInterval(this.progressWatchdog);
+    this.progressWatchdog = null;
     const alive = [...this.sessions.values()].filter((s) => s.isAlive());
     if (alive.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -177,6 +193,29 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
         this.log.error(`Watchdog failed on consumer ${s.id}: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** The progress watchdog: one metadata and one offsets round per topic, then each running consumer judged. */
+  private async checkProgress(): Promise<void> {
+    const running = [...this.sessions.values()].filter((s) => s.assignedKeys().length > 0);
+    if (running.length === 0) return;
+    const topics = [...new Set(running.flatMap((s) => s.assignedKeys().map((k) => k.slice(0, k.lastIndexOf(':')))))];
+    const md = await this.kafka.metadata(topics);
+    const ends = new Map<string, PartitionEnds>();
+    for (const t of topics) for (const [k, v] of await this.kafka.offsets(md, t)) ends.set(k, v);
+    for (const s of running) {
+      const unknown = s.unknownPositions(ends);
+      const committed = unknown.length ? await this.committedOffsets(s.clusterGroupId, unknown) : new Map<string, bigint | null>();
+      s.checkProgress(ends, committed, Date.now(), PROGRESS_THRESHOLD_MS);
+    }
+  }
+
+  private async committedOffsets(groupId: string, keys: string[]): Promise<Map<string, bigint | null>> {
+    const topics = [...new Set(keys.map((k) => k.slice(0, k.lastIndexOf(':'))))];
+    const res = await (await this.kafka.admin()).fetchOffsets({ groupId, topics });
+    const out = new Map<string, bigint | null>();
+    for (const t of res) for (const p of t.partitions) out.set(`${t.topic}:${p.partition}`, Number(p.offset) >= 0 ? BigInt(p.offset) : null);
+    return out;
   }
 
   private async checkTopicsExist(topics: string[], clusterTopics: string[]): Promise<void> {
