@@ -36,6 +36,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
   private watchdog: NodeJS.Timeout | null = null;
   private progressWatchdog: NodeJS.Timeout | null = null;
   private checkingProgress = false;
+  private lastProgressTrouble = 0;
 
   constructor(
     private readonly kafka: KafkaService,
@@ -53,7 +54,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
       if (this.checkingProgress) return;
       this.checkingProgress = true;
       this.checkProgress()
-        .catch(() => undefined) // the cluster may be down: nothing can be judged then
+        .catch((e) => this.progressTrouble(e)) // e.g. the cluster is down: nothing can be judged then
         .finally(() => (this.checkingProgress = false));
     }, PROGRESS_EVERY_MS);
     this.progressWatchdog.unref();
@@ -203,19 +204,39 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     const md = await this.kafka.metadata(topics);
     const ends = new Map<string, PartitionEnds>();
     for (const t of topics) for (const [k, v] of await this.kafka.offsets(md, t)) ends.set(k, v);
+    // Each consumer on its own: one whose group offsets cannot be read must not spare the others.
     for (const s of running) {
-      const unknown = s.unknownPositions(ends);
-      const committed = unknown.length ? await this.committedOffsets(s.clusterGroupId, unknown) : new Map<string, bigint | null>();
-      s.checkProgress(ends, committed, Date.now(), PROGRESS_THRESHOLD_MS);
+      try {
+        const unknown = s.unknownPositions(ends);
+        const committed = unknown.length ? await this.committedOffsets(s.clusterGroupId, unknown) : new Map<string, bigint | null>();
+        s.checkProgress(ends, committed, Date.now(), PROGRESS_THRESHOLD_MS);
+      } catch (e) {
+        this.progressTrouble(e, s.id);
+      }
     }
   }
 
   private async committedOffsets(groupId: string, keys: string[]): Promise<Map<string, bigint | null>> {
     const topics = [...new Set(keys.map((k) => k.slice(0, k.lastIndexOf(':'))))];
-    const res = await (await this.kafka.admin()).fetchOffsets({ groupId, topics });
+    let res;
+    try {
+      res = await (await this.kafka.admin()).fetchOffsets({ groupId, topics });
+    } catch {
+      // The shared admin can be left on a dead connection by a broker restart: once more on a fresh one.
+      await this.kafka.resetAdmin();
+      res = await (await this.kafka.admin()).fetchOffsets({ groupId, topics });
+    }
     const out = new Map<string, bigint | null>();
     for (const t of res) for (const p of t.partitions) out.set(`${t.topic}:${p.partition}`, Number(p.offset) >= 0 ? BigInt(p.offset) : null);
     return out;
+  }
+
+  /** Says (at most once a minute) that the progress watchdog could not judge, so a silent gap is visible. */
+  private progressTrouble(e: unknown, consumerId?: string): void {
+    const now = Date.now();
+    if (now - this.lastProgressTrouble < 60_000) return;
+    this.lastProgressTrouble = now;
+    this.log.warn(`The progress watchdog could not check ${consumerId ? `consumer ${consumerId}` : 'the consumers'}: ${(e as Error)?.message ?? e}`);
   }
 
   private async checkTopicsExist(topics: string[], clusterTopics: string[]): Promise<void> {

@@ -151,6 +151,13 @@ export class KafkaService implements OnModuleDestroy {
   }
 
   /** Forget the shared admin and producer (after a cluster reset or a failed connection). */
+  /** Forget the shared admin only (its connection may be dead after a broker restart); producing goes on. */
+  async resetAdmin(): Promise<void> {
+    const a = this.adminP;
+    this.adminP = null;
+    await a?.then((x) => x.disconnect()).catch(() => undefined);
+  }
+
   async resetShared(): Promise<void> {
     const a = this.adminP;
     const p = this.producerP;
