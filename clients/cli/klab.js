@@ -212,9 +212,12 @@ async function cmdConsume(ctx, [topic]) {
     if (ev.consumerId !== consumer.id || seenEvents.has(ev.seq)) return;
     seenEvents.add(ev.seq);
     if (ev.type === 'group.rebalanced') return notice(fmt.rebalanceLine(ev).slice(2));
-    if (['consumer.stopped', 'consumer.killed', 'consumer.crashed'].includes(ev.type) && !exiting) {
-      notice(`${ev.type === 'consumer.crashed' ? 'ERROR: ' : ''}consumer ${consumer.id} ${ev.type.slice(9)}${ev.message ? `: ${ev.message}` : ''}`);
-      finish(null, ev.type === 'consumer.crashed' ? 1 : 0);
+    // The server supervises its consumers: a crash is followed by a recovery, so say it and go on.
+    if (ev.type === 'consumer.crashed') return notice(`consumer ${consumer.id} crashed${ev.reason ? ` (${ev.reason})` : ''}; the server is restarting it`);
+    if (ev.type === 'consumer.recovered') return notice(`consumer ${consumer.id} recovered`);
+    if (['consumer.stopped', 'consumer.killed'].includes(ev.type) && !exiting) {
+      notice(`consumer ${consumer.id} ${ev.type.slice(9)}`);
+      finish(null, 0);
     }
   };
   socket.on('event', onEvent);

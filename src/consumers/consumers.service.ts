@@ -37,17 +37,27 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
   private progressWatchdog: NodeJS.Timeout | null = null;
   private checkingProgress = false;
   private lastProgressTrouble = 0;
+  private clusterRunning = false;
+  private readonly warmed = new Set<string>();
 
   constructor(
     private readonly kafka: KafkaService,
     timeline: TimelineService,
-    bus: LiveBus,
+    private readonly bus: LiveBus,
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
   ) {
     this.deps = { kafka, timeline, bus, sessionTimeoutMs: config.consumerSessionTimeoutMs, log: this.log };
   }
 
   onModuleInit(): void {
+    // The first group on a fresh cluster makes Kafka create __consumer_offsets, and a consumer that
+    // joins meanwhile is told "coordinator loading". Asking about a group as soon as the cluster runs
+    // gets that done before any student's consumer.
+    this.bus.on('cluster', (view) => {
+      const running = view.state === 'running';
+      if (running && !this.clusterRunning) void this.warmCoordinator(view.clusterId);
+      this.clusterRunning = running;
+    });
     this.watchdog = setInterval(() => this.checkStalls(), WATCHDOG_EVERY_MS);
     this.watchdog.unref();
     this.progressWatchdog = setInterval(() => {
@@ -193,6 +203,16 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
       } catch (e) {
         this.log.error(`Watchdog failed on consumer ${s.id}: ${(e as Error).message}`);
       }
+    }
+  }
+
+  private async warmCoordinator(clusterId: string | null): Promise<void> {
+    if (!clusterId || this.warmed.has(clusterId)) return;
+    this.warmed.add(clusterId);
+    try {
+      await (await this.kafka.admin()).describeGroups(['kafka-lab-warm-up']);
+    } catch (e) {
+      this.log.debug(`Warming the group coordinator failed: ${(e as Error).message}`);
     }
   }
 
