@@ -249,10 +249,7 @@ async function cmdConsume(ctx, [topic]) {
   if (interrupted) return finish(opts.killOnExit ? 'kill' : 'stop', 0);
 
   // On every (re)connect: subscribe, then fetch what was missed meanwhile.
-  const follow = async () => {
-    await subscribe(socket, { consumer: consumer.id });
-    await messages.backfill(pageMessages);
-  };
+  const follow = () => messages.backfill(pageMessages, () => subscribe(socket, { consumer: consumer.id }));
   try {
     await follow();
   } catch (e) {
@@ -314,10 +311,7 @@ async function cmdEvents(ctx) {
   const stream = new SeqStream((e) => { if (!types || types.includes(e.type)) line(e); });
   const socket = await connectLab(ctx.server, ctx.token);
   socket.on('event', (e) => stream.push(e));
-  const follow = async () => {
-    await subscribe(socket, { events: true });
-    await stream.backfill(page);
-  };
+  const follow = () => stream.backfill(page, () => subscribe(socket, { events: true }));
   let closing = false;
   process.on('SIGINT', () => { closing = true; socket.close(); process.exit(0); });
   await follow();

@@ -103,10 +103,13 @@ class SeqStream {
     this.last = item.seq;
     this.deliver(item);
   }
-  async backfill(page) {
+  async backfill(page, subscribeFirst) {
     if (this.busy) return;
     this.busy = true;
     try {
+      // Subscribing inside the backfill window: live items that arrive before the first page is read
+      // must not move the cursor past older ones.
+      if (subscribeFirst) await subscribeFirst();
       let cursor = this.last;
       for (let i = 0; i < 100; i++) {
         const { items, next } = await page(cursor);
@@ -334,11 +337,10 @@ async function follow(card) {
   card.subscribed = true;
   const id = card.consumer.id;
   try {
-    await subscribe({ consumer: id });
     await card.stream.backfill(async (after) => {
       const res = await api('GET', `/consumers/${id}/messages?after=${after}`);
       return { items: res.messages || [], next: res.next };
-    });
+    }, () => subscribe({ consumer: id }));
   } catch (e) {
     card.subscribed = false;
     showError(e);
@@ -456,10 +458,11 @@ function connectLive() {
   socket.on('connect', async () => {
     setLive('live', 'ok');
     try {
-      await Promise.all([subscribe({ events: true }), subscribe({ cluster: true })]);
-      // Catch up on whatever happened while we were not subscribed.
-      // loadConsumers re-follows every live card (subscribe, then fetch the messages missed meanwhile).
-      await Promise.all([state.timeline.backfill(pageEvents), loadCluster(), loadTopics(), loadConsumers()]);
+      await subscribe({ cluster: true });
+      // Catch up on whatever happened while we were not subscribed (the timeline subscribes inside
+      // its backfill so no live event jumps ahead of older ones). loadConsumers re-follows every
+      // live card the same way.
+      await Promise.all([state.timeline.backfill(pageEvents, () => subscribe({ events: true })), loadCluster(), loadTopics(), loadConsumers()]);
     } catch (e) {
       showError(e);
     }

@@ -83,11 +83,15 @@ class SeqStream {
 
   /**
    * `page(after)` answers `{ items, next }`; `next` is what the route says to pass as `after` next time.
-   * Pages are read until one is empty or the cursor stops moving.
+   * Pages are read until one is empty or the cursor stops moving. `subscribeFirst`, when given, opens
+   * the live stream while live items are still held back.
    */
-  async backfill(page) {
+  async backfill(page, subscribeFirst) {
     this.backfilling++;
     try {
+      // Subscribing inside the backfill window matters: live items that arrive between the
+      // subscription's ack and the first page would otherwise move the cursor past older items.
+      if (subscribeFirst) await subscribeFirst();
       let cursor = this.last;
       for (;;) {
         const { items, next } = await page(cursor);
