@@ -43,7 +43,8 @@ function freePort() {
 }
 
 /** A base such that base..base+span-1 are all free now (the cluster's brokers and controllers). */
-async function freePortBase(span = 40, from = 21000, to = 59000) {
+// Below the kernel's ephemeral range (32768+): a port there can be taken by an outgoing connection before the broker binds it.
+async function freePortBase(span = 40, from = 20000, to = 32700) {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = from + Math.floor((Math.random() * (to - from)) / span) * span;
     const checks = await Promise.all(Array.from({ length: span }, (_, i) => canListen(base + i)));

@@ -31,13 +31,14 @@ describe('Lab D: from one broker to a fault-tolerant cluster (second server side
       PORT: String(port), LAB_DATA_DIR: path.join(runDir, 'lab'), LAB_KAFKA_PORT_BASE: String(base),
       LAB_INSTRUCTOR_TOKEN: token, LAB_BROKERS: '1', LAB_CONTROLLERS: '1',
     };
-    server = await startLabServer(env, { logFile: path.join(runDir, 'server.log') });
+    server = await startLabServer(env, { logFile: path.join(runDir, 'server.log'), timeoutMs: 150_000 });
   });
 
   afterAll(async () => {
     await server?.stop();
     expect(kafkaPidsUnder(env.LAB_DATA_DIR)).toEqual([]);
-    fs.rmSync(runDir, { recursive: true, force: true });
+    // The Kafka data goes; the server's log stays beside it for a look after a failure.
+    fs.rmSync(path.join(runDir, 'lab'), { recursive: true, force: true });
   });
 
   it('runs the whole lab', async () => {
@@ -88,7 +89,7 @@ describe('Lab D: from one broker to a fault-tolerant cluster (second server side
     const seqBefore = (await http().get('/api/events?limit=5000').expect(200)).body.events.map((e: any) => e.seq);
     await server!.stop();
     expect(kafkaPidsUnder(env.LAB_DATA_DIR)).toEqual([]);
-    server = await startLabServer(env, { logFile: path.join(runDir, 'server.log') });
+    server = await startLabServer(env, { logFile: path.join(runDir, 'server.log'), timeoutMs: 150_000 });
     c = (await http().get('/api/cluster').expect(200)).body;
     expect(c.clusterId).toBe(clusterId);
     expect(c.brokers).toHaveLength(3);
@@ -106,7 +107,7 @@ describe('Lab D: from one broker to a fault-tolerant cluster (second server side
     server!.child.kill('SIGKILL');
     await waitFor('the server to die', () => !alive(server!.pid), 10_000);
     expect(orphans.every(alive)).toBe(true);
-    server = await startLabServer(env, { logFile: path.join(runDir, 'server.log') });
+    server = await startLabServer(env, { logFile: path.join(runDir, 'server.log'), timeoutMs: 150_000 });
     expect(orphans.filter(alive)).toEqual([]);
     expect((await http().get('/api/cluster').expect(200)).body.clusterId).toBe(clusterId);
 
