@@ -1,6 +1,5 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
-import { LAB_CONFIG, LabConfig } from '../config/lab-config';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { Acks, BrokerAddress, ClusterMetadata, ElectionResult, KafkaWire, OutMessage, PartitionOffsets, PartitionOutcome, WireProducer } from './protocol';
 
 /** How long produceWire may reuse a topic's metadata before asking a broker again. */
@@ -14,24 +13,19 @@ export const BOOTSTRAP_SOURCE = Symbol('BOOTSTRAP_SOURCE');
 
 /**
  * The one owner of kafkajs client objects. A reset or reshape of the cluster changes the bootstrap
- * list; the shared admin and producer are then rebuilt on next use.
+ * list; the shared admin and the wire producer are then rebuilt on next use.
  */
 @Injectable()
 export class KafkaService implements OnModuleDestroy {
-  private readonly log = new Logger('Kafka');
   private kafka: Kafka | null = null;
   private kafkaKey = '';
   private adminP: Promise<Admin> | null = null;
-  private producerP: Promise<Producer> | null = null;
   private readonly wire = new KafkaWire({ timeoutMs: 5000, clientId: 'kafka-lab' });
   private wireProducer: WireProducer | null = null;
   private wireProducerKey = '';
   private readonly produceMetadata = new Map<string, { at: number; md: ClusterMetadata }>();
 
-  constructor(
-    @Inject(BOOTSTRAP_SOURCE) private readonly source: BootstrapSource,
-    @Inject(LAB_CONFIG) private readonly config: LabConfig,
-  ) {}
+  constructor(@Inject(BOOTSTRAP_SOURCE) private readonly source: BootstrapSource) {}
 
   bootstrapServers(): string[] {
     return this.source.bootstrapServers();
@@ -129,28 +123,12 @@ export class KafkaService implements OnModuleDestroy {
     return this.adminP;
   }
 
-  /** A connected producer, shared (kafkajs producers are safe to share across requests). */
-  async producer(): Promise<Producer> {
-    const kafka = this.client();
-    if (!this.producerP) {
-      const producer = kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
-        allowAutoTopicCreation: false,
-        metadataMaxAge: 5000,
-        retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 1500 },
-      });
-      this.producerP = producer.connect().then(() => producer);
-      this.producerP.catch(() => (this.producerP = null));
-    }
-    return this.producerP;
-  }
-
   /** A new consumer on a client of its own when `extra` is given (sockets it can cut on a kill). */
   consumer(config: ConsumerConfig, extra?: Partial<KafkaConfig>): Consumer {
     return this.client(extra).consumer(config);
   }
 
-  /** Forget the shared admin and producer (after a cluster reset or a failed connection). */
+  /** Forget the shared admin and wire producer (after a cluster reset or a failed connection). */
   /** Forget the shared admin only (its connection may be dead after a broker restart); producing goes on. */
   async resetAdmin(): Promise<void> {
     const a = this.adminP;
@@ -159,14 +137,10 @@ export class KafkaService implements OnModuleDestroy {
   }
 
   async resetShared(): Promise<void> {
-    const a = this.adminP;
-    const p = this.producerP;
-    this.adminP = null;
-    this.producerP = null;
     this.wireProducer?.close();
     this.wireProducer = null;
     this.produceMetadata.clear();
-    await Promise.allSettled([a?.then((x) => x.disconnect()), p?.then((x) => x.disconnect())]);
+    await this.resetAdmin();
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { withDeadline } from '../common/deadline';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { TimelineService } from '../timeline/timeline.service';
 import { KafkaService } from './kafka.service';
@@ -108,19 +109,14 @@ export class PartitionWatcher implements OnApplicationBootstrap, OnApplicationSh
   private async tick(): Promise<void> {
     if (this.inFlight || this.kafka.bootstrapServers().length === 0) return;
     this.inFlight = true;
-    // Our own deadline too: one call that never settles must not silence the watcher for good.
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('metadata poll timed out')), Math.max(5000, this.config.watchIntervalMs * 4));
-    });
     try {
-      await Promise.race([this.refresh(), deadline]);
+      // Our own deadline too: one call that never settles must not silence the watcher for good.
+      await withDeadline(this.refresh(), Math.max(5000, this.config.watchIntervalMs * 4));
       this.failures = 0;
     } catch (e) {
       // No broker answers (cluster stopped or every broker down): keep the last snapshot; diff on return.
       if (++this.failures === 20) this.log.warn(`The cluster's metadata could not be read for a while: ${(e as Error).message}`);
     } finally {
-      clearTimeout(timer);
       this.inFlight = false;
     }
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Partitioners } from 'kafkajs';
+import { PartitionMetadata, Partitioners } from 'kafkajs';
 import { ownerOfClusterName, toClusterName } from '../class/namespace';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { ClusterService } from '../cluster/cluster.service';
@@ -49,7 +49,7 @@ export class MessagesService {
     const topic = await this.topic(who, name);
     const count = topic.partitions.length;
     // Only partitionId and leader matter to the partitioner.
-    const partitionMetadata = topic.partitions.map((p) => ({ partitionId: p.partition, leader: p.leader ?? -1 })) as unknown as import("kafkajs").PartitionMetadata[];
+    const partitionMetadata = topic.partitions.map((p) => ({ partitionId: p.partition, leader: p.leader ?? -1 })) as unknown as PartitionMetadata[];
     const placed = req.messages.map((m, index) => {
       if (m.partition !== undefined && m.partition >= count) {
         throw badInput(`Topic ${name} has ${count} partition${count === 1 ? '' : 's'} (0..${count - 1}); messages[${index}] asks for partition ${m.partition}.`);

@@ -3,6 +3,7 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { fromClusterName, ownerOfClusterName, toClusterName } from '../class/namespace';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { ClusterService } from '../cluster/cluster.service';
+import { withDeadline } from '../common/deadline';
 import { LabError, badInput, conflict, notFound } from '../common/lab-error';
 import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
@@ -282,11 +283,4 @@ function normaliseConfigs(configs: Record<string, unknown> | undefined): Record<
     else throw badInput(`Config ${k} must have a string value, e.g. "2".`);
   }
   return out;
-}
-
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
-  });
 }

@@ -5,6 +5,7 @@ import { decodeProduceResponse, encodeProduceRequest } from '../../src/kafka/pro
 import { OutMessage, PartitionOutcome, ProducePartitionError, WireProducer } from '../../src/kafka/protocol/producer-pool';
 import { decodeRecordBatch, DecodedRecord, encodeRecordBatch } from '../../src/kafka/protocol/record-batch';
 import { Reader, Writer } from '../../src/kafka/protocol/wire';
+import { fakeBroker as framingBroker } from '../support/fake-broker';
 import { freePort } from '../support/free-ports';
 
 interface SeenProduce {
@@ -32,78 +33,60 @@ async function fakeBroker(opts: {
 } = {}) {
   const seen: SeenProduce[] = [];
   const offsets = new Map<string, bigint>();
-  let connections = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    connections++;
-    sockets.add(sock);
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-        const size = buf.readInt32BE(0);
-        const r = new Reader(buf.subarray(4, 4 + size));
-        buf = buf.subarray(4 + size);
-        const apiKey = r.int16();
-        const version = r.int16();
-        const correlationId = r.int32();
-        const clientId = r.nullableString();
-        expect(apiKey).toBe(0);
-        r.nullableString(); // transactional_id
-        const req: SeenProduce = {
-          correlationId, clientId, version, acks: r.int16(), timeoutMs: r.int32(),
-          topics: r.array((t) => ({
-            topic: t.string(),
-            partitions: t.array((p) => {
-              const partition = p.int32();
-              const batch = decodeRecordBatch(p.bytes(p.int32()));
-              return { partition, records: batch.records, crcValid: batch.crcValid };
-            }),
-          })),
-        };
-        seen.push(req);
-        const answer = () => {
-          const results = req.topics.map((t) => ({
-            topic: t.topic,
-            partitions: t.partitions.map((p) => {
-              const a = opts.decide?.(t.topic, p.partition, req) ?? { errorCode: 0 };
-              const key = `${t.topic}-${p.partition}`;
-              const base = offsets.get(key) ?? 0n;
-              if (a.errorCode === 0) offsets.set(key, base + BigInt(p.records.length));
-              return { partition: p.partition, base: a.errorCode === 0 ? base : -1n, ...a };
-            }),
-          }));
-          if (req.acks === 0) return; // Kafka sends nothing back for acks=0
-          const body = new Writer().array(results, (w, t) => {
-            w.string(t.topic).array(t.partitions, (pw, p) => {
-              pw.int32(p.partition).int16(p.errorCode).int64(p.base).int64(-1n).int64(0n)
-                .array([], () => undefined) // record_errors
-                .nullableString(p.errorMessage ?? null);
-            });
-          }).int32(0); // throttle_time_ms
-          const payload = Buffer.concat([new Writer().int32(correlationId).toBuffer(), body.toBuffer()]);
-          const len = Buffer.alloc(4);
-          len.writeInt32BE(payload.length);
-          sock.write(Buffer.concat([len, payload]));
-        };
-        if (opts.onRequest) opts.onRequest(req, sock, answer);
-        else answer();
-      }
-    });
-    sock.on('close', () => sockets.delete(sock));
-    sock.on('error', () => undefined);
+  const broker = await framingBroker((frame, sock) => {
+    const r = new Reader(frame);
+    const apiKey = r.int16();
+    const version = r.int16();
+    const correlationId = r.int32();
+    const clientId = r.nullableString();
+    expect(apiKey).toBe(0);
+    r.nullableString(); // transactional_id
+    const req: SeenProduce = {
+      correlationId, clientId, version, acks: r.int16(), timeoutMs: r.int32(),
+      topics: r.array((t) => ({
+        topic: t.string(),
+        partitions: t.array((p) => {
+          const partition = p.int32();
+          const batch = decodeRecordBatch(p.bytes(p.int32()));
+          return { partition, records: batch.records, crcValid: batch.crcValid };
+        }),
+      })),
+    };
+    seen.push(req);
+    const answer = () => {
+      const results = req.topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => {
+          const a = opts.decide?.(t.topic, p.partition, req) ?? { errorCode: 0 };
+          const key = `${t.topic}-${p.partition}`;
+          const base = offsets.get(key) ?? 0n;
+          if (a.errorCode === 0) offsets.set(key, base + BigInt(p.records.length));
+          return { partition: p.partition, base: a.errorCode === 0 ? base : -1n, ...a };
+        }),
+      }));
+      if (req.acks === 0) return; // Kafka sends nothing back for acks=0
+      const body = new Writer().array(results, (w, t) => {
+        w.string(t.topic).array(t.partitions, (pw, p) => {
+          pw.int32(p.partition).int16(p.errorCode).int64(p.base).int64(-1n).int64(0n)
+            .array([], () => undefined) // record_errors
+            .nullableString(p.errorMessage ?? null);
+        });
+      }).int32(0); // throttle_time_ms
+      const payload = Buffer.concat([new Writer().int32(correlationId).toBuffer(), body.toBuffer()]);
+      const len = Buffer.alloc(4);
+      len.writeInt32BE(payload.length);
+      sock.write(Buffer.concat([len, payload]));
+    };
+    if (opts.onRequest) opts.onRequest(req, sock, answer);
+    else answer();
   });
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: broker.port,
     seen,
     get connections() {
-      return connections;
+      return broker.connections;
     },
-    close: () => {
-      sockets.forEach((s) => s.destroy());
-      return new Promise<void>((res) => server.close(() => res()));
-    },
+    close: broker.close,
   };
 }
 

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { fakeBroker } from '../support/fake-broker';
 import { freePort } from '../support/free-ports';
 import { Reader, Writer, WireFormatError, uuidBytes, uuidToString, ZERO_UUID } from '../../src/kafka/protocol/wire';
 import { decodeMetadataResponse, encodeMetadataRequest } from '../../src/kafka/protocol/metadata';
@@ -203,34 +204,6 @@ describe('ListOffsets v5 and ElectLeaders v1', () => {
     });
   });
 });
-
-/** A fake broker on 127.0.0.1:0 whose answers the test decides. */
-async function fakeBroker(onRequest: (frame: Buffer, sock: net.Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-        const size = buf.readInt32BE(0);
-        onRequest(buf.subarray(4, 4 + size), sock);
-        buf = buf.subarray(4 + size);
-      }
-    });
-    sock.on('close', () => sockets.delete(sock));
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    close: () => {
-      sockets.forEach((s) => s.destroy());
-      return new Promise<void>((res) => server.close(() => res()));
-    },
-  };
-}
 
 /** A port nothing listens on: one the OS handed out and was given back. */
 const deadPort = freePort;

@@ -7,6 +7,7 @@ import Docker from 'dockerode';
 import type { LabConfig } from '../../config/lab-config';
 import type { KafkaDistribution, NodeExit, NodeRole, NodeSpec } from '../cluster.types';
 import { kafkaJvmArgs } from '../server-properties';
+import { withDeadline } from '../../common/deadline';
 import type { ClusterDriver } from './cluster-driver';
 
 /** Every container we create carries these, so a later run (or a reset) can find and reap them. */
@@ -537,23 +538,4 @@ export function missingImage(image: string): string {
     return `The image ${image} is not on this machine. It is an empty image made locally: run test/support/podman-service.sh (as root), or "podman import" an empty tar as ${image}.`;
   }
   return `The Docker image ${image} is not on this machine, and kafka-lab never pulls by itself. Get it with "docker pull ${image}" (or set LAB_DOCKER_IMAGE to an image you have).`;
-}
-
-/** Resolves/rejects with `p`, or rejects after `ms` (having run `onTimeout`, e.g. to kill what hangs). */
-function withDeadline<T>(p: Promise<T>, ms: number, onTimeout: () => Promise<unknown>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void onTimeout().finally(() => reject(new Error(`no answer within ${ms} ms`)));
-    }, ms);
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }
