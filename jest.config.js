@@ -1,10 +1,22 @@
 // Two projects: unit tests are pure and fast; e2e tests share ONE real Kafka cluster and ONE lab
 // server per run, started by test/support/global-setup.ts and stopped by global-teardown.ts.
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
+// ts-jest transpiles each file on its own (no type check: `npm run build` type-checks src, and
+// tests fail loudly on a wrong shape). @swc/jest was dropped: its per-platform binaries are
+// optional packages a registry mirror may not carry, which made `npm ci` refuse the lockfile.
+const ts = ['ts-jest', {
+  isolatedModules: true,
+  tsconfig: {
+    module: 'commonjs',
+    target: 'ES2022',
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    esModuleInterop: true,
+    resolveJsonModule: true,
+    strict: true,
+    strictPropertyInitialization: false,
+    useUnknownInCatchVariables: false,
+    skipLibCheck: true,
+    sourceMap: true,
   },
 }];
 module.exports = {
@@ -13,13 +25,13 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': swc },
+      transform: { '^.+\\.ts$': ts },
       testMatch: ['<rootDir>/test/unit/**/*.spec.ts'],
     },
     {
       displayName: 'e2e',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': swc },
+      transform: { '^.+\\.ts$': ts },
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
