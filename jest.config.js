@@ -4,8 +4,8 @@
 // tests fail loudly on a wrong shape). @swc/jest was dropped: its per-platform binaries are
 // optional packages a registry mirror may not carry, which made `npm ci` refuse the lockfile.
 const ts = ['ts-jest', {
-  isolatedModules: true,
   tsconfig: {
+    isolatedModules: true,
     module: 'commonjs',
     target: 'ES2022',
     experimentalDecorators: true,
