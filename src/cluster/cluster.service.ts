@@ -527,9 +527,16 @@ function label(n: { id: number; role: NodeRole }): string {
   return `${n.role} ${n.id}`;
 }
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 chars). */
+/**
+ * Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 chars). Like Kafka's
+ * own Uuid.randomUuid(), never one that starts with '-': command-line parsers take it for an option
+ * (kafka-storage failed "--cluster-id: expected one argument" for 1 cluster in 64).
+ */
 export function kafkaClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function portOpen(host: string, port: number): Promise<boolean> {

@@ -78,7 +78,7 @@ describe('containerSpec', () => {
     expect(spec.Labels?.['kafka-lab.task']).toBe('format');
     const cmd = spec.Cmd as string[];
     expect(cmd.slice(cmd.indexOf('kafka.tools.StorageTool'))).toEqual([
-      'kafka.tools.StorageTool', 'format', '-t', 'CLUSTERID123', '-c', node.propertiesPath, '--ignore-formatted',
+      'kafka.tools.StorageTool', 'format', '--cluster-id=CLUSTERID123', '-c', node.propertiesPath, '--ignore-formatted',
     ]);
     expect(() => containerSpec({ image: HOST_IMAGE, labelValue: 'x', node, dist, heap: '256m', task: 'format' })).toThrow(/clusterId/);
   });
@@ -94,7 +94,7 @@ describe('containerSpec', () => {
     expect(run.HostConfig?.Tmpfs).toBeUndefined();
     const fmt = containerSpec({ image, labelValue: 'abc123', node, dist, heap: '384m', task: 'format', clusterId: 'C1' });
     expect(fmt.Entrypoint).toEqual(['/opt/kafka/bin/kafka-storage.sh']);
-    expect(fmt.Cmd).toEqual(['format', '-t', 'C1', '-c', node.propertiesPath, '--ignore-formatted']);
+    expect(fmt.Cmd).toEqual(['format', '--cluster-id=C1', '-c', node.propertiesPath, '--ignore-formatted']);
   });
 });
 

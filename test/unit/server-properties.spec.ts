@@ -1,3 +1,4 @@
+import { kafkaClusterId } from '../../src/cluster/cluster.service';
 import {
   brokerAddress, controllerAddress, kafkaJvmArgs, parseProperties, quorumVoters, renderLog4jProperties, renderServerProperties,
 } from '../../src/cluster/server-properties';
@@ -64,5 +65,13 @@ describe('server.properties generation (shared by every driver)', () => {
   it('parses properties back, ignoring comments and blank lines', () => {
     const m = parseProperties('# c\n! c\n\na=1\n b = x=y \n');
     expect([...m.entries()]).toEqual([['a', '1'], ['b', 'x=y']]);
+  });
+});
+
+describe('cluster ids', () => {
+  it('are 22 URL-safe base64 characters and never start with "-" (kafka-storage would take it for an option)', () => {
+    const ids = Array.from({ length: 5000 }, () => kafkaClusterId());
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -89,7 +89,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
   const { image, labelValue, node, dist, heap, task, user } = input;
   if (task === 'format' && !input.clusterId) throw new Error('containerSpec: a format task needs a clusterId.');
   const mode = imageMode(image);
-  const formatArgs = ['format', '-t', input.clusterId ?? '', '-c', node.propertiesPath, '--ignore-formatted'];
+  const formatArgs = ['format', `--cluster-id=${input.clusterId ?? ''}`, '-c', node.propertiesPath, '--ignore-formatted'];
   // The node's folder and anything of it that lives elsewhere, read-write at the same path.
   const nodeDirs = outermost([node.dir, path.dirname(node.propertiesPath), path.dirname(node.log4jPath), node.dataDir, path.dirname(node.logFile)]);
   const binds = nodeDirs.map((d) => `${d}:${d}:rw`);

@@ -68,7 +68,7 @@ export class ProcessDriver implements ClusterDriver {
     if (fs.existsSync(path.join(node.dataDir, 'meta.properties'))) return;
     const args = kafkaJvmArgs({
       libsDir: dist.libsDir, log4jPath: node.log4jPath, logDir: node.dir, heap: '256m',
-      main: 'kafka.tools.StorageTool', mainArgs: ['format', '-t', clusterId, '-c', node.propertiesPath, '--ignore-formatted'],
+      main: 'kafka.tools.StorageTool', mainArgs: ['format', `--cluster-id=${clusterId}`, '-c', node.propertiesPath, '--ignore-formatted'],
     });
     const res = await runCommand(dist.javaBin, args, { timeoutMs: 120_000 });
     if (res.code !== 0) {
