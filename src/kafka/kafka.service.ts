@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel } from 'kafkajs';
-import { Acks, BrokerAddress, ClusterMetadata, ElectionResult, KafkaWire, OutMessage, PartitionOffsets, PartitionOutcome, WireProducer } from './protocol';
+import { Acks, BrokerAddress, ClusterMetadata, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionOffsets, PartitionOutcome, WireProducer } from './protocol';
 
 /** How long produceWire may reuse a topic's metadata before asking a broker again. */
 const PRODUCE_METADATA_MAX_AGE_MS = 2000;
@@ -24,6 +24,8 @@ export class KafkaService implements OnModuleDestroy {
   private wireProducer: WireProducer | null = null;
   private wireProducerKey = '';
   private readonly produceMetadata = new Map<string, { at: number; md: ClusterMetadata }>();
+  private committer: OffsetCommitter | null = null;
+  private committerKey = '';
 
   constructor(@Inject(BOOTSTRAP_SOURCE) private readonly source: BootstrapSource) {}
 
@@ -90,6 +92,20 @@ export class KafkaService implements OnModuleDestroy {
     return this.wireProducer.produceWithRetry(getMetadata, topic, byPartition, opts);
   }
 
+  /**
+   * Commits a consumer's offsets once, as member `who` (see OffsetCommitter): Kafka's error code per
+   * `topic:partition`. Rejects when no answer came within `timeoutMs`.
+   */
+  commitOffsets(who: CommitIdentity, offsets: CommitOffset[], timeoutMs: number): Promise<Map<string, number>> {
+    const key = this.clusterKey();
+    if (!this.committer || key !== this.committerKey) {
+      this.committer?.close();
+      this.committer = new OffsetCommitter({ clientId: 'kafka-lab' });
+      this.committerKey = key;
+    }
+    return this.committer.commit(this.addresses(), who, offsets, timeoutMs);
+  }
+
   /** A kafkajs client for the current bootstrap list. `extra` gives a private client (e.g. a consumer's socketFactory). */
   client(extra?: Partial<KafkaConfig>): Kafka {
     const brokers = this.bootstrapServers();
@@ -128,7 +144,6 @@ export class KafkaService implements OnModuleDestroy {
     return this.client(extra).consumer(config);
   }
 
-  /** Forget the shared admin and wire producer (after a cluster reset or a failed connection). */
   /** Forget the shared admin only (its connection may be dead after a broker restart); producing goes on. */
   async resetAdmin(): Promise<void> {
     const a = this.adminP;
@@ -136,9 +151,12 @@ export class KafkaService implements OnModuleDestroy {
     await a?.then((x) => x.disconnect()).catch(() => undefined);
   }
 
+  /** Forget the shared admin, the wire producer and the offset committer (after a cluster reset). */
   async resetShared(): Promise<void> {
     this.wireProducer?.close();
     this.wireProducer = null;
+    this.committer?.close();
+    this.committer = null;
     this.produceMetadata.clear();
     await this.resetAdmin();
   }

@@ -22,7 +22,10 @@ import type { EventScope, LabEvent } from './timeline.types';
 export interface GatewayLimits {
   /** Items (messages, events, acks) waiting for one socket; one more and the socket is dropped. */
   queueMax: number;
-  /** How often queues are written out. */
+  /**
+   * The shortest time between two writes of the queues: a quiet stream is written at once, a busy
+   * one in rounds at most this often.
+   */
   flushEveryMs: number;
   /** Most items written to one socket per flush, so one busy socket cannot hold the event loop. */
   flushBatch: number;
@@ -125,6 +128,7 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
   private readonly eventSubs = new Set<Client>();
   private readonly dirty = new Set<Client>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private lastFlush = 0;
   private readonly graceTimers = new Set<NodeJS.Timeout>();
   private readonly offBus: Array<() => void> = [];
 
@@ -346,15 +350,20 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
       return false;
     }
     this.dirty.add(c);
-    if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => this.flush(), this.limits.flushEveryMs);
-      this.flushTimer.unref();
-    }
+    this.scheduleFlush();
     return true;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    const wait = Math.max(0, this.lastFlush + this.limits.flushEveryMs - Date.now());
+    this.flushTimer = setTimeout(() => this.flush(), wait);
+    this.flushTimer.unref();
   }
 
   private flush(): void {
     this.flushTimer = undefined;
+    this.lastFlush = Date.now();
     for (const c of this.dirty) {
       if (c.dropped || !c.socket.connected) {
         this.dirty.delete(c);
@@ -379,10 +388,7 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
         c.head = 0;
       }
     }
-    if (this.dirty.size && !this.flushTimer) {
-      this.flushTimer = setTimeout(() => this.flush(), this.limits.flushEveryMs);
-      this.flushTimer.unref();
-    }
+    if (this.dirty.size) this.scheduleFlush();
   }
 
   /** The client fell too far behind: tell it (if it ever reads again), then cut it loose. */

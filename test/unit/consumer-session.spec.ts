@@ -7,15 +7,18 @@ import type { NewEvent } from '../../src/timeline/timeline.types';
 /** A kafkajs consumer stand-in: records listeners so the test can play kafkajs's instrumentation events. */
 function fakeConsumer() {
   const listeners = new Map<string, (e: { payload: any }) => void>();
-  const events = { GROUP_JOIN: 'join', HEARTBEAT: 'hb', COMMIT_OFFSETS: 'commit', FETCH_START: 'fs', FETCH: 'fetch', REBALANCING: 'reb', CRASH: 'crash' };
+  const events = { GROUP_JOIN: 'join', HEARTBEAT: 'hb', FETCH_START: 'fs', FETCH: 'fetch', REBALANCING: 'reb', CRASH: 'crash' };
+  const calls: string[] = [];
   return {
     events,
+    calls,
     disconnected: false,
+    runOptions: null as any,
     on: (name: string, fn: (e: { payload: any }) => void) => (listeners.set(name, fn), () => listeners.delete(name)),
     connect: async () => undefined,
     subscribe: async () => undefined,
-    run: async () => undefined,
-    async disconnect() { this.disconnected = true; },
+    async run(opts: any) { this.runOptions = opts; },
+    async disconnect() { calls.push('disconnect'); this.disconnected = true; },
     fire: (name: keyof typeof events, payload: any) => listeners.get(events[name])?.({ payload }),
   };
 }
@@ -23,14 +26,44 @@ function fakeConsumer() {
 function setup() {
   const consumer = fakeConsumer();
   const published: NewEvent[] = [];
-  const kafka = { consumer: () => consumer } as unknown as KafkaService;
+  const commits: Array<{ who: any; offsets: Array<{ topic: string; partition: number; offset: string }> }> = [];
+  /** What the fake coordinator answers to the next commits (default: stored). */
+  const answer = { code: 0, fail: false };
+  const kafka = {
+    consumer: () => consumer,
+    commitOffsets: async (who: any, offsets: any[]) => {
+      consumer.calls.push('commit');
+      commits.push({ who, offsets });
+      if (answer.fail) throw new Error('no answer');
+      return new Map(offsets.map((o) => [`${o.topic}:${o.partition}`, answer.code]));
+    },
+  } as unknown as KafkaService;
   const timeline = { publish: (ev: NewEvent) => (published.push(ev), ev) } as any;
   const session = new ConsumerSession(
     { id: 'abc12345', name: 'c', owner: 'instructor', groupId: 'g', topics: ['t'], clusterGroupId: 'g', clusterTopics: ['t'], fromBeginning: false },
     { kafka, timeline, bus: new LiveBus(), sessionTimeoutMs: 6000, log: new Logger('test') },
   );
   const rebalances = () => published.filter((e) => e.type === 'group.rebalanced');
-  return { consumer, session, published, rebalances };
+  /** Plays one fetched batch of `offsets` of `t`/`partition` through the consumer's eachBatch. */
+  const batch = async (partition: number, offsets: number[]) => {
+    const resolved: string[] = [];
+    await consumer.runOptions.eachBatch({
+      batch: { topic: 't', partition, messages: offsets.map((o) => ({ offset: String(o), key: null, value: Buffer.from(`v${o}`), timestamp: '0', headers: {} })) },
+      resolveOffset: (o: string) => resolved.push(o),
+      isRunning: () => true,
+      isStale: () => false,
+    });
+    return resolved;
+  };
+  return { consumer, session, published, rebalances, commits, answer, batch };
+}
+
+async function until(what: string, fn: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe('ConsumerSession rebalance story', () => {
@@ -47,7 +80,7 @@ describe('ConsumerSession rebalance story', () => {
 
     // Another member joins: this one loses partition 1.
     consumer.fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [0, 2] } });
-    consumer.fire('COMMIT_OFFSETS', { memberId: 'm1', groupGenerationId: 8 });
+    consumer.fire('HEARTBEAT', { memberId: 'm1', groupGenerationId: 8 });
     expect(rebalances()[1]).toMatchObject({ generation: 8, assigned: [], revoked: [{ topic: 't', partitions: [1] }] });
 
     // A rejoin of the same generation with the same partitions (coordinator failover) is not a rebalance.
@@ -91,5 +124,69 @@ describe('ConsumerSession rebalance story', () => {
     expect(types.filter((t) => t === 'consumer.recovered')).toHaveLength(1);
     session.kill('instructor');
     expect(session.view().state).toBe('killed');
+  });
+});
+
+describe('ConsumerSession offsets', () => {
+  async function joined() {
+    const t = setup();
+    await t.session.start('instructor');
+    t.consumer.fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [0, 1] } });
+    t.consumer.fire('HEARTBEAT', { memberId: 'm1', groupGenerationId: 3 });
+    return t;
+  }
+
+  it('commits what was shown shortly after a batch, as the member and generation of the join, not per batch', async () => {
+    const { commits, batch, session } = await joined();
+    expect(await batch(0, [10, 11, 12])).toEqual(['10', '11', '12']);
+    await batch(1, [4]);
+    await batch(0, [13]);
+    expect(commits).toHaveLength(0); // not inside the fetch loop
+    await until('a commit', () => commits.length > 0);
+    expect(commits).toEqual([{ who: { groupId: 'g', memberId: 'm1', generation: 3 }, offsets: [{ topic: 't', partition: 0, offset: '14' }, { topic: 't', partition: 1, offset: '5' }] }]);
+    expect(session.view().received).toBe(5);
+    // Nothing new shown: nothing more committed.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(commits).toHaveLength(1);
+  });
+
+  it('a graceful stop commits what was shown before it leaves the group; a kill commits nothing', async () => {
+    const a = await joined();
+    await a.batch(0, [0, 1]);
+    await a.session.stop('instructor');
+    expect(a.consumer.calls).toEqual(['commit', 'disconnect']);
+    expect(a.commits[0].offsets).toEqual([{ topic: 't', partition: 0, offset: '2' }]);
+
+    const b = await joined();
+    await b.batch(0, [0, 1]);
+    b.session.kill('instructor');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(b.commits).toHaveLength(0);
+  });
+
+  it('commits at once when the group starts rebalancing, and shows nothing twice when kafkajs reads again from the last commit', async () => {
+    const { consumer, commits, batch, session, answer } = await joined();
+    await batch(0, [0, 1, 2]);
+    answer.code = 27; // REBALANCE_IN_PROGRESS: refused, tried again later
+    consumer.fire('REBALANCING', {});
+    await until('the rebalance commit', () => commits.length === 1);
+    // The rejoin keeps partition 0; kafkajs starts again where the last successful commit left it.
+    consumer.fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [0] } });
+    answer.code = 0;
+    consumer.fire('HEARTBEAT', { memberId: 'm1', groupGenerationId: 4 });
+    expect(await batch(0, [0, 1, 2, 3])).toEqual(['0', '1', '2', '3']); // resolved, so kafkajs moves on
+    expect(session.messages(0, 100).messages.map((m) => m.offset)).toEqual(['0', '1', '2', '3']);
+    await until('the commit as generation 4', () => commits.some((c) => c.who.generation === 4));
+    expect(commits.find((c) => c.who.generation === 4)!.offsets).toEqual([{ topic: 't', partition: 0, offset: '4' }]);
+  });
+
+  it('tries a commit that got no answer again', async () => {
+    const { commits, batch, answer } = await joined();
+    answer.fail = true;
+    await batch(1, [7]);
+    await until('the first attempt', () => commits.length === 1);
+    answer.fail = false;
+    await until('the retry', () => commits.length === 2, 3000);
+    expect(commits[1].offsets).toEqual([{ topic: 't', partition: 1, offset: '8' }]);
   });
 });

@@ -11,6 +11,7 @@ export * from './elect-leaders';
 export * from './produce';
 export * from './record-batch';
 export * from './producer-pool';
+export * from './offset-commit';
 export { Reader, Writer, WireFormatError, uuidToString, uuidBytes, ZERO_UUID } from './wire';
 
 export interface KafkaWireOptions {
