@@ -128,6 +128,15 @@ describe('Lab A: publish/subscribe versus queue', () => {
       const mine = partitionsOf(settled[i].assignment);
       for (const m of msgs) expect(mine).toContain(m.partition);
     });
+
+    // The consumers commit what they showed shortly after (our own OffsetCommit, not kafkajs's): the
+    // group's committed offsets reach the end of every partition that has messages.
+    const group = await waitFor('the group to commit every message', async () => {
+      const r = await api().get(`/api/groups/${groupId}`);
+      const offsets = r.body.offsets as Array<{ partition: number; committed: string | null; latest: string; lag: number | null }>;
+      return r.status === 200 && offsets.length === 6 && offsets.every((o) => o.latest === '0' || o.lag === 0) && offsets;
+    }, 10_000);
+    expect(group.reduce((n, o) => n + Number(o.committed ?? 0), 0)).toBe(values.length);
   });
 });
 
