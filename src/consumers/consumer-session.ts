@@ -136,6 +136,10 @@ export class ConsumerSession {
   /** Member id and generation to commit as: known once the join's generation is. */
   private member: { memberId: string; generation: number } | null = null;
   private commitTimer: NodeJS.Timeout | null = null;
+  /** When kafkajs last heartbeated: the next one, which may learn of a rebalance, is due an interval later. */
+  private lastHeartbeatAt = 0;
+  /** Between REBALANCING and the next join nothing is shown: this generation can no longer commit it. */
+  private rebalancing = false;
   /** Commits run one after the other, each with the positions of its own moment. */
   private commitChain: Promise<void> = Promise.resolve();
 
@@ -296,12 +300,12 @@ export class ConsumerSession {
   private launch(): Incarnation {
     const inc = new Incarnation();
     const sessionTimeout = this.deps.sessionTimeoutMs;
+    this.rebalancing = false;
     const consumer = this.deps.kafka.consumer(
       {
         groupId: this.clusterGroupId,
         sessionTimeout,
-        // ~1/10 of the session: a member notices a rebalance quickly, and one missed beat is harmless.
-        heartbeatInterval: Math.max(300, Math.floor(sessionTimeout / 10)),
+        heartbeatInterval: this.heartbeatIntervalMs(),
         // Survivors rejoin within a heartbeat; a modest limit keeps a stuck member from holding the group.
         rebalanceTimeout: Math.max(sessionTimeout, 5000),
         // Short fetch waits: messages show up at once and rebalances are seen within a heartbeat.
@@ -425,6 +429,7 @@ export class ConsumerSession {
     // A join that never learnt its generation is published now, before the next one is taken.
     if (this.pending) this.settle(null);
     const next = normalizeAssignment(memberAssignment);
+    this.rebalancing = false;
     this.memberId = memberId;
     // Commits wait for this join's generation (an older one would be refused anyway).
     this.member = null;
@@ -450,6 +455,7 @@ export class ConsumerSession {
   private onGeneration(inc: Incarnation, memberId: string, generation: number): void {
     if (inc !== this.inc) return;
     this.touch();
+    this.lastHeartbeatAt = Date.now();
     if (memberId === this.memberId && !this.pending) this.member = { memberId, generation };
     if (this.pending && this.pending.memberId === memberId) this.settle(generation);
   }
@@ -475,12 +481,14 @@ export class ConsumerSession {
   private onRebalancing(inc: Incarnation): void {
     if (inc !== this.inc || !this.isAlive()) return;
     this.touch();
+    this.rebalancing = true;
     this.clearCommitTimer();
     void this.commitDelivered(COMMIT_TIMEOUT_MS).catch(() => undefined);
   }
 
   private async onBatch(inc: Incarnation, { batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (inc !== this.inc || inc.cut || !this.isAlive()) return;
+    // Unresolved, these messages are read again after the rejoin, by this member or the next owner.
+    if (inc !== this.inc || inc.cut || !this.isAlive() || this.rebalancing) return;
     const key = `${batch.topic}:${batch.partition}`;
     // After a rejoin or a recovery kafkajs starts again from the last commit; what this consumer has
     // shown already is not shown twice.
@@ -497,7 +505,22 @@ export class ConsumerSession {
     this.received += out.length;
     this.ring.push(out);
     this.deps.bus.emit('messages', this.id, this.owner, out);
-    this.scheduleCommit(COMMIT_DELAY_MS);
+    // kafkajs heartbeats right after this batch once an interval has passed, and that heartbeat may be
+    // the one that learns of a rebalance. The commit is sent now, ahead of it: it reaches the
+    // coordinator a round trip before this member's JoinGroup can, while the group still waits for
+    // us, so a partition that moves to another member is not read again there. Not awaited: waiting
+    // here stalls every partition's fetches (measured: delivery p99 134 -> 174-204 ms).
+    if (Date.now() - this.lastHeartbeatAt >= this.heartbeatIntervalMs() - 50) {
+      this.clearCommitTimer();
+      void this.commitDelivered(COMMIT_TIMEOUT_MS).catch(() => undefined);
+    } else {
+      this.scheduleCommit(COMMIT_DELAY_MS);
+    }
+  }
+
+  /** ~1/10 of the session: a member notices a rebalance quickly, and one missed beat is harmless. */
+  private heartbeatIntervalMs(): number {
+    return Math.max(300, Math.floor(this.deps.sessionTimeoutMs / 10));
   }
 
   // ---- offsets -----------------------------------------------------------------------------

@@ -180,6 +180,23 @@ describe('ConsumerSession offsets', () => {
     expect(commits.find((c) => c.who.generation === 4)!.offsets).toEqual([{ topic: 't', partition: 0, offset: '4' }]);
   });
 
+  it('sends the commit with the batch, ahead of the kafkajs heartbeat, when one is due (it may learn of a rebalance)', async () => {
+    const { commits, batch } = await joined();
+    await new Promise((r) => setTimeout(r, 600)); // the heartbeat interval here is 600 ms
+    await batch(1, [3, 4]);
+    expect(commits).toEqual([expect.objectContaining({ offsets: [{ topic: 't', partition: 1, offset: '5' }] })]);
+  });
+
+  it('between REBALANCING and the next join it shows and resolves nothing (read again after the rejoin)', async () => {
+    const { consumer, batch, session } = await joined();
+    consumer.fire('REBALANCING', {});
+    expect(await batch(0, [0, 1])).toEqual([]);
+    expect(session.view().received).toBe(0);
+    consumer.fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [0] } });
+    expect(await batch(0, [0, 1])).toEqual(['0', '1']);
+    expect(session.view().received).toBe(2);
+  });
+
   it('tries a commit that got no answer again', async () => {
     const { commits, batch, answer } = await joined();
     answer.fail = true;
