@@ -262,6 +262,40 @@ export async function request<T>(
   }
 }
 
+/** One broker's connection, kept for reuse: opened on first use, and again once it has failed. */
+export class KeptConnection {
+  private conn: KafkaConnection | null = null;
+  private connecting: Promise<KafkaConnection> | null = null;
+
+  constructor(
+    readonly broker: BrokerAddress,
+    private readonly clientId: string,
+  ) {}
+
+  get(timeoutMs: number): Promise<KafkaConnection> {
+    if (this.conn && !this.conn.closed) return Promise.resolve(this.conn);
+    if (!this.connecting) {
+      this.connecting = KafkaConnection.open(this.broker, { timeoutMs, clientId: this.clientId }).then(
+        (c) => {
+          this.conn = c;
+          this.connecting = null;
+          return c;
+        },
+        (e) => {
+          this.connecting = null;
+          throw e;
+        },
+      );
+    }
+    return this.connecting;
+  }
+
+  close(): void {
+    this.conn?.close();
+    this.conn = null;
+  }
+}
+
 /**
  * Runs `attempt` against the brokers until one succeeds. A dead broker (connection refused) moves
  * on at once; a broker that accepts but does not answer (a paused JVM) gets `staggerMs` before the

@@ -1,5 +1,5 @@
 import { KafkaCodeError } from '../kafka-error-codes';
-import { API_KEYS, BrokerAddress, brokerLabel, DEFAULT_CLIENT_ID, firstAnswering, KafkaConnection, KafkaWireError, request } from './kafka-connection';
+import { API_KEYS, BrokerAddress, brokerLabel, DEFAULT_CLIENT_ID, firstAnswering, KafkaWireError, KeptConnection, request } from './kafka-connection';
 import { Reader, Writer } from './wire';
 
 /** FindCoordinator v2: the last non-flexible version with a single key. */
@@ -81,7 +81,7 @@ export function decodeOffsetCommitResponse(r: Reader): Map<string, number> {
  */
 export class OffsetCommitter {
   private readonly coordinators = new Map<string, BrokerAddress>();
-  private readonly connections = new Map<string, Promise<KafkaConnection>>();
+  private readonly connections = new Map<string, KeptConnection>();
   private readonly clientId: string;
   private closed = false;
 
@@ -100,7 +100,7 @@ export class OffsetCommitter {
     const coordinator = this.coordinators.get(who.groupId) ?? (await this.findCoordinator(bootstrap, who.groupId, timeoutMs));
     let codes: Map<string, number>;
     try {
-      const conn = await this.connection(coordinator, Math.max(1, deadline - Date.now()));
+      const conn = await this.kept(coordinator).get(Math.max(1, deadline - Date.now()));
       const r = await conn.send(API_KEYS.offsetCommit, OFFSET_COMMIT_VERSION, encodeOffsetCommitRequest(who, offsets), {
         flexible: false,
         timeoutMs: Math.max(1, deadline - Date.now()),
@@ -116,7 +116,7 @@ export class OffsetCommitter {
 
   close(): void {
     this.closed = true;
-    for (const c of this.connections.values()) void c.then((conn) => conn.close(), () => undefined);
+    for (const c of this.connections.values()) c.close();
     this.connections.clear();
     this.coordinators.clear();
   }
@@ -134,21 +134,13 @@ export class OffsetCommitter {
     return address;
   }
 
-  private connection(broker: BrokerAddress, timeoutMs: number): Promise<KafkaConnection> {
+  private kept(broker: BrokerAddress): KeptConnection {
     const key = brokerLabel(broker);
-    const known = this.connections.get(key);
-    if (known) {
-      return known.then((c) => (c.closed ? this.open(broker, key, timeoutMs) : c), () => this.open(broker, key, timeoutMs));
+    let kept = this.connections.get(key);
+    if (!kept) {
+      kept = new KeptConnection(broker, this.clientId);
+      this.connections.set(key, kept);
     }
-    return this.open(broker, key, timeoutMs);
-  }
-
-  private open(broker: BrokerAddress, key: string, timeoutMs: number): Promise<KafkaConnection> {
-    const p = KafkaConnection.open(broker, { timeoutMs, clientId: this.clientId });
-    this.connections.set(key, p);
-    p.catch(() => {
-      if (this.connections.get(key) === p) this.connections.delete(key);
-    });
-    return p;
+    return kept;
   }
 }

@@ -1,4 +1,4 @@
-import { API_KEYS, BrokerAddress, brokerLabel, DEFAULT_CLIENT_ID, KafkaConnection, KafkaWireError } from './kafka-connection';
+import { API_KEYS, BrokerAddress, brokerLabel, DEFAULT_CLIENT_ID, KafkaConnection, KafkaWireError, KeptConnection } from './kafka-connection';
 import type { ClusterMetadata } from './metadata';
 import { Acks, decodeProduceResponse, encodeProduceRequest, PRODUCE_VERSION, ProducePartitionData } from './produce';
 import { encodeRecordBatch, OutMessage } from './record-batch';
@@ -237,19 +237,19 @@ export class WireProducer {
 
 /** The queue and the connection for one broker. */
 class BrokerLane {
-  private conn: KafkaConnection | null = null;
-  private connecting: Promise<KafkaConnection> | null = null;
+  private readonly kept: KeptConnection;
   private queue: Work[] = [];
   private inFlight = 0;
   readonly label: string;
 
   constructor(
-    private readonly broker: BrokerAddress,
-    private readonly clientId: string,
+    broker: BrokerAddress,
+    clientId: string,
     private readonly maxInFlight: number,
     private readonly maxMergedChars: number,
   ) {
     this.label = brokerLabel(broker);
+    this.kept = new KeptConnection(broker, clientId);
   }
 
   enqueue(works: Work[]): void {
@@ -261,8 +261,7 @@ class BrokerLane {
     const err = new KafkaWireError('closed', this.label, `the connection to broker ${this.label} was closed`);
     for (const w of this.queue) w.settle({ ok: false, error: err });
     this.queue = [];
-    this.conn?.close();
-    this.conn = null;
+    this.kept.close();
   }
 
   private pump(): void {
@@ -307,24 +306,6 @@ class BrokerLane {
     return groups;
   }
 
-  private connection(timeoutMs: number): Promise<KafkaConnection> {
-    if (this.conn && !this.conn.closed) return Promise.resolve(this.conn);
-    if (!this.connecting) {
-      this.connecting = KafkaConnection.open(this.broker, { timeoutMs, clientId: this.clientId }).then(
-        (c) => {
-          this.conn = c;
-          this.connecting = null;
-          return c;
-        },
-        (e) => {
-          this.connecting = null;
-          throw e;
-        },
-      );
-    }
-    return this.connecting;
-  }
-
   private async send(groups: Map<string, Work[]>): Promise<void> {
     const all = [...groups.values()].flat();
     const fail = (error: Error) => all.forEach((w) => w.settle({ ok: false, error }));
@@ -332,7 +313,7 @@ class BrokerLane {
     const waitMs = Math.max(1, Math.max(...all.map((w) => w.deadline)) - now);
     let conn: KafkaConnection;
     try {
-      conn = await this.connection(waitMs);
+      conn = await this.kept.get(waitMs);
     } catch (e) {
       return fail(e as Error);
     }
