@@ -21,14 +21,7 @@ async function ledBy(server, broker) {
 }
 
 /** Full ISR, then preferred leaders everywhere (each broker leads 2 of the 6 partitions). */
-async function restoreBalance(server) {
-  await h.waitFullIsr(server, TOPIC, 3, 180_000, 200);
-  await h.waitFor('preferred leaders on every partition', async () => {
-    await server.api.ok('POST', `/api/topics/${TOPIC}/elect-leaders`, {});
-    const d = await h.describeTopic(server, TOPIC);
-    return d.partitions.every((p) => p.leader === p.replicas[0]);
-  }, 60_000, 1000);
-}
+const restoreBalance = (server) => h.restorePreferredLeaders(server, TOPIC);
 
 /** Fires the call and, at the same time, polls until the broker leads nothing. */
 async function timeLeadersOff(ctx, server, broker, how) {

@@ -69,12 +69,7 @@ async function groupRound(ctx, server, socket, pushes, rep) {
 }
 
 async function brokerRound(ctx, server, consumerId, socket, rep) {
-  await h.waitFullIsr(server, BROKER_TOPIC, 3, 180_000, 200);
-  await h.waitFor('preferred leaders', async () => {
-    await server.api.ok('POST', `/api/topics/${BROKER_TOPIC}/elect-leaders`, {});
-    const d = await h.describeTopic(server, BROKER_TOPIC);
-    return d.partitions.every((p) => p.leader === p.replicas[0]);
-  }, 60_000, 1000);
+  await h.restorePreferredLeaders(server, BROKER_TOPIC);
   const d = await h.describeTopic(server, BROKER_TOPIC);
   const partition = rep % d.partitions.length;
   const leader = d.partitions.find((p) => p.partition === partition).leader;

@@ -385,6 +385,16 @@ function waitFullIsr(server, topic, rf, timeoutMs = 120_000, everyMs = 100) {
   }, timeoutMs, everyMs);
 }
 
+/** Full ISR on every partition, then each led by its preferred replica (elections asked every second). */
+async function restorePreferredLeaders(server, topic) {
+  await waitFullIsr(server, topic, 3, 180_000, 200);
+  await waitFor(`preferred leaders on every partition of ${topic}`, async () => {
+    await server.api.ok('POST', `/api/topics/${topic}/elect-leaders`, {});
+    const d = await describeTopic(server, topic);
+    return d.partitions.every((p) => p.leader === p.replicas[0]);
+  }, 60_000, 1000);
+}
+
 // ---- machine contention ---------------------------------------------------------------------------
 
 const PROBE_SRC = `
@@ -523,6 +533,7 @@ module.exports = {
   createTopic,
   describeTopic,
   waitFullIsr,
+  restorePreferredLeaders,
   contentionProbe,
   cpuSeconds,
   machineCpu,
