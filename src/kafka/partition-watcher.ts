@@ -132,7 +132,7 @@ export class PartitionWatcher implements OnApplicationBootstrap, OnApplicationSh
         this.timeline.publish({ type: 'partition.leader-changed', actor: 'kafka', topic: c.topic, partition: c.partition, from: c.leaderFrom, to: c.leaderTo ?? null }, scope);
       }
       if (c.isr) {
-        this.timeline.publish({ type: 'partition.isr-changed', actor: 'kafka', topic: c.topic, partition: c.partition, isr: c.isr, previous: c.isrPrevious }, scope);
+        this.timeline.publish({ type: 'partition.isr-changed', actor: 'kafka', topic: c.topic, partition: c.partition, isr: c.isr, previous: c.isrPrevious ?? [] }, scope);
       }
     }
   }

@@ -1,6 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import { IsOptional, ValidateBy, ValidationArguments } from 'class-validator';
-import { EVENT_TYPES, EventType } from './timeline.types';
+import { EVENT_TYPES, EventType } from './events';
 
 export const MAX_EVENTS_LIMIT = 5000;
 

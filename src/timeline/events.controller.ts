@@ -4,7 +4,7 @@ import { Principal } from '../class/principal';
 import { canSee } from '../class/visibility';
 import { EventsQueryDto } from './events-query.dto';
 import { TimelineService } from './timeline.service';
-import type { LabEvent } from './timeline.types';
+import type { LabEvent } from './events';
 
 @Controller('events')
 export class EventsController {

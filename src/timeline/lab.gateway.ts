@@ -16,7 +16,8 @@ import { canSee } from '../class/visibility';
 import type { ClusterView } from '../cluster/cluster.types';
 import { CONSUMER_DIRECTORY, ConsumerDirectory } from './consumer-directory';
 import { LabMessage, LiveBus } from './live-bus';
-import type { EventScope, LabEvent } from './timeline.types';
+import { eventField, LabEvent } from './events';
+import type { EventScope } from './timeline.types';
 
 /** How much the gateway buffers for one socket, and how often it writes. */
 export interface GatewayLimits {
@@ -293,14 +294,14 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
   // ---- from the LiveBus: only look up the interested sockets and queue; never write here ----
 
   private onEvent(ev: LabEvent, scope: EventScope): void {
-    const topic = typeof ev.topic === 'string' ? ev.topic : scope.topic;
-    const group = typeof ev.groupId === 'string' ? ev.groupId : scope.groupId;
+    const topic = eventField(ev, 'topic') ?? scope.topic;
+    const group = eventField(ev, 'groupId') ?? scope.groupId;
     this.sendEvent(this.eventSubs, ev, scope);
     if (topic !== undefined) this.sendEvent(this.byTopic.get(topic), ev, scope);
     if (group !== undefined) this.sendEvent(this.byGroup.get(group), ev, scope);
     if (ev.type.startsWith('cluster.') || ev.type.startsWith('node.')) this.sendEvent(this.clusterSubs, ev, scope);
     if (ev.type === 'group.rebalanced') {
-      const consumer = typeof ev.consumerId === 'string' ? ev.consumerId : scope.consumerId;
+      const consumer = eventField(ev, 'consumerId') ?? scope.consumerId;
       if (consumer !== undefined) this.sendRebalance(this.byConsumer.get(consumer), ev, scope);
       if (group !== undefined) this.sendRebalance(this.byGroup.get(group), ev, scope);
     }

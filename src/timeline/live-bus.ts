@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ClusterView } from '../cluster/cluster.types';
-import type { EventScope, LabEvent } from './timeline.types';
+import type { LabEvent } from './events';
+import type { EventScope } from './timeline.types';
 
 /** A message a consumer received: the API's `Message`. */
 export interface LabMessage {

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import { LabDatabase } from './lab-database';
 import { LiveBus } from './live-bus';
-import { EventScope, EventType, LabEvent, NewEvent } from './timeline.types';
+import { EventType, LabEvent, NewEvent } from './events';
+import { EventScope } from './timeline.types';
 
 export interface TimelineQuery {
   after?: number;
@@ -73,7 +74,7 @@ export class TimelineService {
       // Only during shutdown, after the database closed: nobody is left to watch, and the order of the
       // record must not get a seq the database never gave.
       this.log.warn(`The timeline is closed; the ${type} event was not recorded.`);
-      return { seq: 0, time, type, actor, ...fields };
+      return { seq: 0, time, type, actor, ...fields } as LabEvent;
     }
     const body = JSON.stringify(fields);
     const res = this.insert.run(
@@ -81,7 +82,8 @@ export class TimelineService {
       scope.owner ?? null, scope.topic ?? null, scope.groupId ?? null, scope.consumerId ?? null,
       body,
     );
-    const ev: LabEvent = { seq: Number(res.lastInsertRowid), time, type, actor, ...(JSON.parse(body) as Record<string, unknown>) };
+    // The stored body is what the publisher gave, typed by NewEvent: the event is of the same type.
+    const ev = { seq: Number(res.lastInsertRowid), time, type, actor, ...(JSON.parse(body) as Record<string, unknown>) } as LabEvent;
     const kept = compactScope(scope);
     this.tail.push({ ev, scope: kept });
     // Trim in bulk now and then rather than shifting on every publish.
@@ -159,7 +161,7 @@ function compactScope(s: EventScope): EventScope {
 }
 
 function fromRow(r: Row): Stored {
-  const ev: LabEvent = { seq: r.seq, time: r.time, type: r.type, actor: r.actor, ...(JSON.parse(r.body) as Record<string, unknown>) };
+  const ev = { seq: r.seq, time: r.time, type: r.type, actor: r.actor, ...(JSON.parse(r.body) as Record<string, unknown>) } as LabEvent;
   const scope: EventScope = {};
   if (r.owner !== null) scope.owner = r.owner;
   if (r.topic !== null) scope.topic = r.topic;

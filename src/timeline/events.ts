@@ -1,0 +1,125 @@
+/**
+ * The catalogue of timeline events (API.md "The timeline"): every type with its fields, as one
+ * discriminated union. The timeline stores and queries these, the live fan-out routes them, the
+ * socket.io server-to-client map sends them. A new type is added to EventFields and EVENT_TYPE_TABLE;
+ * the compiler then points at every place that must decide what to do with it (the fan-out routes).
+ */
+
+/** Partitions of one topic, as assignments and rebalances list them. */
+export interface EventTopicPartitions {
+  topic: string;
+  partitions: number[];
+}
+
+interface NodeFields {
+  nodeId: number;
+  role: 'broker' | 'controller';
+  /** Why the node is in this state, when the server can tell (e.g. the port it could not bind). */
+  reason?: string;
+}
+
+interface TopicFields {
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+interface ConsumerFields {
+  consumerId: string;
+  groupId: string;
+  /** consumer.crashed: what went wrong. */
+  reason?: string;
+}
+
+interface ShareFields {
+  consumerId: string;
+  groupId: string;
+  topic: string;
+  partition: number;
+}
+
+/** The fields each event type carries besides `seq`, `time`, `type` and `actor`. */
+export interface EventFields {
+  'cluster.started': { brokers?: number; controllers?: number };
+  'cluster.stopped': Record<never, never>;
+  'cluster.reset': { brokers?: number; controllers?: number; clusterId?: string };
+  'node.started': NodeFields;
+  'node.stopped': NodeFields;
+  'node.killed': NodeFields;
+  'node.paused': NodeFields;
+  'node.resumed': NodeFields;
+  'node.crashed': NodeFields & { exitCode?: number | null; signal?: string | null };
+  'topic.created': TopicFields;
+  'topic.deleted': TopicFields;
+  'partition.leader-changed': { topic: string; partition: number; from: number | null; to: number | null };
+  'partition.isr-changed': { topic: string; partition: number; isr: number[]; previous: number[] };
+  'messages.produced': { topic: string; count: number; partitions: Record<string, number> };
+  'consumer.started': ConsumerFields;
+  'consumer.stopped': ConsumerFields;
+  'consumer.killed': ConsumerFields;
+  'consumer.crashed': ConsumerFields;
+  'consumer.recovered': ConsumerFields;
+  'group.rebalanced': {
+    groupId: string;
+    consumerId: string;
+    /** null when the member never got an id (it left before joining). */
+    memberId: string | null;
+    generation: number | null;
+    memberEpoch?: number;
+    protocol?: 'classic' | 'consumer' | 'share';
+    assigned: EventTopicPartitions[];
+    revoked: EventTopicPartitions[];
+    /** The member's partitions after this change. */
+    owned?: EventTopicPartitions[];
+  };
+  'share.acknowledged': ShareFields & { offsets: string[]; type: string };
+  'share.redelivered': ShareFields & { offset: string; deliveryCount: number; why?: string };
+  'share.archived': { groupId: string; topic: string; partition: number; offset: string; why: string };
+  'student.joined': { studentId: string; name?: string };
+  'student.removed': { studentId: string };
+  'class.updated': Record<never, never>;
+  'checkpoint.passed': { studentId: string; checkpoint: string; evidence: unknown };
+}
+
+export type EventType = keyof EventFields;
+
+/** What every stored event has. */
+export interface EventHead<T extends EventType = EventType> {
+  /** Increases by one per stored event. */
+  seq: number;
+  time: string;
+  type: T;
+  /** Who caused it: a principal id ("instructor", a student id) or "kafka" / "system". */
+  actor: string;
+}
+
+/** `Event` of API.md for one type. */
+export type LabEventOf<T extends EventType> = EventHead<T> & EventFields[T];
+
+/** `Event` of API.md: `{ seq, time, type, actor, ...fields }`, told apart by `type`. */
+export type LabEvent = { [T in EventType]: LabEventOf<T> }[EventType];
+
+/** What a publisher hands the timeline: the event without the `seq` and `time` the timeline gives it. */
+export type NewEvent = { [T in EventType]: { type: T; actor: string } & EventFields[T] }[EventType];
+
+/** One entry per type, so the list below cannot miss one. */
+const EVENT_TYPE_TABLE: Record<EventType, true> = {
+  'cluster.started': true, 'cluster.stopped': true, 'cluster.reset': true,
+  'node.started': true, 'node.stopped': true, 'node.killed': true, 'node.paused': true, 'node.resumed': true, 'node.crashed': true,
+  'topic.created': true, 'topic.deleted': true,
+  'partition.leader-changed': true, 'partition.isr-changed': true,
+  'messages.produced': true,
+  'consumer.started': true, 'consumer.stopped': true, 'consumer.killed': true, 'consumer.crashed': true, 'consumer.recovered': true,
+  'group.rebalanced': true,
+  'share.acknowledged': true, 'share.redelivered': true, 'share.archived': true,
+  'student.joined': true, 'student.removed': true, 'class.updated': true,
+  'checkpoint.passed': true,
+};
+
+export const EVENT_TYPES: readonly EventType[] = Object.keys(EVENT_TYPE_TABLE) as EventType[];
+
+/** A string field of an event, whichever type it is (routing looks at `topic`, `groupId`, `consumerId`). */
+export function eventField(ev: LabEvent, name: 'topic' | 'groupId' | 'consumerId' | 'studentId'): string | undefined {
+  const v = (ev as unknown as Record<string, unknown>)[name];
+  return typeof v === 'string' ? v : undefined;
+}
