@@ -4,6 +4,7 @@ import { fromClusterName, toClusterName } from '../class/namespace';
 import { Principal } from '../class/principal';
 import { badInput, notFound } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
+import { ClassicConsumer } from '../kafka/classic-consumer';
 import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
 import { ConsumerDirectory } from '../timeline/consumer-directory';
@@ -46,7 +47,14 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     private readonly bus: LiveBus,
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
   ) {
-    this.deps = { kafka, timeline, bus, sessionTimeoutMs: config.consumerSessionTimeoutMs, log: this.log };
+    this.deps = {
+      members: (options, events) => new ClassicConsumer(kafka, options, events),
+      commitOffsets: (who, offsets, timeoutMs) => kafka.commitOffsets(who, offsets, timeoutMs),
+      timeline,
+      bus,
+      sessionTimeoutMs: config.consumerSessionTimeoutMs,
+      log: this.log,
+    };
   }
 
   onModuleInit(): void {

@@ -1,4 +1,4 @@
-import { rangeAssign, roundRobinAssign } from '../../src/consumers/lab-assigners';
+import { rangeAssign, roundRobinAssign } from '../../src/kafka/lab-assigners';
 import { MessageRing } from '../../src/consumers/message-ring';
 import type { LabMessage } from '../../src/timeline/live-bus';
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConsumerSession } from '../../src/consumers/consumer-session';
-import type { KafkaService } from '../../src/kafka/kafka.service';
+import { ClassicConsumer, ConsumerSource } from '../../src/kafka/classic-consumer';
 import { LiveBus } from '../../src/timeline/live-bus';
 import type { NewEvent } from '../../src/timeline/timeline.types';
 
@@ -29,19 +29,25 @@ function setup() {
   const commits: Array<{ who: any; offsets: Array<{ topic: string; partition: number; offset: string }> }> = [];
   /** What the fake coordinator answers to the next commits (default: stored). */
   const answer = { code: 0, fail: false };
-  const kafka = {
-    consumer: () => consumer,
-    commitOffsets: async (who: any, offsets: any[]) => {
-      consumer.calls.push('commit');
-      commits.push({ who, offsets });
-      if (answer.fail) throw new Error('no answer');
-      return new Map(offsets.map((o) => [`${o.topic}:${o.partition}`, answer.code]));
-    },
-  } as unknown as KafkaService;
+  const kafka = { consumer: () => consumer } as unknown as ConsumerSource;
+  const commitOffsets = async (who: any, offsets: any[]) => {
+    consumer.calls.push('commit');
+    commits.push({ who, offsets });
+    if (answer.fail) throw new Error('no answer');
+    return new Map(offsets.map((o) => [`${o.topic}:${o.partition}`, answer.code]));
+  };
   const timeline = { publish: (ev: NewEvent) => (published.push(ev), ev) } as any;
+  // The real kafkajs wrapper over the stand-in: the session and its member are tested together here.
   const session = new ConsumerSession(
     { id: 'abc12345', name: 'c', owner: 'instructor', groupId: 'g', topics: ['t'], clusterGroupId: 'g', clusterTopics: ['t'], fromBeginning: false },
-    { kafka, timeline, bus: new LiveBus(), sessionTimeoutMs: 6000, log: new Logger('test') },
+    {
+      members: (options, events) => new ClassicConsumer(kafka, options, events),
+      commitOffsets,
+      timeline,
+      bus: new LiveBus(),
+      sessionTimeoutMs: 6000,
+      log: new Logger('test'),
+    },
   );
   const rebalances = () => published.filter((e) => e.type === 'group.rebalanced');
   /** Plays one fetched batch of `offsets` of `t`/`partition` through the consumer's eachBatch. */
@@ -58,13 +64,20 @@ function setup() {
   return { consumer, session, published, rebalances, commits, answer, batch };
 }
 
+/** Moves the fake clock in small steps until `fn` holds, at most `ms`. */
 async function until(what: string, fn: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!fn()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await jest.advanceTimersByTimeAsync(10);
   }
 }
+
+/** Lets `ms` pass on the fake clock (timers due meanwhile run). */
+const pass = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
 
 describe('ConsumerSession rebalance story', () => {
   it('publishes one group.rebalanced per join, with the generation from the next heartbeat', async () => {
@@ -146,7 +159,7 @@ describe('ConsumerSession offsets', () => {
     expect(commits).toEqual([{ who: { groupId: 'g', memberId: 'm1', generation: 3 }, offsets: [{ topic: 't', partition: 0, offset: '14' }, { topic: 't', partition: 1, offset: '5' }] }]);
     expect(session.view().received).toBe(5);
     // Nothing new shown: nothing more committed.
-    await new Promise((r) => setTimeout(r, 400));
+    await pass(400);
     expect(commits).toHaveLength(1);
   });
 
@@ -160,7 +173,7 @@ describe('ConsumerSession offsets', () => {
     const b = await joined();
     await b.batch(0, [0, 1]);
     b.session.kill('instructor');
-    await new Promise((r) => setTimeout(r, 400));
+    await pass(400);
     expect(b.commits).toHaveLength(0);
   });
 
@@ -182,7 +195,7 @@ describe('ConsumerSession offsets', () => {
 
   it('sends the commit with the batch, ahead of the kafkajs heartbeat, when one is due (it may learn of a rebalance)', async () => {
     const { commits, batch } = await joined();
-    await new Promise((r) => setTimeout(r, 600)); // the heartbeat interval here is 600 ms
+    await pass(600); // the heartbeat interval here is 600 ms
     await batch(1, [3, 4]);
     expect(commits).toEqual([expect.objectContaining({ offsets: [{ topic: 't', partition: 1, offset: '5' }] })]);
   });
@@ -205,5 +218,74 @@ describe('ConsumerSession offsets', () => {
     answer.fail = false;
     await until('the retry', () => commits.length === 2, 3000);
     expect(commits[1].offsets).toEqual([{ topic: 't', partition: 1, offset: '8' }]);
+  });
+});
+
+describe('ClassicConsumer (the kafkajs member behind a session)', () => {
+  function member() {
+    const consumer = fakeConsumer();
+    const made: { config: any; client: any } = { config: null, client: null };
+    const source = { consumer: (config: any, client: any) => ((made.config = config), (made.client = client), consumer) } as unknown as ConsumerSource;
+    const seen: string[] = [];
+    const life = { alive: true };
+    const m = new ClassicConsumer(
+      source,
+      { clientId: 'kafka-lab-c-x', groupId: 'g', topics: ['t'], fromBeginning: true, sessionTimeoutMs: 6000, heartbeatIntervalMs: 600, mayRestart: () => life.alive },
+      {
+        joined: (id, a, gen) => seen.push(`join ${id} ${JSON.stringify(a)} ${gen}`),
+        heartbeat: (id, gen) => seen.push(`hb ${id} ${gen}`),
+        fetchStarted: () => seen.push('fetchStart'),
+        fetched: () => seen.push('fetch'),
+        rebalancing: () => seen.push('rebalancing'),
+        crashed: (e, restarting) => seen.push(`crash ${e.message} ${restarting}`),
+        batch: async (b) => void seen.push(`batch ${b.topic}/${b.partition} ${b.records.map((r) => r.offset).join(',')} ${b.current()}`),
+      },
+    );
+    return { consumer, made, seen, life, m };
+  }
+
+  it('takes a join\'s generation from kafkajs\'s "Received assignment" log line, when it is for that member', () => {
+    const { consumer, made, seen } = member();
+    const log = made.client.logCreator();
+    log({ log: { message: 'Received assignment', memberId: 'm1', generationId: 12 } });
+    consumer.fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [0] } });
+    log({ log: { message: 'Received assignment', memberId: 'someone-else', generationId: 13 } });
+    consumer.fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [1] } });
+    expect(seen).toEqual(['join m1 {"t":[0]} 12', 'join m1 {"t":[1]} null']);
+    expect(made.config).toMatchObject({ groupId: 'g', sessionTimeout: 6000, heartbeatInterval: 600, allowAutoTopicCreation: false });
+    expect(made.client.clientId).toBe('kafka-lab-c-x');
+  });
+
+  it('runs without auto-commit or auto-resolve and hands batches over as records', async () => {
+    const { consumer, seen, m } = member();
+    await m.start(() => seen.push('subscribed'));
+    expect(consumer.runOptions).toMatchObject({ autoCommit: false, eachBatchAutoResolve: false });
+    await consumer.runOptions.eachBatch({
+      batch: { topic: 't', partition: 2, messages: [{ offset: '5' }, { offset: '6' }] },
+      resolveOffset: () => undefined,
+      isRunning: () => true,
+      isStale: () => true,
+    });
+    expect(seen).toEqual(['subscribed', 'batch t/2 5,6 false']);
+  });
+
+  it('after a cut: no connection, no restart, no event, no batch', async () => {
+    const { consumer, made, seen, m } = member();
+    await m.start();
+    expect(await made.config.retry.restartOnFailure()).toBe(true);
+    m.cut();
+    expect(() => made.client.socketFactory({ host: '127.0.0.1', port: 9, onConnect: () => undefined })).toThrow(/killed/);
+    expect(await made.config.retry.restartOnFailure()).toBe(false);
+    consumer.fire('CRASH', { error: new Error('x'), restart: false });
+    consumer.fire('HEARTBEAT', { memberId: 'm1', groupGenerationId: 1 });
+    await consumer.runOptions.eachBatch({ batch: { topic: 't', partition: 0, messages: [{ offset: '1' }] }, resolveOffset: () => undefined, isRunning: () => true, isStale: () => false });
+    expect(seen).toEqual([]);
+    expect(consumer.disconnected).toBe(true);
+  });
+
+  it('asks its owner whether to restart after a crash', async () => {
+    const { made, life } = member();
+    life.alive = false;
+    expect(await made.config.retry.restartOnFailure()).toBe(false);
   });
 });
