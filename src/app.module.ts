@@ -9,6 +9,7 @@ import { TopicsModule } from './topics/topics.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ConfigModule } from './config/config.module';
 import { LabConfig } from './config/lab-config';
+import { LiveModule } from './live/live.module';
 import { TimelineModule } from './timeline/timeline.module';
 
 @Module({})
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, LiveModule.register(ConsumersModule)],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

@@ -3,6 +3,7 @@ import { conflict } from '../common/lab-error';
 import type { ClassicMember, ClassicMemberFactory, ConsumedBatch } from '../kafka/classic-consumer';
 import type { CommitIdentity, CommitOffset } from '../kafka/protocol';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
+import type { LabEvent } from '../timeline/events';
 import { TimelineService } from '../timeline/timeline.service';
 import { EventScope } from '../timeline/timeline.types';
 import { TopicPartitions } from './assignment-diff';
@@ -26,7 +27,7 @@ export interface SessionDeps {
   members: ClassicMemberFactory;
   /** One OffsetCommit as a member (KafkaService.commitOffsets). */
   commitOffsets(who: CommitIdentity, offsets: CommitOffset[], timeoutMs: number): Promise<Map<string, number>>;
-  timeline: Pick<TimelineService, 'publish'>;
+  timeline: Pick<TimelineService, 'publish' | 'lastSeq'>;
   bus: LiveBus;
   sessionTimeoutMs: number;
   log: Logger;
@@ -63,6 +64,10 @@ export class ConsumerSession {
   readonly clusterTopics: string[];
   readonly fromBeginning: boolean;
   readonly createdAt = new Date().toISOString();
+  /** The timeline position just before this consumer existed: its story is every event of it after this. */
+  readonly storyAfter: number;
+  /** The seq of its consumer.started event (Consumer.seq); 0 until it started. */
+  private startedSeq = 0;
 
   state: ConsumerState = 'joining';
   received = 0;
@@ -88,6 +93,7 @@ export class ConsumerSession {
     this.clusterTopics = spec.clusterTopics;
     this.visibleTopic = new Map(spec.clusterTopics.map((t, i) => [t, spec.topics[i]]));
     this.fromBeginning = spec.fromBeginning;
+    this.storyAfter = deps.timeline.lastSeq;
     this.story = new RebalanceStory({
       rebalanced: (memberId, generation, assigned, revoked) => this.publishRebalance(memberId, generation, assigned, revoked),
       generation: (member, afterJoin) => this.commits.generation(member, afterJoin),
@@ -137,11 +143,17 @@ export class ConsumerSession {
       assignment: this.story.assignment.map((tp) => ({ topic: this.visibleTopic.get(tp.topic) ?? tp.topic, partitions: [...tp.partitions] })),
       received: this.received,
       createdAt: this.createdAt,
+      seq: this.startedSeq,
     };
   }
 
   messages(after: number, limit: number): { messages: LabMessage[]; next: number } {
     return this.ring.after(after, limit);
+  }
+
+  /** The seq of the newest message it received (0: none yet). */
+  get lastMessageSeq(): number {
+    return this.seq;
   }
 
   /** Still a member (or trying to become one again). */
@@ -156,7 +168,7 @@ export class ConsumerSession {
   async start(actor: string): Promise<void> {
     const member = this.launch();
     try {
-      await member.start(() => this.publish('consumer.started', actor));
+      await member.start(() => (this.startedSeq = this.publish('consumer.started', actor).seq));
     } catch (e) {
       this.state = 'stopped';
       await this.retire(member, 0);
@@ -364,8 +376,8 @@ export class ConsumerSession {
     );
   }
 
-  private publish(type: 'consumer.started' | 'consumer.stopped' | 'consumer.killed' | 'consumer.crashed' | 'consumer.recovered', actor: string, extra: Record<string, unknown> = {}): void {
-    this.deps.timeline.publish({ type, actor, consumerId: this.id, groupId: this.clusterGroupId, ...extra }, this.scope());
+  private publish(type: 'consumer.started' | 'consumer.stopped' | 'consumer.killed' | 'consumer.crashed' | 'consumer.recovered', actor: string, extra: { reason?: string } = {}): LabEvent {
+    return this.deps.timeline.publish({ type, actor, consumerId: this.id, groupId: this.clusterGroupId, ...extra }, this.scope());
   }
 
   private scope(): EventScope {

@@ -15,6 +15,8 @@ export interface ConsumerView {
   assignment: TopicPartitions[];
   received: number;
   createdAt: string;
+  /** The timeline seq of its consumer.started event: subscribe with `after: seq` to see what followed. */
+  seq: number;
 }
 
 /** `GET /api/groups` item. */

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CONSUMER_DIRECTORY } from '../timeline/consumer-directory';
+import { CONSUMER_DIRECTORY } from '../live/consumer-directory';
 import { ConsumersController } from './consumers.controller';
 import { ConsumersService } from './consumers.service';
 import { GroupsController } from './groups.controller';

@@ -7,7 +7,7 @@ import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { ClassicConsumer } from '../kafka/classic-consumer';
 import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
-import { ConsumerDirectory } from '../timeline/consumer-directory';
+import { ConsumerDirectory, ConsumerFeed } from '../live/consumer-directory';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
 import { CLIENT_ID_PREFIX, ConsumerView, SOLO_GROUP_PREFIX } from './consumer.types';
@@ -152,6 +152,11 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
 
   ownerOf(consumerId: string): string | undefined {
     return this.sessions.get(consumerId)?.owner;
+  }
+
+  /** A session is its own feed: owner, where its story starts, the messages it keeps. */
+  feed(consumerId: string): ConsumerFeed | undefined {
+    return this.sessions.get(consumerId);
   }
 
   /** Our consumer id for a group member, by its current memberId or by the clientId we gave it. */

@@ -11,6 +11,8 @@ export interface TimelineQuery {
   limit?: number;
   /** Only events this predicate accepts (visibility per principal). */
   visible?: (scope: EventScope) => boolean;
+  /** Only events this accepts too; asked after `visible`, once per event, in seq order (live replay). */
+  match?: (ev: LabEvent, scope: EventScope) => boolean;
 }
 
 export const DEFAULT_LIMIT = 1000;
@@ -99,8 +101,8 @@ export class TimelineService {
     const types = q.types && q.types.length ? q.types : undefined;
     const out: LabEvent[] = [];
     if (limit > 0) {
-      if (this.tail.length === 0 || after >= this.tail[0].ev.seq - 1) this.fromTail(after, types, limit, q.visible, out);
-      else this.fromDisk(after, types, limit, q.visible, out);
+      if (this.tail.length === 0 || after >= this.tail[0].ev.seq - 1) this.fromTail(after, types, limit, q, out);
+      else this.fromDisk(after, types, limit, q, out);
     }
     return { events: out, next: out.length ? out[out.length - 1].seq : after };
   }
@@ -110,26 +112,28 @@ export class TimelineService {
     return this.tail.length ? this.tail[this.tail.length - 1].ev.seq : 0;
   }
 
-  private fromTail(after: number, types: EventType[] | undefined, limit: number, visible: TimelineQuery['visible'], out: LabEvent[]): void {
+  private fromTail(after: number, types: EventType[] | undefined, limit: number, { visible, match }: TimelineQuery, out: LabEvent[]): void {
     const typeSet = types ? new Set(types) : undefined;
     for (let i = firstAfter(this.tail, after); i < this.tail.length && out.length < limit; i++) {
       const { ev, scope } = this.tail[i];
       if (typeSet && !typeSet.has(ev.type)) continue;
       if (visible && !visible(scope)) continue;
+      if (match && !match(ev, scope)) continue;
       out.push(ev);
     }
   }
 
-  private fromDisk(after: number, types: EventType[] | undefined, limit: number, visible: TimelineQuery['visible'], out: LabEvent[]): void {
+  private fromDisk(after: number, types: EventType[] | undefined, limit: number, { visible, match }: TimelineQuery, out: LabEvent[]): void {
     const typesJson = types ? JSON.stringify(types) : undefined;
-    // Without a visibility filter one read is enough; with one, read pages until the limit is filled.
-    const page = visible ? Math.max(limit, SCAN_PAGE) : limit;
+    // Without a filter one read is enough; with one, read pages until the limit is filled.
+    const page = visible || match ? Math.max(limit, SCAN_PAGE) : limit;
     let cursor = after;
     for (;;) {
       const rows = (typesJson ? this.selectAfterTyped.all(cursor, typesJson, page) : this.selectAfter.all(cursor, page)) as Row[];
       for (const row of rows) {
         const { ev, scope } = fromRow(row);
         if (visible && !visible(scope)) continue;
+        if (match && !match(ev, scope)) continue;
         out.push(ev);
         if (out.length >= limit) return;
       }

@@ -34,6 +34,8 @@ export interface TopicDescription {
   partitions: PartitionView[];
   /** Things a student should know, e.g. partitions without a leader or with a shrunk ISR. */
   warnings: string[];
+  /** POST only: the seq of its topic.created event, a cursor for `subscribe` and GET /api/events. */
+  seq?: number;
 }
 
 export interface TopicSummary {
@@ -123,11 +125,11 @@ export class TopicsService {
     // first leader election of the topic would have nothing to be compared with.
     await this.watcher.refresh().catch(() => undefined);
     const owner = ownerOfClusterName(name);
-    this.timeline.publish(
+    const createdEvent = this.timeline.publish(
       { type: 'topic.created', actor: who.id, topic: dto.name, partitions: dto.partitions, replicationFactor: dto.replicationFactor },
       { topic: name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) },
     );
-    return this.describe(who, dto.name);
+    return { ...(await this.describe(who, dto.name)), seq: createdEvent.seq };
   }
 
   async describe(who: Principal, name: string): Promise<TopicDescription> {

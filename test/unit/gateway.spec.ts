@@ -1,4 +1,4 @@
-import { DynamicModule, Global, INestApplication, Module } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import * as fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -15,8 +15,10 @@ import type { ClusterView } from '../../src/cluster/cluster.types';
 import { HttpExceptionFilter } from '../../src/common/http-exception.filter';
 import { ConfigModule } from '../../src/config/config.module';
 import { LabConfig, loadConfig } from '../../src/config/lab-config';
-import { CONSUMER_DIRECTORY, ConsumerDirectory } from '../../src/timeline/consumer-directory';
-import { GATEWAY_LIMITS, GatewayLimits, LabGateway } from '../../src/timeline/lab.gateway';
+import { CONSUMER_DIRECTORY, ConsumerDirectory } from '../../src/live/consumer-directory';
+import { LabGateway } from '../../src/live/live.gateway';
+import { LiveModule } from '../../src/live/live.module';
+import { GATEWAY_LIMITS, GatewayLimits } from '../../src/live/socket-queue';
 import { LabMessage, LiveBus } from '../../src/timeline/live-bus';
 import { TimelineModule } from '../../src/timeline/timeline.module';
 import { TimelineService } from '../../src/timeline/timeline.service';
@@ -26,6 +28,8 @@ import { waitFor } from '../support/lab';
 const TOKEN = 'test-instructor-token-1234';
 const ALICE_TOKEN = 'alice-student-token-5678';
 const alice: Principal = { id: 's-alice', name: 'Alice', role: 'student' };
+/** A good ack: ok, and the timeline position the subscription is at. */
+const OK = expect.objectContaining({ ok: true, seq: expect.any(Number) });
 
 /** Who owns which consumer, as the consumers module would tell the gateway. */
 const owners = new Map<string, string>([
@@ -34,12 +38,19 @@ const owners = new Map<string, string>([
   ['c-alice', 's-alice'],
   ['c-bob', 's-bob'],
 ]);
-const directory: ConsumerDirectory = { ownerOf: (id) => owners.get(id) };
+/** These consumers keep no messages, and their story starts now (each lookup is "just created"). */
+let timelineOf: () => TimelineService;
+const directory: ConsumerDirectory = {
+  feed: (id) => {
+    const owner = owners.get(id);
+    if (owner === undefined) return undefined;
+    return { owner, storyAfter: timelineOf().lastSeq, lastMessageSeq: 0, messages: (after: number) => ({ messages: [], next: after }) };
+  },
+};
 
 /** Small bounds so the slow-client test needs megabytes, not hundreds of them. */
 const limits: Partial<GatewayLimits> = { queueMax: 2000, overflowGraceMs: 3000 };
 
-@Global()
 @Module({
   providers: [
     { provide: CONSUMER_DIRECTORY, useValue: directory },
@@ -54,7 +65,7 @@ class GatewayTestModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: GatewayTestModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, FakeConsumersModule],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, LiveModule.register(FakeConsumersModule)],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }
@@ -78,7 +89,9 @@ async function boot(dataDir: string): Promise<Booted> {
   const verify = auth.verify.bind(auth);
   // Students arrive in a later issue; until then one fake student token stands in for them.
   jest.spyOn(auth, 'verify').mockImplementation((t) => (t === ALICE_TOKEN ? alice : verify(t)));
-  return { app, port, bus: app.get(LiveBus), timeline: app.get(TimelineService), gateway: app.get(LabGateway) };
+  const timeline = app.get(TimelineService);
+  timelineOf = () => timeline;
+  return { app, port, bus: app.get(LiveBus), timeline, gateway: app.get(LabGateway) };
 }
 
 describe('timeline over HTTP and the /lab socket.io gateway', () => {
@@ -103,7 +116,7 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
     return s;
   }
 
-  function ack(s: ClientSocket, ev: 'subscribe' | 'unsubscribe', body: unknown): Promise<{ ok: boolean; error?: string }> {
+  function ack(s: ClientSocket, ev: 'subscribe' | 'unsubscribe', body: unknown): Promise<{ ok: boolean; error?: string; seq?: number; messageSeq?: number; missedMessages?: number }> {
     return s.timeout(5000).emitWithAck(ev, body);
   }
 
@@ -156,12 +169,12 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
 
   it('acks good subscriptions and explains bad ones in a sentence', async () => {
     const s = await connected(connect());
-    expect(await ack(s, 'subscribe', { events: true })).toEqual({ ok: true });
-    expect(await ack(s, 'subscribe', { cluster: true })).toEqual({ ok: true });
-    expect(await ack(s, 'subscribe', { topic: 'orders' })).toEqual({ ok: true });
-    expect(await ack(s, 'subscribe', { group: 'g1' })).toEqual({ ok: true });
-    expect(await ack(s, 'subscribe', { consumer: 'c1' })).toEqual({ ok: true });
-    expect(await ack(s, 'unsubscribe', { topic: 'orders' })).toEqual({ ok: true });
+    expect(await ack(s, 'subscribe', { events: true })).toEqual(OK);
+    expect(await ack(s, 'subscribe', { cluster: true })).toEqual(OK);
+    expect(await ack(s, 'subscribe', { topic: 'orders' })).toEqual(OK);
+    expect(await ack(s, 'subscribe', { group: 'g1' })).toEqual(OK);
+    expect(await ack(s, 'subscribe', { consumer: 'c1' })).toEqual(OK);
+    expect(await ack(s, 'unsubscribe', { topic: 'orders' })).toEqual(OK);
     expect(await ack(s, 'subscribe', { consumer: 'nope' })).toEqual({ ok: false, error: 'there is no consumer nope' });
 
     for (const bad of [undefined, 'orders', [], { foo: 1 }, { topic: 'a', group: 'b' }, { topic: '' }, { topic: 7 }, { cluster: 'yes' }]) {
@@ -172,7 +185,7 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
     // A student may not watch another student's consumer, and is not told it exists.
     const a = await connected(connect(ALICE_TOKEN));
     expect(await ack(a, 'subscribe', { consumer: 'c-bob' })).toEqual({ ok: false, error: 'there is no consumer c-bob' });
-    expect(await ack(a, 'subscribe', { consumer: 'c-alice' })).toEqual({ ok: true });
+    expect(await ack(a, 'subscribe', { consumer: 'c-alice' })).toEqual(OK);
   });
 
   it('pushes timeline events to events, topic, group and cluster subscribers', async () => {
@@ -181,12 +194,12 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
     const group = await connected(connect());
     const cluster = await connected(connect());
     const both = await connected(connect());
-    expect(await ack(all, 'subscribe', { events: true })).toEqual({ ok: true });
-    expect(await ack(topic, 'subscribe', { topic: 'payments' })).toEqual({ ok: true });
-    expect(await ack(group, 'subscribe', { group: 'billing' })).toEqual({ ok: true });
-    expect(await ack(cluster, 'subscribe', { cluster: true })).toEqual({ ok: true });
-    expect(await ack(both, 'subscribe', { events: true })).toEqual({ ok: true });
-    expect(await ack(both, 'subscribe', { topic: 'payments' })).toEqual({ ok: true });
+    expect(await ack(all, 'subscribe', { events: true })).toEqual(OK);
+    expect(await ack(topic, 'subscribe', { topic: 'payments' })).toEqual(OK);
+    expect(await ack(group, 'subscribe', { group: 'billing' })).toEqual(OK);
+    expect(await ack(cluster, 'subscribe', { cluster: true })).toEqual(OK);
+    expect(await ack(both, 'subscribe', { events: true })).toEqual(OK);
+    expect(await ack(both, 'subscribe', { topic: 'payments' })).toEqual(OK);
     const got = { all: collect<LabEvent>(all, 'event'), topic: collect<LabEvent>(topic, 'event'), group: collect<LabEvent>(group, 'event'), cluster: collect<LabEvent>(cluster, 'event'), both: collect<LabEvent>(both, 'event') };
     const views = collect<ClusterView>(cluster, 'cluster');
 
@@ -211,9 +224,9 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
     const byGroup = await connected(connect());
     const byConsumer = await connected(connect());
     const unrelated = await connected(connect());
-    expect(await ack(byGroup, 'subscribe', { group: 'g-rb' })).toEqual({ ok: true });
-    expect(await ack(byConsumer, 'subscribe', { consumer: 'c1' })).toEqual({ ok: true });
-    expect(await ack(unrelated, 'subscribe', { group: 'g-other' })).toEqual({ ok: true });
+    expect(await ack(byGroup, 'subscribe', { group: 'g-rb' })).toEqual(OK);
+    expect(await ack(byConsumer, 'subscribe', { consumer: 'c1' })).toEqual(OK);
+    expect(await ack(unrelated, 'subscribe', { group: 'g-other' })).toEqual(OK);
     const rb = { group: collect<LabEvent>(byGroup, 'rebalance'), consumer: collect<LabEvent>(byConsumer, 'rebalance'), unrelated: collect<LabEvent>(unrelated, 'rebalance') };
     const groupEvents = collect<LabEvent>(byGroup, 'event');
 
@@ -232,8 +245,8 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
 
   it('delivers a consumer\'s messages in order, and nothing after unsubscribe', async () => {
     const s = await connected(connect());
-    expect(await ack(s, 'subscribe', { consumer: 'c1' })).toEqual({ ok: true });
-    expect(await ack(s, 'subscribe', { events: true })).toEqual({ ok: true });
+    expect(await ack(s, 'subscribe', { consumer: 'c1' })).toEqual(OK);
+    expect(await ack(s, 'subscribe', { events: true })).toEqual(OK);
     const got = collect<LabMessage>(s, 'message');
     const sent: LabMessage[] = [];
     for (let i = 0; i < 20; i++) {
@@ -245,7 +258,7 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
     await waitFor('1000 messages', () => got.length >= 1000, 10_000, 20);
     expect(got).toEqual(sent);
 
-    expect(await ack(s, 'unsubscribe', { consumer: 'c1' })).toEqual({ ok: true });
+    expect(await ack(s, 'unsubscribe', { consumer: 'c1' })).toEqual(OK);
     const events = collect<LabEvent>(s, 'event');
     lab.bus.emit('messages', 'c1', 'instructor', messages('c1', 100));
     // Everything to one socket keeps its order: once this event is in, any message would have been too.
@@ -256,7 +269,7 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
 
   it('shows a student only events with no owner or their own, on the socket and over HTTP', async () => {
     const a = await connected(connect(ALICE_TOKEN));
-    expect(await ack(a, 'subscribe', { events: true })).toEqual({ ok: true });
+    expect(await ack(a, 'subscribe', { events: true })).toEqual(OK);
     const got = collect<LabEvent>(a, 'event');
     const since = lab.timeline.lastSeq;
     const mine = lab.timeline.publish({ type: 'consumer.started', actor: 's-alice', consumerId: 'c-alice', groupId: 'ga' }, { owner: 's-alice', consumerId: 'c-alice' });
@@ -272,8 +285,8 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
   it('drops a client that stops reading with overflow, while a healthy client gets everything', async () => {
     const healthy = await connected(connect());
     const stalled = await connected(connect());
-    expect(await ack(healthy, 'subscribe', { consumer: 'c1' })).toEqual({ ok: true });
-    expect(await ack(stalled, 'subscribe', { consumer: 'c1' })).toEqual({ ok: true });
+    expect(await ack(healthy, 'subscribe', { consumer: 'c1' })).toEqual(OK);
+    expect(await ack(stalled, 'subscribe', { consumer: 'c1' })).toEqual(OK);
     const good = collect<LabMessage>(healthy, 'message');
     const slow = collect<LabMessage>(stalled, 'message');
     const overflow = new Promise<{ dropped: number; message: string }>((resolve) => stalled.once('overflow', resolve));
@@ -321,8 +334,8 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
     const base = 0;
     const pacer = await connected(connect());
     const stalled = await connected(connect());
-    expect(await ack(pacer, 'subscribe', { consumer: 'c2' })).toEqual({ ok: true });
-    expect(await ack(stalled, 'subscribe', { consumer: 'c2' })).toEqual({ ok: true });
+    expect(await ack(pacer, 'subscribe', { consumer: 'c2' })).toEqual(OK);
+    expect(await ack(stalled, 'subscribe', { consumer: 'c2' })).toEqual(OK);
     expect(await connections()).toBe(base + 2);
     const paced = collect<LabMessage>(pacer, 'message');
     (stalled.io.engine.transport as unknown as { ws: { _socket: import('node:net').Socket } }).ws._socket.pause();
@@ -390,7 +403,7 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
 
     // The gateway works after the restart too.
     const s = await connected(connect());
-    expect(await ack(s, 'subscribe', { cluster: true })).toEqual({ ok: true });
+    expect(await ack(s, 'subscribe', { cluster: true })).toEqual(OK);
     const got = collect<LabEvent>(s, 'event');
     const ev = lab.timeline.publish({ type: 'node.resumed', actor: 'instructor', nodeId: 0, role: 'broker' });
     await waitFor('the event after restart', () => got.length === 1, 10_000, 20);

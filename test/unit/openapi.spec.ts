@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/lab-config';
 import { deref, HTTP_METHODS, loadOpenApi, OpenApiDoc, operations, OperationRef } from '../support/openapi-doc';
 import { gatewaysOf, routesOf, scanModules, ServerRoute } from '../support/nest-routes';
 import { resolvePointer } from '../support/schema-check';
+import { SERVER_EVENTS } from '../../src/live/live.types';
 
 // Must match configureApp() in src/app.factory.ts.
 const GLOBAL_PREFIX = 'api';
@@ -278,9 +279,13 @@ describe('openapi.yaml and the routes the server registers', () => {
     const gateways = gatewaysOf(providers);
     expect(gateways.map((g) => g.namespace)).toEqual([ws.namespace]);
     expect(gateways[0].messages).toEqual(Object.keys(ws.clientEvents).sort());
-    // Events the gateway emits, read from its source: each must be documented.
-    const src = fs.readFileSync(path.resolve(__dirname, '../../src/timeline/lab.gateway.ts'), 'utf8');
-    const emitted = new Set([...src.matchAll(/\{\s*event:\s*'([\w-]+)'/g), ...src.matchAll(/\.emit\(\s*'([\w-]+)'/g)].map((m) => m[1]));
+    // Events the gateway emits: its typed server-to-client map, and what its sources emit by name. Each must be documented.
+    const dir = path.resolve(__dirname, '../../src/live');
+    const src = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+    const emitted = new Set([
+      ...Object.keys(SERVER_EVENTS),
+      ...[...src.matchAll(/\{\s*event:\s*'([\w-]+)'/g), ...src.matchAll(/\.emit\(\s*'([\w-]+)'/g)].map((m) => m[1]),
+    ]);
     expect(emitted.size).toBeGreaterThan(2);
     const undocumented = [...emitted].filter((e) => !(e in ws.serverEvents));
     expect(undocumented).toEqual([]);
