@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
-import { BOOTSTRAP_SOURCE } from '../kafka/kafka.service';
+import { BOOTSTRAP_SOURCE, BROKER_OBSERVER } from '../kafka/cluster-link';
 import { ClusterController } from './cluster.controller';
 import { ClusterService } from './cluster.service';
 import { CLUSTER_DRIVER } from './drivers/cluster-driver';
@@ -15,7 +15,8 @@ import { RuntimeController } from './runtime.controller';
     { provide: CLUSTER_DRIVER, useFactory: (c: LabConfig) => createDriver(c), inject: [LAB_CONFIG] },
     ClusterService,
     { provide: BOOTSTRAP_SOURCE, useExisting: ClusterService },
+    { provide: BROKER_OBSERVER, useExisting: ClusterService },
   ],
-  exports: [ClusterService, BOOTSTRAP_SOURCE],
+  exports: [ClusterService, BOOTSTRAP_SOURCE, BROKER_OBSERVER],
 })
 export class ClusterModule {}

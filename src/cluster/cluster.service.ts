@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { LabError, conflict, notFound } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig, PORT_LAYOUT } from '../config/lab-config';
 import { BrokerProbe } from '../kafka/broker-probe';
+import type { BrokerObserver, LiveBroker } from '../kafka/cluster-link';
 import { LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
 import type { ClusterState, ClusterView, KafkaDistribution, NodeExit, NodeRole, NodeSpec, NodeState, NodeView } from './cluster.types';
@@ -22,6 +23,7 @@ interface NodeRecord {
   port: number;
   state: NodeState;
   since: string;
+  reason?: string;
 }
 
 /** What survives a restart of the service: the cluster's identity and shape (its data is in the node folders). */
@@ -48,7 +50,7 @@ const GRACEFUL_STOP_MS = 30_000;
  * time (a queue), each waiting on conditions (broker registered, process gone) with deadlines.
  */
 @Injectable()
-export class ClusterService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ClusterService implements OnApplicationBootstrap, OnApplicationShutdown, BrokerObserver {
   private readonly log = new Logger('Cluster');
   private readonly root: string;
   private readonly nodesRoot: string;
@@ -81,8 +83,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     fs.mkdirSync(this.nodesRoot, { recursive: true });
     this.persisted = this.readPersisted();
-    if (this.config.driver === 'external') {
-      this.initExternal();
+    if (this.driver.observer) {
+      // An observed cluster (external): its nodes come from the metadata snapshots (observeBrokers).
+      this.showObserved();
       return;
     }
     await this.driver.sweepOrphans();
@@ -112,7 +115,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   view(): ClusterView {
     const all = [...this.nodes.values()].sort((a, b) => a.id - b.id);
-    const toView = (n: NodeRecord): NodeView => ({ id: n.id, role: n.role, state: n.state, host: n.host, port: n.port, since: n.since });
+    const toView = (n: NodeRecord): NodeView => ({ id: n.id, role: n.role, state: n.state, host: n.host, port: n.port, since: n.since, ...(n.reason ? { reason: n.reason } : {}) });
     return {
       state: this.clusterState(),
       driver: this.driver.name,
@@ -129,7 +132,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
    * stopped, paused or is still starting may answer with a stale view of the cluster.
    */
   bootstrapServers(): string[] {
-    if (this.config.driver === 'external') return this.config.externalBootstrap;
+    if (this.driver.observer) return this.driver.observer.bootstrapServers();
     const rank = (n: NodeRecord) => (n.state === 'running' && !this.leaving.has(n.id) ? 0 : 1);
     return [...this.nodes.values()]
       .filter((n) => n.role === 'broker')
@@ -227,7 +230,24 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   node(id: number): NodeView {
     const n = this.nodes.get(id);
     if (!n) throw notFound(`There is no node ${id} in this cluster (${this.describeIds()}).`);
-    return { id: n.id, role: n.role, state: n.state, host: n.host, port: n.port, since: n.since };
+    return { id: n.id, role: n.role, state: n.state, host: n.host, port: n.port, since: n.since, ...(n.reason ? { reason: n.reason } : {}) };
+  }
+
+  /**
+   * The live brokers of each metadata snapshot (null: no broker answered). A driver that observes a
+   * cluster instead of running it (external) makes the nodes and node events of them; others ignore it.
+   */
+  observeBrokers(live: LiveBroker[] | null): void {
+    if (!this.driver.observer) return;
+    const { changed, events } = this.driver.observer.observe(live);
+    if (changed) this.showObserved();
+    for (const e of events) this.timeline.publish(e);
+  }
+
+  private showObserved(): void {
+    this.nodes.clear();
+    for (const n of this.driver.observer!.nodes()) this.nodes.set(n.id, n);
+    this.pushView();
   }
 
   startNode(id: number, actor: string, wait: boolean): Promise<ClusterView> {
@@ -461,24 +481,6 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     };
     for (let j = 0; j < p.controllers; j++) add(controllerAddress(this.config.kafkaPortBase, j));
     for (const id of p.brokerIds) add(brokerAddress(this.config.kafkaPortBase, id));
-  }
-
-  private initExternal(): void {
-    const now = new Date().toISOString();
-    this.config.externalBootstrap.forEach((hp, i) => {
-      const [host, port] = hp.split(':');
-      this.nodes.set(i, { id: i, role: 'broker', host, port: Number(port), state: 'starting', since: now });
-    });
-    this.persisted = null;
-    // The external cluster's broker ids are learnt from it; until then the list shows the bootstrap entries.
-    this.probe.liveBrokerIds(this.config.externalBootstrap).then((ids) => {
-      this.nodes.clear();
-      this.config.externalBootstrap.forEach((hp, i) => {
-        const [host, port] = hp.split(':');
-        this.nodes.set(ids[i] ?? i, { id: ids[i] ?? i, role: 'broker', host, port: Number(port), state: 'running', since: new Date().toISOString() });
-      });
-      this.pushView();
-    }, (e) => this.log.error(`The external cluster at ${this.config.externalBootstrap.join(',')} does not answer: ${e.message}`));
   }
 
   private writeNodeFiles(n: NodeRecord, p: PersistedCluster): NodeSpec {

@@ -1,5 +1,6 @@
 export type NodeRole = 'broker' | 'controller';
-export type NodeState = 'starting' | 'running' | 'stopped' | 'killed' | 'paused' | 'crashed';
+/** `unreachable`: external driver only, a broker the cluster no longer lists as live. */
+export type NodeState = 'starting' | 'running' | 'stopped' | 'killed' | 'paused' | 'crashed' | 'unreachable';
 export type ClusterState = 'stopped' | 'starting' | 'running' | 'degraded' | 'stopping';
 
 /** The API's `Node`. */
@@ -10,6 +11,8 @@ export interface NodeView {
   host: string;
   port: number;
   since: string;
+  /** Why the node is in its state, as a sentence, where the service knows more than the state says. */
+  reason?: string;
 }
 
 /** The API's cluster body. */

@@ -1,40 +1,25 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { fetchMetadata, parseBrokerAddresses } from './protocol';
 
 /**
- * Asks one broker, on its own port, whether it serves: it answers a metadata request and lists itself
- * among the live (unfenced) brokers. Asking the broker itself matters: right after a kill the others
- * still list it until the controller fences it, and a freshly restarted broker opens its port only
- * when it is ready. Takes explicit addresses so it needs nothing from the cluster module.
+ * Whether one broker serves: asked on its own port, it answers a metadata request (for no topic,
+ * so the answer is small) and lists itself among the live (unfenced) brokers. Asking the broker
+ * itself matters: right after a kill the others still list it until the controller fences it, and a
+ * freshly restarted broker opens its port only when it is ready. One short connection with our wire
+ * client per probe (no kafkajs admin, which connects, asks for versions and metadata and keeps sockets).
  */
-export class BrokerProbe {
-  async serves(server: string, id: number): Promise<boolean> {
-    const admin = new Kafka({
-      clientId: 'kafka-lab-probe',
-      brokers: [server],
-      connectionTimeout: 1000,
-      requestTimeout: 2000,
-      retry: { retries: 0 },
-      logLevel: logLevel.NOTHING,
-    }).admin({ retry: { retries: 0 } });
-    try {
-      await admin.connect();
-      const d = await admin.describeCluster();
-      return d.brokers.some((b) => b.nodeId === id);
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+export async function brokerServes(server: string, id: number, timeoutMs = 1500): Promise<boolean> {
+  const [address] = parseBrokerAddresses([server]);
+  try {
+    const md = await fetchMetadata(address, [], { timeoutMs, clientId: 'kafka-lab-probe' });
+    return md.brokers.some((b) => b.nodeId === id);
+  } catch {
+    return false;
   }
+}
 
-  /** Broker ids the cluster reports live, from the first listed server that answers (external clusters). */
-  async liveBrokerIds(servers: string[]): Promise<number[]> {
-    const admin = new Kafka({ clientId: 'kafka-lab-probe', brokers: servers, connectionTimeout: 1000, requestTimeout: 3000, retry: { retries: 1 }, logLevel: logLevel.NOTHING }).admin();
-    try {
-      await admin.connect();
-      return (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort((a, b) => a - b);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+/** The readiness probe as an object, for the cluster service. Takes explicit addresses so it needs nothing from the cluster module. */
+export class BrokerProbe {
+  serves(server: string, id: number): Promise<boolean> {
+    return brokerServes(server, id);
   }
 }

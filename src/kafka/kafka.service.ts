@@ -1,15 +1,14 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel } from 'kafkajs';
-import { Acks, BrokerAddress, ClusterMetadata, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionOffsets, PartitionOutcome, WireProducer } from './protocol';
+import { BOOTSTRAP_SOURCE, BootstrapSource } from './cluster-link';
+import { MetadataSnapshot } from './metadata-snapshot';
+import { Acks, BrokerAddress, ClusterMetadata, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionOffsets, PartitionOutcome, WireProducer, parseBrokerAddresses } from './protocol';
 
-/** How long produceWire may reuse a topic's metadata before asking a broker again. */
+export { BOOTSTRAP_SOURCE, BROKER_OBSERVER } from './cluster-link';
+export type { BootstrapSource, BrokerObserver, LiveBroker } from './cluster-link';
+
+/** How old the shared metadata snapshot may be for a first produce attempt to go by it. */
 const PRODUCE_METADATA_MAX_AGE_MS = 2000;
-
-/** Where the current cluster can be reached; the cluster module provides it. */
-export interface BootstrapSource {
-  bootstrapServers(): string[];
-}
-export const BOOTSTRAP_SOURCE = Symbol('BOOTSTRAP_SOURCE');
 
 /**
  * The one owner of kafkajs client objects. A reset or reshape of the cluster changes the bootstrap
@@ -23,11 +22,13 @@ export class KafkaService implements OnModuleDestroy {
   private readonly wire = new KafkaWire({ timeoutMs: 5000, clientId: 'kafka-lab' });
   private wireProducer: WireProducer | null = null;
   private wireProducerKey = '';
-  private readonly produceMetadata = new Map<string, { at: number; md: ClusterMetadata }>();
   private committer: OffsetCommitter | null = null;
   private committerKey = '';
 
-  constructor(@Inject(BOOTSTRAP_SOURCE) private readonly source: BootstrapSource) {}
+  constructor(
+    @Inject(BOOTSTRAP_SOURCE) private readonly source: BootstrapSource,
+    private readonly snapshot: MetadataSnapshot,
+  ) {}
 
   bootstrapServers(): string[] {
     return this.source.bootstrapServers();
@@ -39,10 +40,7 @@ export class KafkaService implements OnModuleDestroy {
   }
 
   private addresses(): BrokerAddress[] {
-    return this.bootstrapServers().map((hp) => {
-      const i = hp.lastIndexOf(':');
-      return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
-    });
+    return parseBrokerAddresses(this.bootstrapServers());
   }
 
   /** Metadata that tolerates leaderless partitions (kafkajs's throws), from the first broker that answers. */
@@ -74,20 +72,16 @@ export class KafkaService implements OnModuleDestroy {
     const key = this.clusterKey();
     if (!this.wireProducer || key !== this.wireProducerKey) {
       this.wireProducer?.close();
-      this.produceMetadata.clear();
       this.wireProducer = new WireProducer({ clientId: 'kafka-lab' });
       this.wireProducerKey = key;
     }
-    let calls = 0;
-    const getMetadata = async () => {
-      // A Metadata round trip per HTTP write halves the write rate, so the first attempt may reuse a
-      // recent answer if it names a leader for every partition written (a stale "no leader" would
-      // fail at once); any retry asks again.
-      const cached = this.produceMetadata.get(topic);
-      if (calls++ === 0 && cached && Date.now() - cached.at < PRODUCE_METADATA_MAX_AGE_MS && leadsAll(cached.md, topic, byPartition)) return cached.md;
-      const md = await this.metadata([topic]);
-      this.produceMetadata.set(topic, { at: Date.now(), md });
-      return md;
+    const getMetadata = (notBefore?: number): Promise<ClusterMetadata> => {
+      // A Metadata round trip per HTTP write halves the write rate, so the first attempt goes by the
+      // shared snapshot (polled every 500 ms) if it names a live leader for every partition written
+      // (a stale "no leader" would fail at once); a retry asks for metadata newer than its failure.
+      const md = notBefore === undefined ? this.snapshot.current(PRODUCE_METADATA_MAX_AGE_MS) : null;
+      if (md && leadsAll(md, topic, byPartition)) return Promise.resolve(md);
+      return this.snapshot.fresh(notBefore);
     };
     return this.wireProducer.produceWithRetry(getMetadata, topic, byPartition, opts);
   }
@@ -157,7 +151,6 @@ export class KafkaService implements OnModuleDestroy {
     this.wireProducer = null;
     this.committer?.close();
     this.committer = null;
-    this.produceMetadata.clear();
     await this.resetAdmin();
   }
 

@@ -7,7 +7,7 @@ import { LabError, badInput } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { kafkaCodeToLabError, kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
-import { PartitionWatcher } from '../kafka/partition-watcher';
+import { MetadataSnapshot } from '../kafka/metadata-snapshot';
 import { KafkaWireError, MetadataTopic, OutMessage, ProducePartitionError } from '../kafka/protocol';
 import { TopicsService } from '../topics/topics.service';
 import { ProduceAggregator } from './produce-aggregator';
@@ -40,7 +40,7 @@ export class MessagesService {
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
     private readonly kafka: KafkaService,
     private readonly cluster: ClusterService,
-    private readonly watcher: PartitionWatcher,
+    private readonly snapshot: MetadataSnapshot,
     private readonly topics: TopicsService,
     private readonly aggregator: ProduceAggregator,
   ) {}
@@ -57,7 +57,7 @@ export class MessagesService {
       const partition = this.partitioner({ topic: topic.name, partitionMetadata, message: { key: m.key, value: m.value, partition: m.partition } as any });
       return { index, partition, m };
     });
-    if (this.cluster.runningBrokerIds().length === 0 && this.config.driver !== 'external') {
+    if (this.cluster.runningBrokerIds().length === 0) {
       throw unavailable(name, placed.map((p) => ({ index: p.index, partition: p.partition, value: p.m.value, reason: 'no broker of the cluster is running' })), req.messages.length);
     }
 
@@ -99,7 +99,7 @@ export class MessagesService {
   }
 
   private async topic(who: Principal, name: string): Promise<MetadataTopic> {
-    const cached = this.watcher.topic(toClusterName(who, name), 1000);
+    const cached = this.snapshot.topic(toClusterName(who, name), 1000);
     if (cached) return cached;
     return (await this.topics.find(who, name)).topic;
   }

@@ -121,7 +121,7 @@ describe('checkSchema on the schemas of openapi.yaml', () => {
     expect(checkSchema({ ...cluster, clusterId: null }, schema('Cluster'), { root: doc })).toEqual([]);
     const bad = { ...cluster, brokers: [{ ...node, state: 'sleeping' }] };
     expect(checkSchema(bad, schema('Cluster'), { root: doc })).toEqual([
-      '$.brokers[0].state: "sleeping" is not one of "starting", "running", "stopped", "killed", "paused", "crashed"',
+      '$.brokers[0].state: "sleeping" is not one of "starting", "running", "stopped", "killed", "paused", "crashed", "unreachable"',
     ]);
   });
 

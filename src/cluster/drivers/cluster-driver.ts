@@ -1,5 +1,30 @@
 import type { DriverName } from '../../config/lab-config';
-import type { KafkaDistribution, NodeExit, NodeSpec } from '../cluster.types';
+import type { LiveBroker } from '../../kafka/cluster-link';
+import type { KafkaDistribution, NodeExit, NodeSpec, NodeView } from '../cluster.types';
+
+/** A node event an observer saw happen, for the timeline (the cluster service publishes it). */
+export type ObservedNodeEvent = {
+  type: 'node.started' | 'node.crashed';
+  actor: 'kafka';
+  nodeId: number;
+  role: 'broker';
+  /** A sentence: why the observer thinks so. */
+  reason: string;
+};
+
+export interface Observation {
+  /** True when nodes() says something else than before. */
+  changed: boolean;
+  events: ObservedNodeEvent[];
+}
+
+/** The part of a driver that observes a cluster it does not run (external): its nodes are what the cluster reports. */
+export interface ClusterObserver {
+  bootstrapServers(): string[];
+  nodes(): NodeView[];
+  /** The live brokers of a metadata snapshot, or null when no broker answered. */
+  observe(live: LiveBroker[] | null): Observation;
+}
 
 /**
  * How a node RUNS (process, container, or not at all); never how it is configured: every driver gets
@@ -9,6 +34,8 @@ export interface ClusterDriver {
   readonly name: DriverName;
   /** True when the driver can start and stop nodes (false for `external`). */
   readonly controlsLifecycle: boolean;
+  /** Only drivers that observe a cluster instead of running it: its nodes and bootstrap list come from here. */
+  readonly observer?: ClusterObserver;
   /** Kill whatever a previous run of the service with this data dir left running. Returns how many. */
   sweepOrphans(): Promise<number>;
   /** Format a node's storage for the cluster id, once (a no-op when already formatted). */

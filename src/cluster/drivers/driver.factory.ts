@@ -18,7 +18,7 @@ export function createDriver(config: LabConfig): ClusterDriver {
       return new DockerDriver(config, ownerLabel(config.dataDir));
     }
     case 'external':
-      return new ExternalDriver();
+      return new ExternalDriver(config.externalBootstrap);
   }
 }
 

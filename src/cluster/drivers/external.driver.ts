@@ -1,9 +1,20 @@
 import type { ClusterDriver } from './cluster-driver';
+import { ObservedBrokers } from './observed-brokers';
 
-/** An existing cluster the service does not run: every lifecycle call is refused by the cluster service first. */
+/**
+ * An existing cluster the service does not run, only observes: its brokers and their liveness come
+ * from the cluster's own metadata (see ObservedBrokers). Every lifecycle call is refused by the
+ * cluster service first.
+ */
 export class ExternalDriver implements ClusterDriver {
   readonly name = 'external' as const;
   readonly controlsLifecycle = false;
+  readonly observer: ObservedBrokers;
+
+  constructor(bootstrap: readonly string[]) {
+    this.observer = new ObservedBrokers(bootstrap);
+  }
+
   async sweepOrphans(): Promise<number> {
     return 0;
   }

@@ -6,6 +6,14 @@ export interface BrokerAddress {
   port: number;
 }
 
+/** `host:port` strings (a bootstrap list) as addresses; the port is after the last colon. */
+export function parseBrokerAddresses(servers: readonly string[]): BrokerAddress[] {
+  return servers.map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+  });
+}
+
 export const API_KEYS = { produce: 0, listOffsets: 2, metadata: 3, offsetCommit: 8, findCoordinator: 10, apiVersions: 18, electLeaders: 43 } as const;
 const API_NAMES: Record<number, string> = { 0: 'Produce', 2: 'ListOffsets', 3: 'Metadata', 8: 'OffsetCommit', 10: 'FindCoordinator', 18: 'ApiVersions', 43: 'ElectLeaders' };
 

@@ -182,9 +182,11 @@ export class WireProducer {
    * produce(), then again for the partitions that failed in a way fresh metadata can cure (see
    * isRetriableOutcome), after 100, 200, 400 ... ms, until `deadlineMs` has passed; never longer.
    * A partition the metadata shows without a leader fails at once: nothing will change that soon.
+   * `getMetadata` is called without an argument first, then with the time the retried attempt
+   * failed (metadata asked for before then may not show the cure).
    */
   async produceWithRetry(
-    getMetadata: () => Promise<ClusterMetadata>,
+    getMetadata: (notBefore?: number) => Promise<ClusterMetadata>,
     topic: string,
     byPartition: Map<number, OutMessage[]>,
     opts: ProduceOptions & { deadlineMs: number },
@@ -192,11 +194,12 @@ export class WireProducer {
     const deadline = Date.now() + opts.deadlineMs;
     const results = new Map<number, PartitionOutcome>();
     let todo = byPartition;
+    let failedAt: number | undefined;
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
       let md: ClusterMetadata;
       try {
-        md = await withinMs(getMetadata(), left, 'the cluster metadata did not arrive in time');
+        md = await withinMs(getMetadata(failedAt), left, 'the cluster metadata did not arrive in time');
       } catch (e) {
         // Keep an earlier, more precise failure; otherwise the metadata's failure is the reason.
         for (const p of todo.keys()) if (!results.has(p)) results.set(p, { ok: false, error: e as Error });
@@ -209,6 +212,7 @@ export class WireProducer {
         if (isRetriableOutcome(o)) again.set(p, todo.get(p)!);
       }
       if (again.size === 0) return results;
+      failedAt = Date.now();
       const backoff = Math.min(1000, 100 * 2 ** attempt);
       // Retrying needs the backoff plus at least a round trip; past the deadline the last failure stands.
       if (Date.now() + backoff + 50 >= deadline) return results;
