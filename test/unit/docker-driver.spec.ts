@@ -2,17 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import type { KafkaDistribution, NodeSpec } from '../../src/cluster/cluster.types';
-import {
-  containerName,
-  containerSpec,
-  demuxDockerLog,
-  dockerConnection,
-  imageMode,
-  missingImage,
-  nameTag,
-  outputTail,
-  signalOfExitCode,
-} from '../../src/cluster/drivers/docker.driver';
+import { demuxDockerLog, dockerConnection } from '../../src/cluster/drivers/container-client';
+import { containerName, containerSpec, imageMode, missingImage, nameTag } from '../../src/cluster/drivers/container-spec';
+import { outputTail, signalOfExitCode } from '../../src/cluster/drivers/docker.driver';
 import { brokerAddress, controllerAddress, kafkaJvmArgs, parseProperties, renderServerProperties } from '../../src/cluster/server-properties';
 import { loadConfig } from '../../src/config/lab-config';
 
