@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { GroupAdmin } from '../kafka/group-admin';
 import { CONSUMER_DIRECTORY } from '../live/consumer-directory';
 import { ConsumersController } from './consumers.controller';
 import { ConsumersService } from './consumers.service';
@@ -11,7 +12,7 @@ import { GroupsService } from './groups.service';
  */
 @Module({
   controllers: [ConsumersController, GroupsController],
-  providers: [ConsumersService, GroupsService, { provide: CONSUMER_DIRECTORY, useExisting: ConsumersService }],
+  providers: [ConsumersService, GroupsService, GroupAdmin, { provide: CONSUMER_DIRECTORY, useExisting: ConsumersService }],
   exports: [ConsumersService, GroupsService, CONSUMER_DIRECTORY],
 })
 export class ConsumersModule {}

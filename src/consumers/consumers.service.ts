@@ -5,6 +5,7 @@ import { Principal } from '../class/principal';
 import { badInput, notFound } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { ClassicConsumer } from '../kafka/classic-consumer';
+import { GroupAdmin } from '../kafka/group-admin';
 import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
 import { ConsumerDirectory, ConsumerFeed } from '../live/consumer-directory';
@@ -43,6 +44,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
 
   constructor(
     private readonly kafka: KafkaService,
+    private readonly admin: GroupAdmin,
     timeline: TimelineService,
     private readonly bus: LiveBus,
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
@@ -223,7 +225,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     if (!clusterId || this.warmed.has(clusterId)) return;
     this.warmed.add(clusterId);
     try {
-      await (await this.kafka.admin()).describeGroups(['kafka-lab-warm-up']);
+      await this.admin.describeGroups(['kafka-lab-warm-up']);
     } catch (e) {
       this.log.debug(`Warming the group coordinator failed: ${(e as Error).message}`);
     }
@@ -253,15 +255,13 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     const topics = [...new Set(keys.map((k) => k.slice(0, k.lastIndexOf(':'))))];
     let res;
     try {
-      res = await (await this.kafka.admin()).fetchOffsets({ groupId, topics });
+      res = await this.admin.committedOffsets(groupId, topics);
     } catch {
       // The shared admin can be left on a dead connection by a broker restart: once more on a fresh one.
-      await this.kafka.resetAdmin();
-      res = await (await this.kafka.admin()).fetchOffsets({ groupId, topics });
+      await this.admin.reset();
+      res = await this.admin.committedOffsets(groupId, topics);
     }
-    const out = new Map<string, bigint | null>();
-    for (const t of res) for (const p of t.partitions) out.set(`${t.topic}:${p.partition}`, Number(p.offset) >= 0 ? BigInt(p.offset) : null);
-    return out;
+    return new Map(res.map((c) => [`${c.topic}:${c.partition}`, c.offset === null ? null : BigInt(c.offset)]));
   }
 
   /** Says (at most once a minute) that the progress watchdog could not judge, so a silent gap is visible. */
@@ -275,7 +275,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
   private async checkTopicsExist(topics: string[], clusterTopics: string[]): Promise<void> {
     let existing: string[];
     try {
-      existing = await (await this.kafka.admin()).listTopics();
+      existing = await this.admin.listTopics();
     } catch (e) {
       throw kafkaErrorToLabError(e, { action: 'list the topics', brokers: this.kafka.bootstrapServers() });
     }

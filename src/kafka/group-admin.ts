@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { AssignerProtocol } from 'kafkajs';
+import { KafkaService } from './kafka.service';
+
+/** A group as the broker lists it. `protocolType` is `consumer` for consumer groups, '' for offsets only. */
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+}
+
+export interface GroupMemberInfo {
+  memberId: string;
+  clientId: string;
+  /** Topic → partitions, decoded from the member's assignment ({} while it has none readable). */
+  assignment: Record<string, number[]>;
+}
+
+/** A group as its coordinator describes it (`state` as Kafka names it: Stable, Empty, Dead, ...). */
+export interface GroupInfo {
+  groupId: string;
+  state: string;
+  protocol: string;
+  members: GroupMemberInfo[];
+}
+
+/** A group's committed offset of one partition; null when it has none. */
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  offset: string | null;
+}
+
+/**
+ * What the consumers module asks the cluster about groups and offsets, in the domain's words; the
+ * kafkajs admin client behind it stays in src/kafka/. Errors are kafkajs's (kafka-error.mapper.ts
+ * turns them into sentences).
+ */
+@Injectable()
+export class GroupAdmin {
+  constructor(private readonly kafka: KafkaService) {}
+
+  /** Resolves once the admin client is connected; rejects when no broker can be reached. */
+  async connect(): Promise<void> {
+    await this.kafka.admin();
+  }
+
+  /** Forgets the shared admin connection (it can be left dead by a broker restart). */
+  reset(): Promise<void> {
+    return this.kafka.resetAdmin();
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.kafka.admin()).listTopics();
+  }
+
+  /** Asks every broker: fails while one is dying. */
+  async listGroups(): Promise<GroupListing[]> {
+    const { groups } = await (await this.kafka.admin()).listGroups();
+    return groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType }));
+  }
+
+  async describeGroups(ids: string[]): Promise<GroupInfo[]> {
+    const { groups } = await (await this.kafka.admin()).describeGroups(ids);
+    return groups.map((g) => ({
+      groupId: g.groupId,
+      state: g.state,
+      protocol: g.protocol,
+      members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, assignment: decodeAssignment(m.memberAssignment) })),
+    }));
+  }
+
+  /** The group's committed offsets of these topics' partitions. */
+  async committedOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]> {
+    const res = await (await this.kafka.admin()).fetchOffsets({ groupId, topics });
+    return res.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) >= 0 ? p.offset : null })));
+  }
+
+  /** Each partition's latest offset (the high watermark). */
+  async latestOffsets(topic: string): Promise<Array<{ partition: number; latest: string }>> {
+    const res = await (await this.kafka.admin()).fetchTopicOffsets(topic);
+    return res.map((p) => ({ partition: p.partition, latest: p.high ?? p.offset }));
+  }
+}
+
+function decodeAssignment(buf: Buffer | null | undefined): Record<string, number[]> {
+  if (!buf || buf.length === 0) return {};
+  try {
+    return AssignerProtocol.MemberAssignment.decode(buf)?.assignment ?? {};
+  } catch {
+    // A member mid-rebalance can carry a partial assignment; show none rather than fail the whole view.
+    return {};
+  }
+}
