@@ -231,12 +231,12 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     }
   }
 
-  /** The progress watchdog: one metadata and one offsets round per topic, then each running consumer judged. */
+  /** The progress watchdog: the shared metadata snapshot (asked for only when stale), one offsets round per topic, then each running consumer judged. */
   private async checkProgress(): Promise<void> {
     const running = [...this.sessions.values()].filter((s) => s.assignedKeys().length > 0);
     if (running.length === 0) return;
     const topics = [...new Set(running.flatMap((s) => s.assignedKeys().map((k) => k.slice(0, k.lastIndexOf(':')))))];
-    const md = await this.kafka.metadata(topics);
+    const md = await this.kafka.recentMetadata(topics);
     const ends = new Map<string, PartitionEnds>();
     for (const t of topics) for (const [k, v] of await this.kafka.offsets(md, t)) ends.set(k, v);
     // Each consumer on its own: one whose group offsets cannot be read must not spare the others.

@@ -48,6 +48,16 @@ export class KafkaService implements OnModuleDestroy {
     return this.wire.metadata(this.addresses(), topics);
   }
 
+  /**
+   * Metadata for `topics` from the shared snapshot when it is younger than `maxAgeMs` and knows each
+   * of them, else asked for now: for checks that run every few seconds and need no newer picture.
+   */
+  recentMetadata(topics: string[], maxAgeMs = 2000): Promise<ClusterMetadata> {
+    const md = this.snapshot.current(maxAgeMs);
+    if (md && topics.every((t) => md.topics.some((x) => x.name === t && x.errorCode === 0))) return Promise.resolve(md);
+    return this.metadata(topics);
+  }
+
   /** Earliest and latest offset of each partition, null where the partition has no leader. */
   offsets(md: ClusterMetadata, topic: string): Promise<Map<string, PartitionOffsets>> {
     return this.wire.offsets(md, topic);

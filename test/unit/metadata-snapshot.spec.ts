@@ -121,6 +121,27 @@ describe('the one metadata snapshot', () => {
     ]);
   });
 
+  it('serves recurring checks (the consumers\' progress watchdog) from the snapshot while it is recent and knows their topics', async () => {
+    const { calls, spy } = stubWire();
+    const kafka = new KafkaService({ bootstrapServers: () => servers }, snapshot);
+    const p = snapshot.fresh();
+    calls[0].resolve(md([0, 1, 2], [part(0, 0, [0, 1, 2])]));
+    await p;
+    expect((await kafka.recentMetadata(['t'])).topics[0].name).toBe('t');
+    expect(spy).toHaveBeenCalledTimes(1);
+    // A topic the snapshot does not know yet: asked for.
+    const other = kafka.recentMetadata(['t', 'u']);
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(spy.mock.calls[1][1]).toEqual(['t', 'u']);
+    calls[1].resolve(md([0, 1, 2], []));
+    await other;
+    // Too old: asked for.
+    jest.advanceTimersByTime(2001);
+    void kafka.recentMetadata(['t']);
+    expect(spy).toHaveBeenCalledTimes(3);
+    calls[2].resolve(md([0, 1, 2], []));
+  });
+
   describe('produce placement', () => {
     const messages = new Map<number, OutMessage[]>([[0, [{ key: null, value: 'v' }]]]);
     const opts = { acks: -1 as const, timeoutMs: 1000, deadlineMs: 1000 };
