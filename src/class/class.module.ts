@@ -1,10 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { MeController } from './me.controller';
 
-@Global()
+/** Who is calling: the instructor token, student sign-ins, and the guard every HTTP route passes. */
 @Module({
   controllers: [MeController],
   providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],

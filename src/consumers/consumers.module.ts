@@ -1,18 +1,17 @@
 import { Module } from '@nestjs/common';
-import { GroupAdmin } from '../kafka/group-admin';
+import { KafkaModule } from '../kafka/kafka.module';
 import { CONSUMER_DIRECTORY } from '../live/consumer-directory';
+import { TimelineModule } from '../timeline/timeline.module';
 import { ConsumersController } from './consumers.controller';
 import { ConsumersService } from './consumers.service';
 import { GroupsController } from './groups.controller';
 import { GroupsService } from './groups.service';
 
-/**
- * Consumer sessions, consumer groups and their rebalance story. Needs the global KafkaModule (with the
- * cluster's BOOTSTRAP_SOURCE), TimelineModule, ClassModule and ConfigModule.
- */
+/** Consumer sessions, consumer groups and their rebalance story; the live view's CONSUMER_DIRECTORY. */
 @Module({
+  imports: [KafkaModule, TimelineModule],
   controllers: [ConsumersController, GroupsController],
-  providers: [ConsumersService, GroupsService, GroupAdmin, { provide: CONSUMER_DIRECTORY, useExisting: ConsumersService }],
+  providers: [ConsumersService, GroupsService, { provide: CONSUMER_DIRECTORY, useExisting: ConsumersService }],
   exports: [ConsumersService, GroupsService, CONSUMER_DIRECTORY],
 })
 export class ConsumersModule {}

@@ -1,12 +1,19 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { ClusterModule } from '../cluster/cluster.module';
+import { TimelineModule } from '../timeline/timeline.module';
+import { GroupAdmin } from './group-admin';
 import { KafkaService } from './kafka.service';
 import { MetadataSnapshot } from './metadata-snapshot';
 import { PartitionWatcher } from './partition-watcher';
 
-/** Imports the cluster module's BOOTSTRAP_SOURCE and BROKER_OBSERVER (see ClusterModule). */
-@Global()
+/**
+ * Everything that talks to Kafka. Needs the cluster module's BOOTSTRAP_SOURCE and BROKER_OBSERVER
+ * (src/kafka/cluster-link.ts: tokens, so neither module uses the other's classes) and the timeline
+ * (the watcher's leader and ISR events).
+ */
 @Module({
-  providers: [MetadataSnapshot, KafkaService, PartitionWatcher],
-  exports: [MetadataSnapshot, KafkaService, PartitionWatcher],
+  imports: [ClusterModule, TimelineModule],
+  providers: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin],
+  exports: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin],
 })
 export class KafkaModule {}

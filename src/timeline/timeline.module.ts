@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { EventsController } from './events.controller';
 import { LabDatabase } from './lab-database';
 import { LiveBus } from './live-bus';
@@ -6,10 +6,9 @@ import { TimelineService } from './timeline.service';
 
 /**
  * The record of what happened (SQLite-backed timeline, GET /api/events) and the LiveBus that hands
- * it, as it happens, to the live view (src/live). Global: every concern publishes to the timeline and
- * the LiveBus, and later concerns keep their tables in the same LabDatabase.
+ * it, as it happens, to the live view (src/live). Every concern that publishes imports it; later
+ * concerns keep their tables in the same LabDatabase.
  */
-@Global()
 @Module({
   controllers: [EventsController],
   providers: [LabDatabase, LiveBus, TimelineService],
