@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Caller, Roles } from '../class/auth.guard';
 import { Principal } from '../class/principal';
 import { badInput } from '../common/lab-error';
 import { ClusterService } from './cluster.service';
 import { ClusterView } from './cluster.types';
+import type { NodeActionName } from './node-actions';
 import { EmptyDto, StartClusterDto, WaitQuery } from './dto/cluster.dto';
 
 const nodeId = new ParseIntPipe({ exceptionFactory: () => badInput('A node id is a whole number, e.g. 0 for the first broker or 100 for the first controller.') });
@@ -50,37 +51,38 @@ export class ClusterController {
     return r;
   }
 
+  // One line per action: NODE_ACTIONS (node-actions.ts) says what each does and when it is refused.
   @Post('nodes/:id/stop')
-  @HttpCode(200)
   @Roles('instructor')
-  stopNode(@Param('id', nodeId) id: number, @Caller() who: Principal) {
-    return this.cluster.stopNode(id, who.id);
+  stopNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.act('stop', id, q, who, res);
   }
 
   @Post('nodes/:id/kill')
-  @HttpCode(200)
   @Roles('instructor')
-  killNode(@Param('id', nodeId) id: number, @Caller() who: Principal) {
-    return this.cluster.killNode(id, who.id);
+  killNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.act('kill', id, q, who, res);
   }
 
   @Post('nodes/:id/pause')
-  @HttpCode(200)
   @Roles('instructor')
-  pauseNode(@Param('id', nodeId) id: number, @Caller() who: Principal) {
-    return this.cluster.pauseNode(id, who.id);
+  pauseNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.act('pause', id, q, who, res);
   }
 
   @Post('nodes/:id/resume')
-  @HttpCode(200)
   @Roles('instructor')
-  resumeNode(@Param('id', nodeId) id: number, @Caller() who: Principal) {
-    return this.cluster.resumeNode(id, who.id);
+  resumeNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.act('resume', id, q, who, res);
   }
 
   @Post('nodes/:id/start')
   @Roles('instructor')
-  async startNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
-    return answer(res, q.wait, await this.cluster.startNode(id, who.id, q.wait !== false));
+  startNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.act('start', id, q, who, res);
+  }
+
+  private async act(action: NodeActionName, id: number, q: WaitQuery, who: Principal, res: Response) {
+    return answer(res, q.wait, await this.cluster.nodeAction(action, id, who.id, q.wait !== false));
   }
 }

@@ -11,8 +11,10 @@ export interface NodeView {
   host: string;
   port: number;
   since: string;
-  /** Why the node is in its state, as a sentence, where the service knows more than the state says. */
+  /** Why the node is in its state, as a sentence, where the service knows more than the state says (crashed, could not start, unreachable). */
   reason?: string;
+  /** The lifecycle call in progress on this node, if any (another call on it meanwhile is a 409). */
+  pending?: 'start' | 'stop' | 'kill' | 'pause' | 'resume';
 }
 
 /** The API's cluster body. */

@@ -1,4 +1,4 @@
-import { kafkaClusterId } from '../../src/cluster/cluster.service';
+import { kafkaClusterId } from '../../src/cluster/node-store';
 import {
   brokerAddress, controllerAddress, kafkaJvmArgs, parseProperties, quorumVoters, renderLog4jProperties, renderServerProperties,
 } from '../../src/cluster/server-properties';
