@@ -162,7 +162,7 @@ function renderCluster(c) {
     h('tr', { testid: 'node-row', dataset: { nodeId: n.id, role: n.role, state: n.state } },
       h('td', null, n.id),
       h('td', null, n.role),
-      h('td', { title: n.since ? `${n.state} since ${clock(n.since)}` : null }, h('span', { class: `state s-${n.state}`, testid: 'node-state' }, n.state)),
+      h('td', { title: n.since ? `${n.state} since ${clock(n.since)}${n.reason ? `: ${n.reason}` : ''}` : null }, h('span', { class: `state s-${n.state}`, testid: 'node-state' }, n.state)),
       h('td', null, n.host ? `${n.host}:${n.port}` : '–'),
       h('td', { class: 'actions' }, nodeButtons(n))));
   $('nodes').replaceChildren(...rows);

@@ -61,8 +61,9 @@ describe('external driver: a second server observing the shared cluster', () => 
         return t.partitions.every((p: any) => p.isr.length === p.replicas.length && p.leader !== null) ? t : undefined;
       }, 90_000, 250);
       if (d.partitions.some((p: any) => p.leader !== p.replicas[0])) {
-        const e = (await api().post(`/api/topics/${name}/elect-leaders`).expect(200)).body;
-        expect(e.partitions.filter((p: any) => p.leader !== p.replicas[0])).toEqual([]);
+        await api().post(`/api/topics/${name}/elect-leaders`).expect(200);
+        await waitFor(`preferred leaders of ${name}`, async () =>
+          (await api().get(`/api/topics/${name}`).expect(200)).body.partitions.every((p: any) => p.leader === p.replicas[0]), 30_000, 250);
       }
     }
     killed = undefined;
