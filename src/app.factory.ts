@@ -23,6 +23,8 @@ export function configureApp(app: INestApplication): void {
   app.setGlobalPrefix('api', { exclude: ['/'] });
   // The web dashboard: static files, no build step; socket.io serves its own browser client.
   app.use(express.static(path.resolve(__dirname, '..', 'clients', 'web'), { index: 'index.html' }));
+  // The client module the page shares with klab (clients/lib/lab-client.js).
+  app.use('/lib', express.static(path.resolve(__dirname, '..', 'clients', 'lib'), { index: false }));
   // Own body parsers: JSON, and text/plain for `kcat -P`-style produce of one message per line.
   app.use(express.json({ limit: '8mb', strict: false }));
   app.use(express.text({ type: 'text/plain', limit: '8mb' }));

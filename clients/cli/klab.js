@@ -8,7 +8,7 @@
 const readline = require('node:readline');
 const { parseArgs, keyValues, UsageError } = require('./lib/args');
 const { LabApi, ApiError, resolveServer, resolveToken, saveToken, seg } = require('./lib/api');
-const { connectLab, subscribe, keepAlive, SeqStream } = require('./lib/live');
+const { connectLab, SeqStream } = require('./lib/live');
 const fmt = require('./lib/format');
 
 const USAGE = `Usage: klab <command> [options]
@@ -174,13 +174,11 @@ async function cmdConsume(ctx, [topic]) {
   need(topic, 'topic');
   // Compile the format first: a bad token should fail before a consumer exists.
   const render = opts.json ? (m) => JSON.stringify(m) + '\n' : fmt.compileFormat(opts.format || '%s\n');
-  const socket = await connectLab(ctx.server, ctx.token);
+  const link = await connectLab(ctx.server, ctx.token);
 
   let consumer; // set once created
   let received = 0;
   let exiting = false;
-  const early = []; // events seen before we knew our consumer's id
-  const seenEvents = new Set();
 
   const finish = async (how, code) => {
     if (exiting) return;
@@ -194,7 +192,7 @@ async function cmdConsume(ctx, [topic]) {
       notice(`ERROR: ${e.message}`);
       code = 1;
     }
-    socket.close();
+    link.close();
     process.stdout.write('', () => process.exit(code));
   };
   let interrupted = false; // Ctrl-C while the consumer was being created: stop it as soon as it exists
@@ -207,10 +205,10 @@ async function cmdConsume(ctx, [topic]) {
   process.on('SIGTERM', onSignal);
   process.stdout.on('error', () => finish('stop', 0)); // `klab consume t | head -3`
 
+  // The consumer subscription carries its whole story (start, rebalances, stop, crash) and its messages,
+  // from its creation on: nothing it did before we subscribed is missed, nothing comes twice.
   const onEvent = (ev) => {
-    if (!consumer) return void early.push(ev);
-    if (ev.consumerId !== consumer.id || seenEvents.has(ev.seq)) return;
-    seenEvents.add(ev.seq);
+    if (!consumer || ev.consumerId !== consumer.id) return;
     if (ev.type === 'group.rebalanced') return notice(fmt.rebalanceLine(ev).slice(2));
     // The server supervises its consumers: a crash is followed by a recovery, so say it and go on.
     if (ev.type === 'consumer.crashed') return notice(`consumer ${consumer.id} crashed${ev.reason ? ` (${ev.reason})` : ''}; the server is restarting it`);
@@ -220,24 +218,16 @@ async function cmdConsume(ctx, [topic]) {
       finish(null, 0);
     }
   };
-  socket.on('event', onEvent);
-  socket.on('rebalance', (ev) => onEvent({ type: 'group.rebalanced', ...ev }));
-
-  const messages = new SeqStream((m) => {
+  link.on('event', onEvent);
+  link.on('rebalance', (ev) => onEvent({ type: 'group.rebalanced', ...ev }));
+  link.on('message', (m) => {
+    if (!consumer || m.consumerId !== consumer.id) return;
     received++;
     process.stdout.write(render(m));
   });
-  socket.on('message', (m) => messages.push(m));
-  const pageMessages = async (after) => {
-    const res = await api.get(`/consumers/${seg(consumer.id)}/messages`, { after });
-    return { items: res.messages || [], next: res.next };
-  };
+  link.on('notice', notice);
+  link.on('fatal', (e) => { notice(`ERROR: ${e.message}`); finish('stop', 1); });
 
-  // Subscribe to the timeline BEFORE creating the consumer, so its first rebalance cannot slip past.
-  await subscribe(socket, { events: true }).catch((e) => {
-    if (socket.refusal) throw e;
-    notice(`no live timeline (${e.message}); rebalances will not be shown`);
-  });
   consumer = await api.post('/consumers', {
     topics: [topic],
     groupId: opts.group,
@@ -245,26 +235,13 @@ async function cmdConsume(ctx, [topic]) {
     name: opts.name,
   });
   notice(`Consumer ${consumer.id} started: group ${consumer.groupId}, topic ${topic}${opts.fromBeginning ? ', from the beginning' : ''}`);
-  early.splice(0).forEach(onEvent);
   if (interrupted) return finish(opts.killOnExit ? 'kill' : 'stop', 0);
-
-  // On every (re)connect: subscribe, then fetch what was missed meanwhile.
-  const follow = () => messages.backfill(pageMessages, () => subscribe(socket, { consumer: consumer.id }));
   try {
-    await follow();
+    await link.follow({ consumer: consumer.id });
   } catch (e) {
     notice(`ERROR: ${e.message}`);
     return finish('stop', 1);
   }
-  keepAlive(socket, {
-    resume: async () => {
-      await subscribe(socket, { events: true });
-      await follow();
-    },
-    fatal: (e) => { notice(`ERROR: ${e.message}`); finish('stop', 1); },
-    closing: () => exiting,
-    notice,
-  });
   await new Promise(() => {}); // runs until a signal or the consumer ends
 }
 
@@ -309,13 +286,15 @@ async function cmdEvents(ctx) {
 
   const line = (e) => process.stdout.write((opts.json ? JSON.stringify(e) : fmt.eventLine(e)) + '\n');
   const stream = new SeqStream((e) => { if (!types || types.includes(e.type)) line(e); });
-  const socket = await connectLab(ctx.server, ctx.token);
-  socket.on('event', (e) => stream.push(e));
-  const follow = () => stream.backfill(page, () => subscribe(socket, { events: true }));
-  let closing = false;
-  process.on('SIGINT', () => { closing = true; socket.close(); process.exit(0); });
-  await follow();
-  keepAlive(socket, { resume: follow, fatal: (e) => { notice(`ERROR: ${e.message}`); process.exit(1); }, closing: () => closing, notice });
+  const link = await connectLab(ctx.server, ctx.token);
+  link.on('event', (e) => stream.push(e));
+  link.on('notice', notice);
+  link.on('fatal', (e) => { notice(`ERROR: ${e.message}`); process.exit(1); });
+  process.on('SIGINT', () => { link.close(); process.exit(0); });
+  // What is stored comes page by page over HTTP (any amount); the subscription goes on from the last
+  // one, and after a reconnect from the last event the link got.
+  await stream.backfill(page);
+  await link.follow({ events: true, after: stream.last });
   if (!opts.json) notice('Following the timeline; Ctrl-C stops');
   await new Promise(() => {});
 }

@@ -10,6 +10,7 @@ const MAX_CARD_LINES = 200;
 const state = {
   token: null,
   socket: null,
+  link: null, // the shared LiveLink: subscriptions with cursors, resumed after every reconnect
   topics: [],
   selectedTopic: null,
   cards: new Map(), // consumer id -> { consumer, el, stream }
@@ -40,27 +41,14 @@ const clock = (iso) => {
   return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
 };
 
-/** Calls the API; a failure throws an Error carrying the server's sentence. */
+/** Calls the API through the shared client (clients/lib/lab-client.js); a 401 shows the sign-in. */
 async function api(method, path, body, { text } = {}) {
-  const headers = { authorization: `Bearer ${state.token}` };
-  let payload;
-  if (text !== undefined) { headers['content-type'] = 'text/plain'; payload = text; }
-  else if (body !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(body); }
-  let res;
   try {
-    res = await fetch('/api' + path, { method, headers, body: payload });
-  } catch {
-    throw new Error('the kafka-lab server cannot be reached; is it running?');
+    return await new LabClient.LabApi('', state.token).request(method, path, { body, text });
+  } catch (e) {
+    if (e.status === 401) showLogin();
+    throw e;
   }
-  const raw = await res.text();
-  let parsed = raw;
-  try { parsed = raw ? JSON.parse(raw) : null; } catch { /* text answer */ }
-  if (!res.ok) {
-    if (res.status === 401) showLogin();
-    const msg = (parsed && parsed.message) || raw || `${res.status} ${res.statusText}`;
-    throw new Error(Array.isArray(msg) ? msg.join('; ') : msg);
-  }
-  return parsed;
 }
 
 /** Shows an API error as its sentence until dismissed (or replaced by the same one). */
@@ -89,40 +77,6 @@ async function act(button, fn) {
 function debounce(fn, ms = 150) {
   let t;
   return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
-}
-
-/**
- * Items with an increasing `seq` that arrive live and from a polling route: during a backfill live
- * items wait, so each is delivered once and in order.
- */
-class SeqStream {
-  constructor(deliver) { this.deliver = deliver; this.last = 0; this.busy = false; this.queue = []; }
-  push(item) { if (this.busy) this.queue.push(item); else this.emit(item); }
-  emit(item) {
-    if (item.seq <= this.last) return;
-    this.last = item.seq;
-    this.deliver(item);
-  }
-  async backfill(page, subscribeFirst) {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      // Subscribing inside the backfill window: live items that arrive before the first page is read
-      // must not move the cursor past older ones.
-      if (subscribeFirst) await subscribeFirst();
-      let cursor = this.last;
-      for (let i = 0; i < 100; i++) {
-        const { items, next } = await page(cursor);
-        items.forEach((x) => this.emit(x));
-        const moved = typeof next === 'number' ? next : items.length ? items[items.length - 1].seq : cursor;
-        if (!items.length || !(moved > cursor)) break;
-        cursor = moved;
-      }
-    } finally {
-      this.busy = false;
-      this.queue.sort((a, b) => a.seq - b.seq).splice(0).forEach((x) => this.emit(x));
-    }
-  }
 }
 
 // ------------------------------------------------------------------------------------------ cluster
@@ -281,7 +235,7 @@ function upsertCard(c) {
   if (!card) {
     card = { consumer: c, el: null, stream: null, subscribed: false, delivered: 0 };
     card.el = h('article', { class: 'card', testid: 'consumer-card', dataset: { consumerId: c.id, topic: (c.topics || []).join(',') } });
-    card.stream = new SeqStream((m) => { card.delivered++; showReceived(card); addLine(card, h('li', { testid: 'consumer-message', dataset: { partition: m.partition, offset: m.offset } },
+    card.stream = new LabClient.SeqStream((m) => { card.delivered++; showReceived(card); addLine(card, h('li', { testid: 'consumer-message', dataset: { partition: m.partition, offset: m.offset } },
       h('span', { class: 'where' }, `[${m.partition}]@${m.offset}`), m.key != null ? h('span', { class: 'key' }, `${m.key}=`) : null, m.value == null ? '(null)' : m.value)); });
     state.cards.set(c.id, card);
     $('consumer-cards').prepend(card.el);
@@ -331,16 +285,15 @@ function addLine(card, li) {
   while (ol.children.length > MAX_CARD_LINES) ol.lastChild.remove();
 }
 
-/** Subscribes the card's consumer and fetches what it received before (or while we were away). */
+/**
+ * Follows the card's consumer: without a cursor the server sends its whole story (start, rebalances)
+ * and every message it still keeps, then goes on live; the link resumes it after a reconnect.
+ */
 async function follow(card) {
-  if (!state.socket || !state.socket.connected || card.subscribed) return;
+  if (!state.link || !state.socket.connected || card.subscribed) return;
   card.subscribed = true;
-  const id = card.consumer.id;
   try {
-    await card.stream.backfill(async (after) => {
-      const res = await api('GET', `/consumers/${id}/messages?after=${after}`);
-      return { items: res.messages || [], next: res.next };
-    }, () => subscribe({ consumer: id }));
+    await state.link.follow({ consumer: card.consumer.id });
   } catch (e) {
     card.subscribed = false;
     showError(e);
@@ -352,7 +305,7 @@ function removeCard(id) {
   if (!card) return;
   card.el.remove();
   state.cards.delete(id);
-  if (state.socket && card.subscribed) state.socket.emit('unsubscribe', { consumer: id });
+  if (state.link && card.subscribed) state.link.unfollow({ consumer: id });
 }
 
 const refreshConsumer = (id) => api('GET', `/consumers/${id}`).then((c) => state.cards.has(id) && upsertCard(c), showError);
@@ -428,16 +381,6 @@ const pageEvents = async (after) => {
 
 // ---------------------------------------------------------------------------------------- live link
 
-function subscribe(what) {
-  return new Promise((resolve, reject) => {
-    state.socket.timeout(10000).emit('subscribe', what, (err, ack) => {
-      if (err) reject(new Error(`the server did not answer the subscription to ${JSON.stringify(what)}`));
-      else if (!ack || !ack.ok) reject(new Error((ack && ack.error) || `subscription to ${JSON.stringify(what)} refused`));
-      else resolve();
-    });
-  });
-}
-
 function setLive(text, cls) {
   $('live').textContent = text;
   $('live').className = `badge ${cls}`;
@@ -454,51 +397,52 @@ function connectLive() {
     return;
   }
   const socket = io('/lab', { auth: { token: state.token } });
+  const link = new LabClient.LiveLink(socket);
   state.socket = socket;
-  socket.on('connect', async () => {
+  state.link = link;
+  let first = true;
+  link.on('connect', async () => {
     setLive('live', 'ok');
     try {
-      await subscribe({ cluster: true });
-      // Catch up on whatever happened while we were not subscribed (the timeline subscribes inside
-      // its backfill so no live event jumps ahead of older ones). loadConsumers re-follows every
-      // live card the same way.
-      await Promise.all([state.timeline.backfill(pageEvents, () => subscribe({ events: true })), loadCluster(), loadTopics(), loadConsumers()]);
+      if (first) {
+        first = false;
+        // The timeline was read over HTTP; the subscription goes on from its last event, the cards
+        // from each consumer's creation. After a reconnect the link resumes them from where they were.
+        await Promise.all([link.follow({ cluster: true }), link.follow({ events: true, after: state.timeline.last })]);
+        for (const card of state.cards.values()) if (!TERMINAL.includes(card.consumer.state)) follow(card);
+      }
+      // The cluster view and the lists are not replayed: read them again.
+      await Promise.all([loadCluster(), loadTopics(), loadConsumers()]);
     } catch (e) {
       showError(e);
     }
   });
-  let refusal = null;
-  // A server may accept the connection, then refuse the token: `error` { message }, then a disconnect.
-  socket.on('error', (e) => { refusal = (e && e.message) || String(e); });
-  socket.on('overflow', () => showError(new Error('The live link fell behind and was reset; the page caught up from the server.')));
-  socket.on('disconnect', (reason) => {
-    for (const card of state.cards.values()) card.subscribed = false;
-    if (refusal) {
-      setLive('offline', 'bad');
-      showError(new Error(`live updates refused: ${refusal}`));
-      return showLogin();
-    }
-    setLive('reconnecting…', 'warn');
-    // socket.io retries by itself except when the server closed the connection on purpose (a slow reader).
-    if (reason === 'io server disconnect') socket.connect();
+  link.on('fatal', (e) => {
+    setLive('offline', 'bad');
+    showError(new Error(`live updates refused: ${e.message}`));
+    showLogin();
+  });
+  link.on('notice', (text) => {
+    if (/^live connection lost/.test(text)) setLive('reconnecting…', 'warn');
+    else if (/dropped/.test(text)) showError(new Error('The live link fell behind and was reset; the page caught up from the server.'));
   });
   socket.on('connect_error', (err) => {
     setLive('offline', 'bad');
     if (!socket.active) { showError(new Error(`live updates refused: ${err.message}`)); showLogin(); }
   });
-  socket.on('cluster', renderCluster);
-  socket.on('event', (e) => {
+  link.on('cluster', renderCluster);
+  link.on('event', (e) => {
     state.timeline.push(e);
     react(e);
   });
-  socket.on('message', (m) => {
+  link.on('message', (m) => {
     const card = state.cards.get(m.consumerId);
     if (!card) return;
     card.stream.push(m);
     const assigned = (card.consumer.assignment || []).some((a) => a.topic === m.topic && (a.partitions || []).includes(m.partition));
     if (!assigned || card.consumer.state !== 'running') refreshCard(m.consumerId);
   });
-  socket.on('rebalance', (e) => {
+  link.on('rebalance', (e) => {
     const card = state.cards.get(e.consumerId);
     if (!card) return;
     const halves = [partitionList(e.assigned) && `assigned: ${partitionList(e.assigned)}`, partitionList(e.revoked) && `revoked: ${partitionList(e.revoked)}`].filter(Boolean);
@@ -539,7 +483,7 @@ async function start() {
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
-  state.timeline = new SeqStream(addEvent);
+  state.timeline = new LabClient.SeqStream(addEvent);
   await Promise.all([loadCluster(), loadTopics(), loadConsumers(), state.timeline.backfill(pageEvents)].map((p) => p.catch(showError)));
   connectLive();
 }
@@ -553,9 +497,7 @@ function wire() {
   $('join-form').addEventListener('submit', (e) => {
     e.preventDefault();
     act(e.submitter, async () => {
-      const res = await fetch('/api/join', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: $('join-code').value.trim(), name: $('join-name').value.trim() }) });
-      const body = await res.json().catch(() => ({}));
-      if (!res.ok) throw new Error(body.message || `${res.status} ${res.statusText}`);
+      const body = await new LabClient.LabApi('', null).post('/join', { code: $('join-code').value.trim(), name: $('join-name').value.trim() });
       localStorage.setItem('klab-token', body.token);
       location.reload();
     });

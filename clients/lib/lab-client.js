@@ -1,0 +1,292 @@
+/**
+ * The kafka-lab client both klab (clients/cli, loaded with require()) and the web page (clients/web,
+ * loaded as <script src="/lib/lab-client.js"> after /socket.io/socket.io.js) use: one HTTP call per
+ * request, and a live link whose subscriptions never miss. Plain JS, no build.
+ *
+ * The live link subscribes with a cursor (openapi.yaml, x-websocket): the server replays what was
+ * stored after it, then goes on live. The link remembers, per subscription, the last seqs it got, and
+ * after a reconnect subscribes again from them; items that come twice (a resubscription racing a
+ * drop) are delivered once.
+ */
+(function (root, factory) {
+  if (typeof module === 'object' && module.exports) module.exports = factory(() => require('socket.io-client').io);
+  else root.LabClient = factory(() => root.io);
+})(typeof self !== 'undefined' ? self : this, function (ioOf) {
+  'use strict';
+
+  /** A failure to show the user; the server's sentence when there is one. */
+  class ApiError extends Error {
+    constructor(message, status, body) {
+      super(message);
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  class LabApi {
+    /** `server` is '' in the page (same origin); `hint401` is added to a 401 when there is no token. */
+    constructor(server, token, { hint401 } = {}) {
+      this.server = server;
+      this.token = token;
+      this.hint401 = hint401;
+    }
+
+    /**
+     * One call. `body` is sent as JSON, `text` as text/plain. Answers the parsed JSON, the text for a
+     * non-JSON answer, or null for 204; throws ApiError with the server's `message` otherwise.
+     */
+    async request(method, route, { body, text, query } = {}) {
+      const base = typeof location !== 'undefined' ? location.href : undefined;
+      const url = new URL(this.server + '/api' + route, base);
+      for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
+      const headers = {};
+      if (this.token) headers.authorization = `Bearer ${this.token}`;
+      let payload;
+      if (text !== undefined) { headers['content-type'] = 'text/plain; charset=utf-8'; payload = text; }
+      else if (body !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(body); }
+      let res;
+      try {
+        res = await fetch(url, { method, headers, body: payload });
+      } catch (e) {
+        const why = (e.cause && (e.cause.code || e.cause.message)) || e.message;
+        throw new ApiError(`cannot reach the kafka-lab server${this.server ? ` at ${this.server}` : ''} (${why}); is it running?`, 0);
+      }
+      const raw = await res.text();
+      // An error of a text route (?format=text) may still be the JSON error body, whatever its type says.
+      const isJson = (res.headers.get('content-type') || '').includes('json') || (!res.ok && /^\s*[{[]/.test(raw));
+      let parsed = raw;
+      if (isJson && raw) {
+        try { parsed = JSON.parse(raw); } catch { /* keep the text */ }
+      }
+      if (!res.ok) {
+        let message = (parsed && typeof parsed === 'object' && parsed.message) || raw.trim() || `${res.status} ${res.statusText}`;
+        if (Array.isArray(message)) message = message.join('; ');
+        if (res.status === 401 && !this.token && this.hint401) message += ` (${this.hint401})`;
+        throw new ApiError(message, res.status, parsed);
+      }
+      if (res.status === 204 || !raw) return null;
+      return parsed;
+    }
+
+    get(route, query) { return this.request('GET', route, { query }); }
+    post(route, body, query) { return this.request('POST', route, { body, query }); }
+    delete(route) { return this.request('DELETE', route); }
+  }
+
+  /**
+   * Items with an increasing `seq` read page by page from a polling route (and pushed live meanwhile):
+   * while a backfill runs, pushed items wait; every item is delivered once, in seq order.
+   */
+  class SeqStream {
+    constructor(deliver, after = 0) {
+      this.deliver = deliver;
+      this.last = after;
+      this.backfilling = 0;
+      this.queue = [];
+    }
+
+    push(item) {
+      if (this.backfilling) this.queue.push(item);
+      else this.emit(item);
+    }
+
+    emit(item) {
+      if (typeof item.seq === 'number' && item.seq <= this.last) return;
+      if (typeof item.seq === 'number') this.last = item.seq;
+      this.deliver(item);
+    }
+
+    /**
+     * `page(after)` answers `{ items, next }`; `next` is what the route says to pass as `after` next time.
+     * Pages are read until one is empty or the cursor stops moving. `subscribeFirst`, when given, runs
+     * while pushed items are still held back.
+     */
+    async backfill(page, subscribeFirst) {
+      this.backfilling++;
+      try {
+        if (subscribeFirst) await subscribeFirst();
+        let cursor = this.last;
+        for (let i = 0; i < 10000; i++) {
+          const { items, next } = await page(cursor);
+          items.forEach((x) => this.emit(x));
+          const moved = typeof next === 'number' ? next : items.length ? items[items.length - 1].seq : cursor;
+          if (!items.length || !(moved > cursor)) break;
+          cursor = moved;
+        }
+      } finally {
+        this.backfilling--;
+        if (!this.backfilling) {
+          const queued = this.queue.sort((a, b) => a.seq - b.seq);
+          this.queue = [];
+          queued.forEach((x) => this.emit(x));
+        }
+      }
+    }
+  }
+
+  /** Emits `subscribe` and resolves with the ack `{ ok: true, seq, ... }`; rejects with the server's sentence otherwise. */
+  function subscribe(socket, what, timeoutMs = 10000) {
+    const label = JSON.stringify(what);
+    return new Promise((resolve, reject) => {
+      const done = (err, ack) => {
+        clearTimeout(timer);
+        socket.off('disconnect', onDisconnect);
+        if (err) reject(err); else resolve(ack);
+      };
+      const onDisconnect = () => done(new ApiError(socket.refusal || `the live connection closed before the subscription to ${label} was answered`, socket.refusal ? 401 : 0));
+      const timer = setTimeout(() => done(new ApiError(`the server did not answer the subscription to ${label} within ${timeoutMs / 1000} s`, 0)), timeoutMs);
+      if (socket.refusal || !socket.connected) return onDisconnect();
+      socket.on('disconnect', onDisconnect);
+      socket.emit('subscribe', what, (ack) => done(ack && ack.ok ? null : new ApiError((ack && ack.error) || `subscription to ${label} refused`, 400), ack));
+    });
+  }
+
+  /** How many recent (socket event, seq) pairs are remembered to deliver an event once. */
+  const SEEN_MAX = 20000;
+  const KINDS = ['consumer', 'topic', 'group', 'cluster', 'events', 'progress'];
+
+  /**
+   * One socket.io connection to `/lab` and the subscriptions made over it. Listen with `on(name, fn)`:
+   * `event`, `rebalance`, `progress`, `message`, `cluster` (each delivered once), `notice` (a sentence
+   * about the link), `fatal` (the server refused us; the link gives up), `connect` (every connection).
+   */
+  class LiveLink {
+    constructor(socket) {
+      this.socket = socket;
+      this.follows = new Map();
+      this.listeners = {};
+      this.seen = new Set();
+      this.seenOrder = [];
+      this.lastMessage = new Map();
+      this.closing = false;
+      this.connections = socket.connected ? 1 : 0;
+      socket.refusal = undefined;
+      socket.on('error', (e) => { socket.refusal = (e && e.message) || String(e); });
+      for (const channel of ['event', 'rebalance', 'progress']) socket.on(channel, (e) => this.onEvent(channel, e));
+      socket.on('message', (m) => this.onMessage(m));
+      socket.on('cluster', (view) => this.fire('cluster', view));
+      socket.on('overflow', (o) => this.fire('notice', `the server dropped ${o && o.dropped} live items (this reader was too slow); catching up`));
+      socket.on('disconnect', (reason) => {
+        if (this.closing) return;
+        if (socket.refusal) return this.fire('fatal', new ApiError(socket.refusal, 401));
+        this.fire('notice', `live connection lost (${reason}); reconnecting`);
+        // socket.io retries by itself except when the server closed the connection on purpose.
+        if (reason === 'io server disconnect') socket.connect();
+      });
+      socket.on('connect', () => {
+        this.connections++;
+        if (this.connections > 1) this.resume();
+        this.fire('connect');
+      });
+    }
+
+    /**
+     * Connects and resolves once connected. A refused handshake rejects with the server's sentence;
+     * a server that is down keeps socket.io retrying until `timeoutMs`, then rejects.
+     */
+    static connect(server, token, { timeoutMs = 15000, io } = {}) {
+      const socket = (io || ioOf())(server + '/lab', { auth: { token }, transports: ['websocket'], reconnectionDelayMax: 2000 });
+      const link = new LiveLink(socket);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => fail(new ApiError(`cannot open the live connection${server ? ` to ${server}` : ''} within ${timeoutMs / 1000} s`, 0)), timeoutMs);
+        const fail = (err) => { clearTimeout(timer); link.close(); reject(err); };
+        socket.once('connect', () => { clearTimeout(timer); socket.off('connect_error', onError); resolve(link); });
+        const onError = (err) => {
+          // socket.active is false when the server refused us (middleware error): retrying will not help.
+          if (!socket.active) fail(new ApiError(`the live connection was refused: ${err.message}`, 401));
+        };
+        socket.on('connect_error', onError);
+      });
+    }
+
+    on(name, fn) {
+      (this.listeners[name] = this.listeners[name] || []).push(fn);
+      return this;
+    }
+
+    /**
+     * Subscribes (`{ consumer: id }`, `{ events: true }`, ... optionally with `after`) and keeps the
+     * subscription across reconnects. Resolves with the ack; rejects with the server's sentence.
+     */
+    async follow(what) {
+      const kind = KINDS.find((k) => what[k] !== undefined);
+      const key = `${kind}:${kind === 'consumer' || kind === 'topic' || kind === 'group' ? what[kind] : ''}`;
+      const f = { key, kind, what: { [kind]: what[kind] }, cursor: what.after, acked: false };
+      this.follows.set(key, f);
+      try {
+        return await this.subscribeFollow(f);
+      } catch (e) {
+        this.follows.delete(key);
+        throw e;
+      }
+    }
+
+    /** Ends one subscription made with follow(). */
+    unfollow(what) {
+      const kind = KINDS.find((k) => what[k] !== undefined);
+      const key = `${kind}:${kind === 'consumer' || kind === 'topic' || kind === 'group' ? what[kind] : ''}`;
+      if (!this.follows.delete(key)) return;
+      if (this.socket.connected) this.socket.emit('unsubscribe', { [kind]: what[kind] });
+    }
+
+    /** The cursor a follow would resubscribe from now (for tests and status lines). */
+    cursorOf(what) {
+      const kind = KINDS.find((k) => what[k] !== undefined);
+      const f = this.follows.get(`${kind}:${kind === 'consumer' || kind === 'topic' || kind === 'group' ? what[kind] : ''}`);
+      return f ? f.cursor : undefined;
+    }
+
+    close() {
+      this.closing = true;
+      this.socket.close();
+    }
+
+    async subscribeFollow(f) {
+      f.acked = false;
+      const body = f.cursor === undefined ? f.what : { ...f.what, after: f.cursor };
+      const ack = await subscribe(this.socket, body);
+      // Everything the subscription matched up to the ack's positions has arrived (the ack is queued after the replay).
+      f.cursor = f.kind === 'consumer' ? { event: ack.seq, message: ack.messageSeq || 0 } : ack.seq;
+      f.acked = true;
+      if (ack.missedMessages) this.fire('notice', `${ack.missedMessages} messages of consumer ${f.what.consumer} arrived while this reader was away and are no longer kept by the server`);
+      return ack;
+    }
+
+    /** After a reconnect: every subscription again, from where it was. */
+    resume() {
+      for (const f of this.follows.values()) {
+        this.subscribeFollow(f).catch((e) => this.fire(this.socket.refusal ? 'fatal' : 'notice', this.socket.refusal ? e : `resubscribing ${JSON.stringify(f.what)} failed: ${e.message}`));
+      }
+    }
+
+    onEvent(channel, e) {
+      const id = `${channel}:${e.seq}`;
+      if (this.seen.has(id)) return;
+      this.seen.add(id);
+      this.seenOrder.push(id);
+      if (this.seenOrder.length > SEEN_MAX) this.seen.delete(this.seenOrder.shift());
+      // Live items arrive in seq order: whatever an acknowledged subscription matched up to here has arrived.
+      for (const f of this.follows.values()) {
+        if (!f.acked) continue;
+        if (f.kind === 'consumer') f.cursor.event = Math.max(f.cursor.event, e.seq);
+        else f.cursor = Math.max(f.cursor, e.seq);
+      }
+      this.fire(channel, e);
+    }
+
+    onMessage(m) {
+      const last = this.lastMessage.get(m.consumerId) || 0;
+      if (m.seq <= last) return;
+      this.lastMessage.set(m.consumerId, m.seq);
+      const f = this.follows.get(`consumer:${m.consumerId}`);
+      if (f && f.acked) f.cursor.message = m.seq;
+      this.fire('message', m);
+    }
+
+    fire(name, arg) {
+      for (const fn of this.listeners[name] || []) fn(arg);
+    }
+  }
+
+  return { ApiError, LabApi, SeqStream, LiveLink, subscribe };
+});

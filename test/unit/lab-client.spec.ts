@@ -1,0 +1,100 @@
+import { EventEmitter } from 'node:events';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { LiveLink } = require('../../clients/lib/lab-client.js');
+
+/** A socket.io client stand-in: `emit` is what the client sends, `deliver` what the server sends it. */
+class FakeSocket {
+  private readonly bus = new EventEmitter();
+  connected = true;
+  active = true;
+  refusal: string | undefined;
+  readonly subscribes: Array<{ body: Record<string, unknown>; ack: (a: unknown) => void }> = [];
+
+  on(ev: string, fn: (...a: unknown[]) => void) { this.bus.on(ev, fn); return this; }
+  once(ev: string, fn: (...a: unknown[]) => void) { this.bus.once(ev, fn); return this; }
+  off(ev: string, fn: (...a: unknown[]) => void) { this.bus.off(ev, fn); return this; }
+  emit(ev: string, body: Record<string, unknown>, ack?: (a: unknown) => void) {
+    if (ev === 'subscribe' && ack) this.subscribes.push({ body, ack });
+    return this;
+  }
+  deliver(ev: string, data?: unknown) { this.bus.emit(ev, data); }
+  drop() { this.connected = false; this.deliver('disconnect', 'transport close'); }
+  reconnect() { this.connected = true; this.deliver('connect'); }
+  connect() { /* socket.io's own reconnect; the test calls reconnect() */ }
+  close() { this.connected = false; }
+  /** Answers the oldest unanswered subscribe. */
+  answer(ack: Record<string, unknown>) { this.subscribes.shift()!.ack(ack); }
+}
+
+const flushPromises = () => new Promise((r) => jest.requireActual<typeof import('node:timers')>('node:timers').setImmediate(r));
+
+describe('lab-client LiveLink: resume from the last seqs, deliver once', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('resubscribes a consumer from its last event and message after a reconnect, and drops what comes twice', async () => {
+    const socket = new FakeSocket();
+    const link = new LiveLink(socket);
+    const got: string[] = [];
+    link.on('message', (m: { seq: number }) => got.push(`m${m.seq}`));
+    link.on('rebalance', (e: { seq: number }) => got.push(`r${e.seq}`));
+    link.on('event', (e: { seq: number }) => got.push(`e${e.seq}`));
+
+    const following = link.follow({ consumer: 'c1' });
+    expect(socket.subscribes[0].body).toEqual({ consumer: 'c1' }); // no cursor: from its creation
+    // The replay comes before the ack.
+    socket.deliver('event', { seq: 3, type: 'consumer.started' });
+    socket.deliver('rebalance', { seq: 4 });
+    socket.deliver('message', { seq: 1, consumerId: 'c1' });
+    socket.answer({ ok: true, seq: 10, messageSeq: 1 });
+    expect(await following).toEqual({ ok: true, seq: 10, messageSeq: 1 });
+    expect(link.cursorOf({ consumer: 'c1' })).toEqual({ event: 10, message: 1 });
+
+    socket.deliver('message', { seq: 2, consumerId: 'c1' });
+    socket.deliver('rebalance', { seq: 12 });
+    socket.deliver('message', { seq: 3, consumerId: 'c1' });
+    socket.drop();
+    socket.reconnect();
+    expect(socket.subscribes[0].body).toEqual({ consumer: 'c1', after: { event: 12, message: 3 } });
+    // A resubscription racing the drop may bring items again: each is delivered once.
+    socket.deliver('message', { seq: 3, consumerId: 'c1' });
+    socket.deliver('message', { seq: 4, consumerId: 'c1' });
+    socket.deliver('rebalance', { seq: 12 });
+    socket.answer({ ok: true, seq: 13, messageSeq: 4 });
+    await flushPromises();
+    socket.deliver('message', { seq: 5, consumerId: 'c1' });
+    expect(got).toEqual(['e3', 'r4', 'm1', 'm2', 'r12', 'm3', 'm4', 'm5']);
+    expect(link.cursorOf({ consumer: 'c1' })).toEqual({ event: 13, message: 5 });
+  });
+
+  it('keeps a timeline cursor from the given one and the ack on, tells of missed messages, and forgets an unfollowed subscription', async () => {
+    const socket = new FakeSocket();
+    const link = new LiveLink(socket);
+    const notices: string[] = [];
+    link.on('notice', (t: string) => notices.push(t));
+    const following = link.follow({ events: true, after: 40 });
+    expect(socket.subscribes[0].body).toEqual({ events: true, after: 40 });
+    socket.answer({ ok: true, seq: 42 });
+    await following;
+    socket.deliver('event', { seq: 43 });
+    const c = link.follow({ consumer: 'c2', after: { message: 5 } });
+    socket.answer({ ok: true, seq: 43, messageSeq: 90, missedMessages: 7 });
+    await c;
+    expect(notices.join('\n')).toMatch(/7 messages of consumer c2 .*no longer kept/);
+    link.unfollow({ consumer: 'c2' });
+    socket.drop();
+    socket.reconnect();
+    expect(socket.subscribes.map((s) => s.body)).toEqual([{ events: true, after: 43 }]);
+  });
+
+  it('gives up with the server\'s sentence when the server refused the token', async () => {
+    const socket = new FakeSocket();
+    const link = new LiveLink(socket);
+    const fatal: Error[] = [];
+    link.on('fatal', (e: Error) => fatal.push(e));
+    socket.deliver('error', { message: 'The token is not known to this lab server.' });
+    socket.drop();
+    expect(fatal.map((e) => e.message)).toEqual(['The token is not known to this lab server.']);
+    await expect(link.follow({ events: true })).rejects.toThrow('The token is not known to this lab server.');
+  });
+});
