@@ -5,6 +5,7 @@ import { GroupAdmin } from './group-admin';
 import { KafkaService } from './kafka.service';
 import { MetadataSnapshot } from './metadata-snapshot';
 import { PartitionWatcher } from './partition-watcher';
+import { TopicAdmin } from './topic-admin';
 
 /**
  * Everything that talks to Kafka. Needs the cluster module's BOOTSTRAP_SOURCE and BROKER_OBSERVER
@@ -13,7 +14,7 @@ import { PartitionWatcher } from './partition-watcher';
  */
 @Module({
   imports: [ClusterModule, TimelineModule],
-  providers: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin],
-  exports: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin],
+  providers: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin, TopicAdmin],
+  exports: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin, TopicAdmin],
 })
 export class KafkaModule {}

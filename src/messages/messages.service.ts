@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PartitionMetadata, Partitioners } from 'kafkajs';
 import { ownerOfClusterName, toClusterName } from '../class/namespace';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { ClusterService } from '../cluster/cluster.service';
@@ -7,6 +6,7 @@ import { LabError, badInput } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { kafkaCodeToLabError, kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
+import { DefaultPartitioner } from '../kafka/partitioner';
 import { MetadataSnapshot } from '../kafka/metadata-snapshot';
 import { KafkaWireError, MetadataTopic, OutMessage, ProducePartitionError } from '../kafka/protocol';
 import { TopicsService } from '../topics/topics.service';
@@ -34,7 +34,7 @@ interface NotWritten {
  */
 @Injectable()
 export class MessagesService {
-  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly partitioner = new DefaultPartitioner();
 
   constructor(
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
@@ -48,13 +48,12 @@ export class MessagesService {
   async produce(who: Principal, name: string, req: ProduceRequest): Promise<{ results: ProduceResult[] }> {
     const topic = await this.topic(who, name);
     const count = topic.partitions.length;
-    // Only partitionId and leader matter to the partitioner.
-    const partitionMetadata = topic.partitions.map((p) => ({ partitionId: p.partition, leader: p.leader ?? -1 })) as unknown as PartitionMetadata[];
+    const place = this.partitioner.placement(topic.name, topic.partitions);
     const placed = req.messages.map((m, index) => {
       if (m.partition !== undefined && m.partition >= count) {
         throw badInput(`Topic ${name} has ${count} partition${count === 1 ? '' : 's'} (0..${count - 1}); messages[${index}] asks for partition ${m.partition}.`);
       }
-      const partition = this.partitioner({ topic: topic.name, partitionMetadata, message: { key: m.key, value: m.value, partition: m.partition } as any });
+      const partition = place(m);
       return { index, partition, m };
     });
     if (this.cluster.runningBrokerIds().length === 0) {

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConfigResourceTypes } from 'kafkajs';
 import { fromClusterName, ownerOfClusterName, toClusterName } from '../class/namespace';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { ClusterService } from '../cluster/cluster.service';
@@ -8,6 +7,7 @@ import { LabError, badInput, conflict, notFound } from '../common/lab-error';
 import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
 import { PartitionWatcher } from '../kafka/partition-watcher';
+import { TopicAdmin } from '../kafka/topic-admin';
 import type { ClusterMetadata, MetadataTopic } from '../kafka/protocol';
 import { TimelineService } from '../timeline/timeline.service';
 import { renderDescribeText } from './describe-text';
@@ -56,6 +56,7 @@ export class TopicsService {
 
   constructor(
     private readonly kafka: KafkaService,
+    private readonly admin: TopicAdmin,
     private readonly cluster: ClusterService,
     private readonly watcher: PartitionWatcher,
     private readonly timeline: TimelineService,
@@ -92,19 +93,10 @@ export class TopicsService {
     const clash = collidesWith(name, md.topics.map((t) => t.name));
     if (clash) throw conflict(`Topic ${dto.name} would collide with topic ${fromClusterName(who, clash) ?? clash}: Kafka treats "." and "_" in topic names alike.`);
 
-    const admin = await this.kafka.admin().catch((e) => { throw kafkaErrorToLabError(e, { action: `create topic ${dto.name}` }); });
+    await this.admin.connect().catch((e) => { throw kafkaErrorToLabError(e, { action: `create topic ${dto.name}` }); });
     let created: boolean;
     try {
-      created = await admin.createTopics({
-        topics: [{
-          topic: name,
-          numPartitions: dto.partitions,
-          replicationFactor: dto.replicationFactor,
-          configEntries: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })),
-        }],
-        waitForLeaders: false,
-        timeout: 10_000,
-      });
+      created = await this.admin.createTopic({ name, partitions: dto.partitions, replicationFactor: dto.replicationFactor, configs }, 10_000);
     } catch (e) {
       throw kafkaErrorToLabError(e, {
         action: `create topic ${dto.name}`, topic: dto.name, partitions: dto.partitions,
@@ -181,9 +173,9 @@ export class TopicsService {
     const { topic } = await this.find(who, name);
     const owner = ownerOfClusterName(topic.name);
     if (owner !== who.id && who.role !== 'instructor') throw new LabError('FORBIDDEN', `Topic ${name} is shared by the instructor; only the instructor deletes it.`);
-    const admin = await this.kafka.admin().catch((e) => { throw kafkaErrorToLabError(e, { action: `delete topic ${name}` }); });
+    await this.admin.connect().catch((e) => { throw kafkaErrorToLabError(e, { action: `delete topic ${name}` }); });
     try {
-      await admin.deleteTopics({ topics: [topic.name], timeout: 10_000 });
+      await this.admin.deleteTopic(topic.name, 10_000);
     } catch (e) {
       throw kafkaErrorToLabError(e, { action: `delete topic ${name}`, topic: name });
     }
@@ -247,14 +239,12 @@ export class TopicsService {
   }
 
   private async configs(clusterName: string): Promise<{ own: Record<string, string>; nonDefault: Array<[string, string]> }> {
-    const admin = await this.kafka.admin();
-    const res = await withDeadline(admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: clusterName }], includeSynonyms: false }), 5000);
-    const entries = res.resources[0]?.configEntries ?? [];
+    const entries = await withDeadline(this.admin.describeConfigs(clusterName), 5000);
     const own: Record<string, string> = {};
     const nonDefault: Array<[string, string]> = [];
-    for (const e of entries as Array<{ configName: string; configValue: string; configSource?: number; isDefault?: boolean }>) {
-      if (e.configSource === SOURCE_TOPIC) own[e.configName] = e.configValue;
-      if (e.configSource !== undefined ? e.configSource !== SOURCE_DEFAULT : !e.isDefault) nonDefault.push([e.configName, e.configValue]);
+    for (const e of entries) {
+      if (e.source === SOURCE_TOPIC) own[e.name] = e.value;
+      if (e.source !== undefined ? e.source !== SOURCE_DEFAULT : !e.isDefault) nonDefault.push([e.name, e.value]);
     }
     return { own, nonDefault };
   }
