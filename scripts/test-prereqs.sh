@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What the test suite needs besides npm packages, installed from Debian's packages when missing:
 # Java 17 and Maven (Kafka from Maven Central), kcat (the outside Kafka client), Chromium (the web
-# page test), and podman serving the Docker API (the docker driver test). Run by `npm test` (pretest).
+# page test), podman serving the Docker API (the docker driver test), and Python's venv for
+# schemathesis (the contract fuzzing test), which goes into a virtualenv of its own from PyPI.
+# Run by `npm test` (pretest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,9 @@ command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# `python3 -m venv` needs ensurepip, which Debian ships apart.
+python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" != "0" ]; then
@@ -26,4 +31,14 @@ if [ "$(id -u)" = "0" ]; then
   bash test/support/podman-service.sh
 elif ! command -v podman >/dev/null 2>&1; then
   echo "% podman is not installed: the docker driver test will be skipped (run test/support/podman-service.sh as root to include it)." >&2
+fi
+
+# schemathesis for test/e2e/contract-fuzz.e2e.ts, in a virtualenv reused while it holds this version.
+# test/support/schemathesis.ts reads the same path and version.
+SCHEMATHESIS_VERSION=4.32.5
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/kafka-lab/venv"
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $SCHEMATHESIS_VERSION"; then
+  echo "% installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

@@ -4,7 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import * as express from 'express';
 import * as path from 'node:path';
 import { AppModule } from './app.module';
-import { errorBody } from './common/http-exception.filter';
+import { refuseUnreadableBodies, JsonBodyPipe } from './common/body-type';
+import { expressErrorHandler } from './common/http-exception.filter';
 import { badInput } from './common/lab-error';
 import { LabConfig } from './config/lab-config';
 
@@ -26,17 +27,13 @@ export function configureApp(app: INestApplication): void {
   // The client module the page shares with klab (clients/lib/lab-client.js).
   app.use('/lib', express.static(path.resolve(__dirname, '..', 'clients', 'lib'), { index: false }));
   // Own body parsers: JSON, and text/plain for `kcat -P`-style produce of one message per line.
+  app.use(refuseUnreadableBodies);
   app.use(express.json({ limit: '8mb', strict: false }));
   app.use(express.text({ type: 'text/plain', limit: '8mb' }));
-  // Body-parser failures happen before Nest's routing: answer them here in the API's error shape.
-  app.use((err: any, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (!err || typeof err.type !== 'string' || typeof err.status !== 'number') return next(err);
-    const message = err.type === 'entity.parse.failed' ? `The request body is not valid JSON (${err.message}).`
-      : err.type === 'entity.too.large' ? 'The request body is larger than 8 MB.'
-      : `The request body could not be read: ${err.message}.`;
-    res.status(err.status).json(errorBody(err.status, message));
-  });
+  // Failures before Nest's routing (the parsers above) go through the same boundary as Nest's own.
+  app.use(expressErrorHandler);
   app.useGlobalPipes(
+    new JsonBodyPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

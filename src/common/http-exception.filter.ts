@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { LabError } from './lab-error';
 
 const REASONS: Record<number, string> = {
@@ -9,17 +9,82 @@ const REASONS: Record<number, string> = {
   429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
+/** What every error answer carries (openapi.yaml `Error`). */
 export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
   details?: unknown[];
+  /** True when sending the same request again later may succeed with nothing else done (see LabError). */
+  retriable: boolean;
 }
 
-export function errorBody(statusCode: number, message: string, details?: unknown[]): ErrorBody {
-  const body: ErrorBody = { statusCode, error: REASONS[statusCode] ?? 'Error', message };
+export function errorBody(statusCode: number, message: string, details?: unknown[], retriable = false): ErrorBody {
+  const body: ErrorBody = { statusCode, error: REASONS[statusCode] ?? 'Error', message, retriable };
   if (details && details.length) body.details = details;
   return body;
+}
+
+/** An answer to send: the body, and headers such as Allow (405) or Retry-After (retriable errors). */
+export interface ErrorAnswer {
+  body: ErrorBody;
+  headers: Record<string, string>;
+  /** Set for bugs: what to log (with the id the body names). */
+  bug?: string;
+}
+
+/**
+ * THE one place that turns anything thrown while answering a request into the API's error answer:
+ * LabErrors by their code, Nest's HTTP exceptions (no route, 405), body-parser failures (bad JSON, too
+ * large, bad encoding), and everything else as a bug (500 with an id to find it in the log).
+ */
+export function errorAnswerOf(exception: unknown, req: Request): ErrorAnswer {
+  if (exception instanceof LabError) {
+    const body = errorBody(exception.status, exception.message, exception.details, exception.retriable);
+    return { body, headers: exception.retriable ? { 'Retry-After': '1' } : {} };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const { message, details } = sentenceOf(exception);
+    if (status === 404 && /^Cannot [A-Z]+ /.test(message)) return noRoute(req);
+    return { body: errorBody(status, message, details), headers: {} };
+  }
+  if (isBodyParserError(exception)) return { body: errorBody(exception.status, bodyParserSentence(exception)), headers: {} };
+  const id = randomUUID();
+  return {
+    body: errorBody(HttpStatus.INTERNAL_SERVER_ERROR, `The server failed unexpectedly; this is a bug (error id ${id}).`),
+    headers: {},
+    bug: `[${id}] ${req.method} ${req.url}: ${(exception as Error)?.stack ?? String(exception)}`,
+  };
+}
+
+/** 405 with Allow when the path exists under other methods; else 404 naming the route. */
+function noRoute(req: Request): ErrorAnswer {
+  const allowed = allowedMethods(req);
+  if (allowed.length) {
+    return {
+      body: errorBody(405, `${req.path} does not take ${req.method}; it takes ${allowed.join(', ')}.`),
+      headers: { Allow: allowed.join(', ') },
+    };
+  }
+  return { body: errorBody(404, `There is no route ${req.method} ${req.path}.`), headers: {} };
+}
+
+interface RouteLayer {
+  route?: { methods: Record<string, boolean> };
+  match(path: string): unknown;
+}
+
+/** The methods the app's routes take on this path (HEAD with GET, as Express answers it). */
+export function allowedMethods(req: Request): string[] {
+  const app = req.app as unknown as { router?: { stack?: RouteLayer[] } };
+  const methods = new Set<string>();
+  for (const layer of app.router?.stack ?? []) {
+    if (!layer.route || !layer.match(req.path)) continue;
+    for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') methods.add(m.toUpperCase());
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
 }
 
 /** Turns a Nest/Express HttpException's message (string, array, or object) into one sentence. */
@@ -35,47 +100,51 @@ function sentenceOf(ex: HttpException): { message: string; details?: unknown[] }
   return { message: ex.message };
 }
 
-/**
- * One place that shapes every error body. HTTP errors pass through; LabErrors map by code; anything
- * else is a bug: logged with an id and answered 500 with that id so it can be found in the log.
- */
-@Catch()
-export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly log = new Logger('HTTP');
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') return;
-    const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
-    let body: ErrorBody;
-    if (exception instanceof LabError) {
-      body = errorBody(exception.status, exception.message, exception.details);
-    } else if (exception instanceof HttpException) {
-      const s = exception.getStatus();
-      const { message, details } = sentenceOf(exception);
-      body = errorBody(s, s === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE)/.test(message)
-        ? `There is no route ${req.method} ${req.path}.` : message, details);
-    } else if (isBodyParserError(exception)) {
-      body = errorBody(exception.status, bodyParserSentence(exception));
-    } else {
-      const id = randomUUID();
-      this.log.error(`[${id}] ${req.method} ${req.url}: ${(exception as Error)?.stack ?? String(exception)}`);
-      body = errorBody(HttpStatus.INTERNAL_SERVER_ERROR, `The server failed unexpectedly; this is a bug (error id ${id}).`);
-    }
-    if (!res.headersSent) res.status(body.statusCode).json(body);
-  }
-}
-
-function isBodyParserError(e: unknown): e is { status: number; type: string; message: string } {
+function isBodyParserError(e: unknown): e is { status: number; type: string; message: string; limit?: number } {
   return typeof e === 'object' && e !== null && typeof (e as any).status === 'number' && typeof (e as any).type === 'string';
 }
 
-function bodyParserSentence(e: { type: string; message: string }): string {
+function bodyParserSentence(e: { type: string; message: string; limit?: number }): string {
   switch (e.type) {
-    case 'entity.parse.failed': return 'The request body is not valid JSON.';
-    case 'entity.too.large': return 'The request body is too large.';
-    case 'encoding.unsupported': return 'The request body has an unsupported encoding; send UTF-8.';
-    default: return `The request body could not be read: ${e.message}.`;
+    case 'entity.parse.failed': return `The request body is not valid JSON (${e.message.replace(/\.$/, '')}).`;
+    case 'entity.too.large': return `The request body is larger than the ${e.limit ? `${sizeOf(e.limit)} ` : ''}the server accepts.`;
+    case 'encoding.unsupported': return 'The request body has an encoding the server does not read; send UTF-8.';
+    case 'charset.unsupported': return 'The request body has a charset the server does not read; send UTF-8.';
+    case 'request.aborted': return 'The request body did not arrive whole (the client stopped sending).';
+    default: return `The request body could not be read: ${e.message.replace(/\.$/, '')}.`;
   }
+}
+
+function sizeOf(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round(bytes / 1024 / 1024)} MB`;
+  return bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
+}
+
+function send(res: Response, answer: ErrorAnswer): void {
+  if (res.headersSent) return;
+  for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+  // Set outright: a handler may have chosen another type (text/plain) before it failed.
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.status(answer.body.statusCode).json(answer.body);
+}
+
+const log = new Logger('HTTP');
+
+/** Nest's side of the boundary: every exception a controller, guard or pipe throws. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return;
+    const ctx = host.switchToHttp();
+    const answer = errorAnswerOf(exception, ctx.getRequest<Request>());
+    if (answer.bug) log.error(answer.bug);
+    send(ctx.getResponse<Response>(), answer);
+  }
+}
+
+/** Express's side of the boundary: failures of middleware that runs before Nest (the body parsers). */
+export function expressErrorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const answer = errorAnswerOf(err, req);
+  if (answer.bug) log.error(answer.bug);
+  send(res, answer);
 }

@@ -1,8 +1,9 @@
 import { LabError, LabErrorCode } from '../common/lab-error';
-import { kafkaErrorName, KAFKA_ERROR_CODES } from './kafka-error-codes';
+import { KAFKA_ERROR_CODES, kafkaErrorName, KafkaErrorName } from './kafka-error-codes';
 import { KafkaWireError, NoBrokerAnsweredError } from './protocol/kafka-connection';
 
-export { KAFKA_ERROR_NAMES, kafkaErrorName } from './kafka-error-codes';
+export { KAFKA_ERRORS, KAFKA_ERROR_NAMES, kafkaErrorName } from './kafka-error-codes';
+export type { KafkaErrorName } from './kafka-error-codes';
 
 /**
  * What the caller knows about the failed operation; it turns Kafka's terse codes into sentences.
@@ -51,55 +52,55 @@ function notEnoughReplicas(c: KafkaErrorContext, what: string): string {
   return `${partitionOf(c)} ${what}: ${counts}. Bring the stopped brokers back or write with acks=1.`;
 }
 
-/** Kafka error code → what went wrong for the student. Codes not listed keep Kafka's name in the sentence. */
+/** Kafka error → what went wrong for the student, by Kafka's name. Errors not listed keep Kafka's name in the sentence. */
 export const KAFKA_ERROR_RULES = {
-  1: { labCode: 'BAD_INPUT', sentence: (c) => `That offset is outside the offsets ${partitionRef(c)} holds.` },
-  3: {
+  OFFSET_OUT_OF_RANGE: { labCode: 'BAD_INPUT', sentence: (c) => `That offset is outside the offsets ${partitionRef(c)} holds.` },
+  UNKNOWN_TOPIC_OR_PARTITION: {
     labCode: 'NOT_FOUND',
     sentence: (c) =>
       c.partition !== undefined
         ? `${TopicOf(c)} does not exist or has no partition ${c.partition}.`
         : `${TopicOf(c)} does not exist.`,
   },
-  5: {
+  LEADER_NOT_AVAILABLE: {
     labCode: 'KAFKA_UNAVAILABLE',
     sentence: (c) =>
       `${partitionOf(c)} has no leader right now: the brokers holding its replicas are down or an election is under way. Try again when one of them is back.`,
   },
-  6: {
+  NOT_LEADER_OR_FOLLOWER: {
     labCode: 'KAFKA_UNAVAILABLE',
     sentence: (c) => `The leader of ${partitionRef(c)} has just moved to another broker; try again.`,
   },
-  7: { labCode: 'TIMEOUT', sentence: (c) => `Kafka did not finish in time${c.action ? ` to ${c.action}` : ''}; the cluster may be busy or missing brokers. Try again.` },
-  8: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The broker needed for this is not available; try again when it is running.' },
-  9: { labCode: 'KAFKA_UNAVAILABLE', sentence: (c) => `A replica of ${topicOf(c)} is not available; try again when its broker is running.` },
-  10: { labCode: 'BAD_INPUT', sentence: (c) => `The message is larger than ${topicOf(c)} accepts (max.message.bytes).` },
-  13: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The connection to a broker broke during the request; try again.' },
-  14: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The group coordinator is still loading; try again in a moment.' },
-  15: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'No broker can coordinate consumer groups right now (__consumer_offsets has no leader); try again when brokers are back.' },
-  16: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The group coordinator has just moved to another broker; try again.' },
-  17: {
+  REQUEST_TIMED_OUT: { labCode: 'TIMEOUT', sentence: (c) => `Kafka did not finish in time${c.action ? ` to ${c.action}` : ''}; the cluster may be busy or missing brokers. Try again.` },
+  BROKER_NOT_AVAILABLE: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The broker needed for this is not available; try again when it is running.' },
+  REPLICA_NOT_AVAILABLE: { labCode: 'KAFKA_UNAVAILABLE', sentence: (c) => `A replica of ${topicOf(c)} is not available; try again when its broker is running.` },
+  MESSAGE_TOO_LARGE: { labCode: 'BAD_INPUT', sentence: (c) => `The message is larger than ${topicOf(c)} accepts (max.message.bytes).` },
+  NETWORK_EXCEPTION: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The connection to a broker broke during the request; try again.' },
+  COORDINATOR_LOAD_IN_PROGRESS: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The group coordinator is still loading; try again in a moment.' },
+  COORDINATOR_NOT_AVAILABLE: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'No broker can coordinate consumer groups right now (__consumer_offsets has no leader); try again when brokers are back.' },
+  NOT_COORDINATOR: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The group coordinator has just moved to another broker; try again.' },
+  INVALID_TOPIC_EXCEPTION: {
     labCode: 'BAD_INPUT',
     sentence: (c) =>
       `${c.topic ? `"${c.topic}"` : 'That'} is not a valid topic name: use 1 to 249 letters, digits, ".", "_" or "-", and not "." or "..".`,
   },
-  19: { labCode: 'KAFKA_UNAVAILABLE', sentence: (c) => notEnoughReplicas(c, 'refused the write') },
-  20: {
+  NOT_ENOUGH_REPLICAS: { labCode: 'KAFKA_UNAVAILABLE', sentence: (c) => notEnoughReplicas(c, 'refused the write') },
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: {
     labCode: 'KAFKA_UNAVAILABLE',
     sentence: (c) => notEnoughReplicas(c, 'stored the write on its leader but could not confirm it on enough replicas'),
   },
-  21: { labCode: 'BAD_INPUT', sentence: () => 'The acks setting must be -1 (all), 0 or 1.' },
-  27: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The consumer group is rebalancing; try again when it is stable.' },
-  29: { labCode: 'FORBIDDEN', sentence: (c) => `The cluster does not allow access to ${topicOf(c)}.` },
-  30: { labCode: 'FORBIDDEN', sentence: () => 'The cluster does not allow access to this consumer group.' },
-  31: { labCode: 'FORBIDDEN', sentence: () => 'The cluster does not allow this operation.' },
-  36: { labCode: 'CONFLICT', sentence: (c) => `${TopicOf(c)} already exists.` },
-  37: {
+  INVALID_REQUIRED_ACKS: { labCode: 'BAD_INPUT', sentence: () => 'The acks setting must be -1 (all), 0 or 1.' },
+  REBALANCE_IN_PROGRESS: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The consumer group is rebalancing; try again when it is stable.' },
+  TOPIC_AUTHORIZATION_FAILED: { labCode: 'FORBIDDEN', sentence: (c) => `The cluster does not allow access to ${topicOf(c)}.` },
+  GROUP_AUTHORIZATION_FAILED: { labCode: 'FORBIDDEN', sentence: () => 'The cluster does not allow access to this consumer group.' },
+  CLUSTER_AUTHORIZATION_FAILED: { labCode: 'FORBIDDEN', sentence: () => 'The cluster does not allow this operation.' },
+  TOPIC_ALREADY_EXISTS: { labCode: 'CONFLICT', sentence: (c) => `${TopicOf(c)} already exists.` },
+  INVALID_PARTITIONS: {
     labCode: 'BAD_INPUT',
     sentence: (c) =>
       `${c.partitions !== undefined ? `${c.partitions} is not a valid number of partitions` : 'The number of partitions is not valid'}${c.topic ? ` for topic ${c.topic}` : ''}: it must be at least 1 and can only grow.`,
   },
-  38: {
+  INVALID_REPLICATION_FACTOR: {
     labCode: 'BAD_INPUT',
     sentence: (c) => {
       const rf = c.replicationFactor !== undefined ? `The replication factor ${c.replicationFactor}` : 'The replication factor';
@@ -107,8 +108,8 @@ export const KAFKA_ERROR_RULES = {
       return `${rf} is larger than the ${plural(c.liveBrokers, 'broker')} that ${c.liveBrokers === 1 ? 'is' : 'are'} running.`;
     },
   },
-  39: { labCode: 'BAD_INPUT', sentence: (c) => `The replica assignment for ${topicOf(c)} is not valid: every broker it names must exist, once per partition.` },
-  40: {
+  INVALID_REPLICA_ASSIGNMENT: { labCode: 'BAD_INPUT', sentence: (c) => `The replica assignment for ${topicOf(c)} is not valid: every broker it names must exist, once per partition.` },
+  INVALID_CONFIG: {
     labCode: 'BAD_INPUT',
     sentence: (c) => {
       const list = configList(c);
@@ -117,35 +118,35 @@ export const KAFKA_ERROR_RULES = {
       return `A config of ${topicOf(c)} is not valid.`;
     },
   },
-  41: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The Kafka controller has just changed; try again.' },
-  42: { labCode: 'BAD_INPUT', sentence: (c) => `Kafka found the request${c.action ? ` to ${c.action}` : ''} malformed.` },
-  44: {
+  NOT_CONTROLLER: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => 'The Kafka controller has just changed; try again.' },
+  INVALID_REQUEST: { labCode: 'BAD_INPUT', sentence: (c) => `Kafka found the request${c.action ? ` to ${c.action}` : ''} malformed.` },
+  POLICY_VIOLATION: {
     labCode: 'BAD_INPUT',
     sentence: (c) => `The cluster's topic policy does not allow this${c.action ? ` (${c.action})` : ''}${configList(c).length ? ` with ${configList(c).join(', ')}` : ''}.`,
   },
-  56: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => "A broker's disk failed to read or write the data; try again when the broker is healthy." },
-  60: { labCode: 'CONFLICT', sentence: (c) => `A reassignment of ${topicOf(c)} is already in progress; wait for it to finish.` },
-  68: { labCode: 'CONFLICT', sentence: () => 'The consumer group still has members; stop its consumers first.' },
-  69: { labCode: 'NOT_FOUND', sentence: () => 'That consumer group does not exist.' },
-  73: { labCode: 'CONFLICT', sentence: () => 'The cluster does not allow topics to be deleted (delete.topic.enable=false).' },
-  80: {
+  KAFKA_STORAGE_ERROR: { labCode: 'KAFKA_UNAVAILABLE', sentence: () => "A broker's disk failed to read or write the data; try again when the broker is healthy." },
+  REASSIGNMENT_IN_PROGRESS: { labCode: 'CONFLICT', sentence: (c) => `A reassignment of ${topicOf(c)} is already in progress; wait for it to finish.` },
+  NON_EMPTY_GROUP: { labCode: 'CONFLICT', sentence: () => 'The consumer group still has members; stop its consumers first.' },
+  GROUP_ID_NOT_FOUND: { labCode: 'NOT_FOUND', sentence: () => 'That consumer group does not exist.' },
+  TOPIC_DELETION_DISABLED: { labCode: 'CONFLICT', sentence: () => 'The cluster does not allow topics to be deleted (delete.topic.enable=false).' },
+  PREFERRED_LEADER_NOT_AVAILABLE: {
     labCode: 'KAFKA_UNAVAILABLE',
     sentence: (c) => `The preferred leader of ${partitionRef(c)} is not running or not in sync, so it cannot become leader yet.`,
   },
-  83: { labCode: 'KAFKA_UNAVAILABLE', sentence: (c) => `${partitionOf(c)} has no replica that may become leader: all in-sync replicas are down.` },
-  84: { labCode: 'CONFLICT', sentence: (c) => `${partitionOf(c)} is already led by its preferred leader.` },
-  87: { labCode: 'BAD_INPUT', sentence: (c) => `${TopicOf(c)} refused the message as invalid (e.g. a compacted topic needs a key).` },
-  89: { labCode: 'TOO_MANY', sentence: () => 'Too many topic changes at once; try again in a moment.' },
-  100: { labCode: 'NOT_FOUND', sentence: (c) => `${TopicOf(c)} does not exist (its id is unknown).` },
-} satisfies Record<number, Rule>;
+  ELIGIBLE_LEADERS_NOT_AVAILABLE: { labCode: 'KAFKA_UNAVAILABLE', sentence: (c) => `${partitionOf(c)} has no replica that may become leader: all in-sync replicas are down.` },
+  ELECTION_NOT_NEEDED: { labCode: 'CONFLICT', sentence: (c) => `${partitionOf(c)} is already led by its preferred leader.` },
+  INVALID_RECORD: { labCode: 'BAD_INPUT', sentence: (c) => `${TopicOf(c)} refused the message as invalid (e.g. a compacted topic needs a key).` },
+  THROTTLING_QUOTA_EXCEEDED: { labCode: 'TOO_MANY', sentence: () => 'Too many topic changes at once; try again in a moment.' },
+  UNKNOWN_TOPIC_ID: { labCode: 'NOT_FOUND', sentence: (c) => `${TopicOf(c)} does not exist (its id is unknown).` },
+} satisfies Partial<Record<KafkaErrorName, Rule>>;
 
-const RULES: Record<number, Rule | undefined> = KAFKA_ERROR_RULES;
+const RULES: Partial<Record<string, Rule>> = KAFKA_ERROR_RULES;
 
 /** Maps a Kafka error code with the caller's context; codes without a rule keep Kafka's name. */
-export function kafkaCodeToLabError(code: number, context: KafkaErrorContext = {}, kafkaMessage?: string): LabError {
-  const rule = RULES[code];
+export function kafkaCodeToLabError(code: number | KafkaErrorName, context: KafkaErrorContext = {}, kafkaMessage?: string): LabError {
+  const name = typeof code === 'number' ? kafkaErrorName(code) : code;
+  const rule = RULES[name];
   if (rule) return new LabError(rule.labCode, rule.sentence(context));
-  const name = kafkaErrorName(code);
   const what = context.action ? `Kafka refused to ${context.action}` : 'Kafka refused the request';
   const why = kafkaMessage && kafkaMessage !== name ? ` (${kafkaMessage.replace(/\.$/, '')})` : '';
   return new LabError('KAFKA_UNAVAILABLE', `${what}: ${name}${why}.`);
@@ -168,6 +169,13 @@ interface ErrLike {
   partition?: unknown;
 }
 
+/**
+ * kafkajs also throws plain Errors from inside (e.g. "Broker not connected" when a request races a
+ * dying connection): they are Kafka-client failures, not bugs of ours, so they are told by where they
+ * were thrown.
+ */
+const THROWN_BY_KAFKAJS = /[\\/]node_modules[\\/]kafkajs[\\/]/;
+
 /** True for anything that came from kafkajs, our wire client, or a Kafka error code. */
 export function isKafkaError(err: unknown): boolean {
   if (typeof err === 'number') return true;
@@ -177,7 +185,8 @@ export function isKafkaError(err: unknown): boolean {
     err instanceof KafkaWireError ||
     err instanceof NoBrokerAnsweredError ||
     (typeof e.name === 'string' && (e.name.startsWith('KafkaJS') || e.name === 'KafkaCodeError')) ||
-    (typeof e.code === 'number' && typeof e.type === 'string')
+    (typeof e.code === 'number' && typeof e.type === 'string') ||
+    (err instanceof Error && e.name === 'Error' && THROWN_BY_KAFKAJS.test(err.stack?.split('\n')[1] ?? ''))
   );
 }
 
@@ -193,6 +202,10 @@ export function kafkaErrorToLabError(err: unknown, context: KafkaErrorContext = 
   const e = err as ErrLike;
 
   if (err instanceof NoBrokerAnsweredError) return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence(context));
+  // kafkajs's own words when its connection to the broker is gone (see THROWN_BY_KAFKAJS).
+  if (e.name === 'Error' && /^(Broker not connected|Closed connection|Connection timeout)/i.test(e.message ?? '')) {
+    return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence(context));
+  }
   if (err instanceof KafkaWireError) {
     if (err.kind === 'refused' || err.kind === 'unreachable' || err.kind === 'closed') {
       return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence({ ...context, brokers: context.brokers ?? [err.broker] }));
@@ -237,7 +250,7 @@ export function kafkaErrorToLabError(err: unknown, context: KafkaErrorContext = 
         `The cluster has not yet told us where the partitions of ${topicOf(withOwn(e))} are; try again in a moment.`,
       );
     case 'KafkaJSGroupCoordinatorNotFound':
-      return kafkaCodeToLabError(15, context);
+      return kafkaCodeToLabError('COORDINATOR_NOT_AVAILABLE', context);
   }
 
   if (typeof e.code === 'number') return kafkaCodeToLabError(e.code, withOwn(e), e.message);

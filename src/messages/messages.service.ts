@@ -4,11 +4,13 @@ import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { ClusterService } from '../cluster/cluster.service';
 import { LabError, badInput } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
+import { KAFKA_ERRORS } from '../kafka/kafka-error-codes';
 import { kafkaCodeToLabError, kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
 import { DefaultPartitioner } from '../kafka/partitioner';
 import { MetadataSnapshot } from '../kafka/metadata-snapshot';
 import { KafkaWireError, MetadataTopic, OutMessage, ProducePartitionError } from '../kafka/protocol';
+import { internalTopicRefusal } from '../topics/topic-name';
 import { TopicsService } from '../topics/topics.service';
 import { ProduceAggregator } from './produce-aggregator';
 import { OutgoingMessage, ProduceRequest } from './produce-request';
@@ -46,7 +48,11 @@ export class MessagesService {
   ) {}
 
   async produce(who: Principal, name: string, req: ProduceRequest): Promise<{ results: ProduceResult[] }> {
+    const named = internalTopicRefusal(name, 'write to');
+    if (named) throw new LabError('INTERNAL_TOPIC', named);
     const topic = await this.topic(who, name);
+    const internal = internalTopicRefusal(name, 'write to', topic.isInternal);
+    if (internal) throw new LabError('INTERNAL_TOPIC', internal);
     const count = topic.partitions.length;
     const place = this.partitioner.placement(topic.name, topic.partitions);
     const placed = req.messages.map((m, index) => {
@@ -113,7 +119,7 @@ export class MessagesService {
         action: `write to topic ${topic}`,
         topic,
         partition,
-        ...(e.code === 19 || e.code === 20 ? { inSyncReplicas, ...(min ? { minInsyncReplicas: Number(min[1]) } : {}) } : {}),
+        ...(e.code === KAFKA_ERRORS.NOT_ENOUGH_REPLICAS || e.code === KAFKA_ERRORS.NOT_ENOUGH_REPLICAS_AFTER_APPEND ? { inSyncReplicas, ...(min ? { minInsyncReplicas: Number(min[1]) } : {}) } : {}),
       }, e.brokerMessage ?? undefined).message;
     } else if (e instanceof KafkaWireError && e.kind === 'timeout') {
       sentence = `Kafka did not confirm the write to partition ${partition} within ${seconds} (it may or may not have been stored)`;

@@ -20,7 +20,8 @@ export const MAX_MESSAGES_PER_REQUEST = 10_000;
  * or text/plain with one message per line (like `kcat -P`).
  */
 export function parseProduceBody(body: unknown, contentType: string | undefined): ProduceRequest {
-  if (typeof body === 'string' || (contentType ?? '').startsWith('text/plain')) {
+  // Text by its Content-Type only: a JSON body that is a bare string ("AAA") is not lines of text.
+  if ((contentType ?? '').toLowerCase().startsWith('text/plain')) {
     const text = typeof body === 'string' ? body : '';
     const lines = text.split(/\r?\n/);
     if (lines.length && lines[lines.length - 1] === '') lines.pop();

@@ -15,3 +15,24 @@ export function collidesWith(name: string, existing: string[]): string | undefin
   const norm = (s: string) => s.replace(/\./g, '_');
   return existing.find((e) => e !== name && norm(e) === norm(name));
 }
+
+/** Kafka's own topics, with what each keeps (for the sentence that refuses writing to them). */
+const INTERNAL_TOPICS: Record<string, string> = {
+  __consumer_offsets: "the consumer groups' committed offsets",
+  __transaction_state: "the transactions' state",
+  __share_group_state: "the share groups' state",
+  __cluster_metadata: "the KRaft controllers' metadata log",
+};
+
+/** Kafka's internal topics: what Kafka marks internal, and every name starting with "__" (reserved for them). */
+export function isInternalTopic(name: string, kafkaSaysInternal = false): boolean {
+  return kafkaSaysInternal || name.startsWith('__');
+}
+
+/** The 403 sentence for creating, writing to or deleting an internal topic; null when `name` is not one. */
+export function internalTopicRefusal(name: string, act: 'create' | 'write to' | 'delete', kafkaSaysInternal = false): string | null {
+  if (!isInternalTopic(name, kafkaSaysInternal)) return null;
+  const what = INTERNAL_TOPICS[name];
+  const which = what ? `Topic ${name} is Kafka's own: it keeps ${what}` : `Topic ${name} is one of Kafka's internal topics (names starting with "__" are reserved for them)`;
+  return `${which}; the lab does not let anyone ${act} it. Use a topic of your own.`;
+}

@@ -2,7 +2,6 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from
 import type { Response } from 'express';
 import { Caller } from '../class/auth.guard';
 import { Principal } from '../class/principal';
-import { badInput } from '../common/lab-error';
 import { CreateTopicDto, DescribeTopicQuery, ListTopicsQuery } from './dto/create-topic.dto';
 import { TopicsService } from './topics.service';
 
@@ -23,9 +22,10 @@ export class TopicsController {
   @Get(':name')
   async describe(@Param('name') name: string, @Query() q: DescribeTopicQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
     if (q.format === undefined || q.format === 'json') return this.topics.describe(who, name);
-    if (q.format !== 'text') throw badInput(`format must be "json" or "text", not "${q.format}".`);
+    const text = await this.topics.describeText(who, name);
+    // Only once the text exists: an error on the way is answered as JSON.
     res.type('text/plain');
-    return this.topics.describeText(who, name);
+    return text;
   }
 
   @Delete(':name')

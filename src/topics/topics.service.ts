@@ -4,6 +4,7 @@ import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { ClusterService } from '../cluster/cluster.service';
 import { withDeadline } from '../common/deadline';
 import { LabError, badInput, conflict, notFound } from '../common/lab-error';
+import { KAFKA_ERRORS } from '../kafka/kafka-error-codes';
 import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
 import { PartitionWatcher } from '../kafka/partition-watcher';
@@ -12,7 +13,7 @@ import type { ClusterMetadata, MetadataTopic } from '../kafka/protocol';
 import { TimelineService } from '../timeline/timeline.service';
 import { renderDescribeText } from './describe-text';
 import { CreateTopicDto } from './dto/create-topic.dto';
-import { collidesWith, topicNameProblem } from './topic-name';
+import { collidesWith, internalTopicRefusal, topicNameProblem } from './topic-name';
 
 export interface PartitionView {
   partition: number;
@@ -82,6 +83,8 @@ export class TopicsService {
   async create(who: Principal, dto: CreateTopicDto): Promise<TopicDescription> {
     const problem = topicNameProblem(dto.name);
     if (problem) throw badInput(problem);
+    const internal = internalTopicRefusal(dto.name, 'create');
+    if (internal) throw new LabError('INTERNAL_TOPIC', internal);
     const configs = normaliseConfigs(dto.configs);
     const live = this.liveBrokers();
     if (dto.replicationFactor > live) {
@@ -170,7 +173,11 @@ export class TopicsService {
   }
 
   async delete(who: Principal, name: string): Promise<void> {
+    const named = internalTopicRefusal(name, 'delete');
+    if (named) throw new LabError('INTERNAL_TOPIC', named);
     const { topic } = await this.find(who, name);
+    const internal = internalTopicRefusal(name, 'delete', topic.isInternal);
+    if (internal) throw new LabError('INTERNAL_TOPIC', internal);
     const owner = ownerOfClusterName(topic.name);
     if (owner !== who.id && who.role !== 'instructor') throw new LabError('FORBIDDEN', `Topic ${name} is shared by the instructor; only the instructor deletes it.`);
     await this.admin.connect().catch((e) => { throw kafkaErrorToLabError(e, { action: `delete topic ${name}` }); });
@@ -202,7 +209,7 @@ export class TopicsService {
       } catch (e) {
         throw kafkaErrorToLabError(e, { action: `elect leaders of topic ${name}`, topic: name });
       }
-      const failed = results.filter((r) => r.errorCode !== 0 && r.errorCode !== 84);
+      const failed = results.filter((r) => r.errorCode !== KAFKA_ERRORS.NONE && r.errorCode !== KAFKA_ERRORS.ELECTION_NOT_NEEDED);
       if (failed.length) this.log.warn(`Election on ${topic.name}: ${failed.map((f) => `p${f.partition}: ${f.errorMessage ?? f.errorCode}`).join('; ')}`);
       // The controller elected them; wait until the brokers' metadata says so too.
       await this.until(async () => {

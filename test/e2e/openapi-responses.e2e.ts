@@ -139,6 +139,28 @@ describe('answers of the server fit openapi.yaml', () => {
     expectFits('get', '/api/events', await api().get('/api/events?types=no.such-type'), 400);
   });
 
+  it("Kafka's internal topics: producing to and deleting __consumer_offsets is 403 with a sentence", async () => {
+    const produced = await api().post('/api/topics/__consumer_offsets/messages').set('Content-Type', 'text/plain').send('h');
+    expectFits('post', '/api/topics/{name}/messages', produced, 403);
+    expect(produced.body.message).toBe("Topic __consumer_offsets is Kafka's own: it keeps the consumer groups' committed offsets; the lab does not let anyone write to it. Use a topic of your own.");
+    expect(produced.body.retriable).toBe(false);
+    expectFits('delete', '/api/topics/{name}', await api().delete('/api/topics/__consumer_offsets'), 403);
+    expectFits('post', '/api/topics', await api().post('/api/topics').send({ name: '__mine', partitions: 1, replicationFactor: 1 }), 403);
+    // Still there, still readable.
+    expectFits('get', '/api/topics/{name}', await api().get('/api/topics/__consumer_offsets'), 200);
+  });
+
+  it('405 with Allow for a method a path does not take; 415 for a body of a type no route reads', async () => {
+    const res = await api().patch('/api/topics');
+    expect([res.status, res.headers.allow]).toEqual([405, 'GET, HEAD, POST']);
+    expect(res.body).toMatchObject({ statusCode: 405, error: 'Method Not Allowed', message: '/api/topics does not take PATCH; it takes GET, HEAD, POST.' });
+    const form = await api().post('/api/topics').set('Content-Type', 'application/x-www-form-urlencoded').send('name=x');
+    expectFits('post', '/api/topics', form, 415);
+    const text = await api().post('/api/topics').set('Content-Type', 'text/plain').send('x');
+    expectFits('post', '/api/topics', text, 415);
+    expect(text.body.message).toMatch(/^This route takes a JSON body, not text/);
+  });
+
   it('POST /api/cluster/nodes/{id}/stop: 404 for a node that does not exist, 400 for an id that is not a number', async () => {
     expectFits('post', '/api/cluster/nodes/{id}/stop', await api().post('/api/cluster/nodes/77/stop'), 404);
     expectFits('post', '/api/cluster/nodes/{id}/stop', await api().post('/api/cluster/nodes/abc/stop'), 400);

@@ -1,7 +1,10 @@
 import * as kafkajs from 'kafkajs';
 import { LabError } from '../../src/common/lab-error';
 import {
+  KAFKA_ERRORS,
   KAFKA_ERROR_NAMES,
+  KafkaErrorName,
+  kafkaCodeToLabError,
   KAFKA_ERROR_RULES,
   isKafkaError,
   kafkaErrorName,
@@ -126,7 +129,8 @@ describe('kafkaErrorToLabError rules by code', () => {
   });
 
   it('every rule answers with a non-empty sentence even without context', () => {
-    for (const code of Object.keys(KAFKA_ERROR_RULES).map(Number)) {
+    for (const code of Object.keys(KAFKA_ERROR_RULES).map((name) => KAFKA_ERRORS[name as KafkaErrorName])) {
+      expect(Number.isInteger(code)).toBe(true);
       const e = mapped(code);
       expect(e.message).toMatch(/^[A-Z"].+\.$/);
       expect(e.status).toBeGreaterThanOrEqual(400);
@@ -158,6 +162,41 @@ describe('connection failures and timeouts', () => {
     expect([t.code, t.status]).toEqual(['TIMEOUT', 503]);
     const m = mapped(new K.KafkaJSTopicMetadataNotLoaded('Topic metadata not loaded', { topic: 'orders' }));
     expect([m.status, m.message]).toEqual([503, 'The cluster has not yet told us where the partitions of topic orders are; try again in a moment.']);
+  });
+});
+
+describe('errors by name', () => {
+  it('a rule is found by Kafka\'s name as by its number', () => {
+    expect(kafkaCodeToLabError('TOPIC_ALREADY_EXISTS', { topic: 'orders' }).message).toBe('Topic orders already exists.');
+    expect(kafkaCodeToLabError(KAFKA_ERRORS.TOPIC_ALREADY_EXISTS, { topic: 'orders' }).message).toBe('Topic orders already exists.');
+  });
+
+  it('retriable follows the code: a missing leader may pass, a bad input does not', () => {
+    expect(kafkaCodeToLabError('LEADER_NOT_AVAILABLE').retriable).toBe(true);
+    expect(kafkaCodeToLabError('INVALID_REPLICATION_FACTOR').retriable).toBe(false);
+    expect(kafkaCodeToLabError('TOPIC_ALREADY_EXISTS').retriable).toBe(false);
+  });
+});
+
+describe('plain Errors thrown from inside kafkajs', () => {
+  /** kafkajs's Broker throws this when a request races a dying connection (seen as a 500 before). */
+  const fromKafkajs = (message: string) => {
+    const e = new Error(message);
+    e.stack = `Error: ${message}\n    at notInitializedLookup (/app/node_modules/kafkajs/src/broker/index.js:14:9)\n    at Broker.joinGroup (/app/node_modules/kafkajs/src/broker/index.js:400:1)`;
+    return e;
+  };
+
+  it('"Broker not connected" → 503 naming the brokers, retriable', () => {
+    const e = mapped(fromKafkajs('Broker not connected'), { brokers: ['127.0.0.1:9092'] });
+    expect([e.status, e.code, e.retriable]).toEqual([503, 'KAFKA_UNAVAILABLE', true]);
+    expect(e.message).toBe('No broker of the cluster answers at 127.0.0.1:9092; is the cluster running? Start it or a broker and try again.');
+  });
+
+  it('any other plain Error from kafkajs → 503 with its words; the same Error from our code stays a bug', () => {
+    const e = mapped(fromKafkajs('something odd'), { action: 'start a consumer on t' });
+    expect([e.status, e.message]).toEqual([503, 'Kafka could not start a consumer on t: something odd.']);
+    const ours = new Error('Broker not connected');
+    expect(kafkaErrorToLabError(ours)).toBe(ours);
   });
 });
 

@@ -173,7 +173,7 @@ describe('openapi.yaml is a valid OpenAPI document', () => {
       expect(names).toContain(n);
     }
     expect(doc.components.schemas.Error.required).toEqual(['statusCode', 'error', 'message']);
-    expect(Object.keys(doc.components.schemas.Error.properties).sort()).toEqual(['details', 'error', 'message', 'statusCode']);
+    expect(Object.keys(doc.components.schemas.Error.properties).sort()).toEqual(['details', 'error', 'message', 'retriable', 'statusCode']);
   });
 
   it('names the text and CSV answers and the text/plain produce body', () => {

@@ -29,4 +29,9 @@ describe('reading produce bodies', () => {
     expect(() => parseProduceBody(body, ct)).toThrow(LabError);
     expect(() => parseProduceBody(body, ct)).toThrow(re);
   });
+
+  it('a JSON body that is a bare string or number is not text lines: 400', () => {
+    expect(() => parseProduceBody('AAA', 'application/json')).toThrow(/must be a JSON object/);
+    expect(() => parseProduceBody(3, 'application/json')).toThrow(/must be a JSON object/);
+  });
 });

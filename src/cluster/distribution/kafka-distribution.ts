@@ -5,11 +5,17 @@ import type { LabConfig } from '../../config/lab-config';
 import type { KafkaDistribution } from '../cluster.types';
 import { runCommand } from '../drivers/process-runner';
 import { kafkaPom } from './kafka-pom';
+import { LabError } from '../../common/lab-error';
 
 const log = new Logger('KafkaDistribution');
 
 /** A missing prerequisite, said as what to install. Stops the service at boot. */
-export class DistributionError extends Error {}
+/** Java or Kafka's jars are missing and could not be fetched: a 503 that says what to install. */
+export class DistributionError extends LabError {
+  constructor(message: string) {
+    super('KAFKA_DISTRIBUTION', message);
+  }
+}
 
 /** Finds java 17+ (JAVA_HOME first, then PATH). */
 export async function findJava(env: NodeJS.ProcessEnv = process.env): Promise<string> {

@@ -1,3 +1,4 @@
+import { wrongState } from '../../common/lab-error';
 import type { ClusterDriver } from './cluster-driver';
 import { ObservedBrokers } from './observed-brokers';
 
@@ -19,7 +20,7 @@ export class ExternalDriver implements ClusterDriver {
     return 0;
   }
   private refuse(): never {
-    throw new Error('the external driver does not run Kafka nodes');
+    throw wrongState('This lab server uses an existing cluster (LAB_DRIVER=external); it does not start or stop its nodes.');
   }
   async format(): Promise<void> {
     this.refuse();

@@ -7,6 +7,7 @@ import type { KafkaDistribution, NodeExit, NodeSpec } from '../cluster.types';
 import { kafkaJvmArgs } from '../server-properties';
 import type { ClusterDriver } from './cluster-driver';
 import { runCommand } from './process-runner';
+import { driverFailed, wrongState } from '../../common/lab-error';
 
 interface Running {
   child: ChildProcess;
@@ -72,13 +73,13 @@ export class ProcessDriver implements ClusterDriver {
     });
     const res = await runCommand(dist.javaBin, args, { timeoutMs: 120_000 });
     if (res.code !== 0) {
-      throw new Error(`Formatting the storage of node ${node.id} failed: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' ')}`);
+      throw driverFailed(`Formatting the storage of node ${node.id} failed: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' ')}`);
     }
   }
 
   async start(dist: KafkaDistribution, node: NodeSpec): Promise<void> {
     const existing = this.nodes.get(node.id);
-    if (existing) throw new Error(`node ${node.id} is already running (pid ${existing.child.pid})`);
+    if (existing) throw wrongState(`Node ${node.id} is already running (pid ${existing.child.pid}).`);
     const out = fs.openSync(node.logFile, 'a');
     const args = kafkaJvmArgs({ libsDir: dist.libsDir, log4jPath: node.log4jPath, logDir: node.dir, heap: this.config.kafkaHeap, mainArgs: [node.propertiesPath] });
     const child = spawn(dist.javaBin, args, { detached: true, stdio: ['ignore', out, out], cwd: node.dir });
@@ -126,14 +127,14 @@ export class ProcessDriver implements ClusterDriver {
 
   async pause(id: number): Promise<void> {
     const r = this.nodes.get(id);
-    if (!r) throw new Error(`node ${id} is not running`);
+    if (!r) throw wrongState(`Node ${id} is not running.`);
     signal(r.child, 'SIGSTOP');
     r.paused = true;
   }
 
   async resume(id: number): Promise<void> {
     const r = this.nodes.get(id);
-    if (!r) throw new Error(`node ${id} is not running`);
+    if (!r) throw wrongState(`Node ${id} is not running.`);
     signal(r.child, 'SIGCONT');
     r.paused = false;
   }

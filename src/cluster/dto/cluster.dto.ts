@@ -1,14 +1,15 @@
+import { OptionalField } from '../../common/optional';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class StartClusterDto {
-  @IsOptional()
+  @OptionalField()
   @IsInt({ message: 'brokers must be a whole number from 1 to 9' })
   @Min(1, { message: 'brokers must be a whole number from 1 to 9' })
   @Max(9, { message: 'brokers must be a whole number from 1 to 9' })
   brokers?: number;
 
-  @IsOptional()
+  @OptionalField()
   @IsIn([1, 3], { message: 'controllers must be 1 or 3' })
   controllers?: number;
 }

@@ -1,11 +1,12 @@
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { OptionalField } from '../../common/optional';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsString, Length, Matches } from 'class-validator';
 import { GROUP_ID_RE, TOPIC_NAME_RE } from '../consumer.types';
 
 const TOPIC_MSG = 'a topic name is 1 to 249 letters, digits, ".", "_" or "-"';
 
 /** `POST /api/consumers` `{ topics: [string] (or topic: string), groupId?, fromBeginning? = false, name? }` */
 export class CreateConsumerDto {
-  @IsOptional()
+  @OptionalField()
   @IsArray({ message: 'topics must be a list of topic names, as in ["orders"]' })
   @ArrayNotEmpty({ message: 'topics must name at least one topic' })
   @ArrayMaxSize(100, { message: 'topics may name at most 100 topics' })
@@ -13,21 +14,21 @@ export class CreateConsumerDto {
   @Matches(TOPIC_NAME_RE, { each: true, message: `topics has a name that is not valid: ${TOPIC_MSG}` })
   topics?: string[];
 
-  @IsOptional()
+  @OptionalField()
   @IsString({ message: 'topic must be a topic name' })
   @Matches(TOPIC_NAME_RE, { message: `topic is not valid: ${TOPIC_MSG}` })
   topic?: string;
 
-  @IsOptional()
+  @OptionalField()
   @IsString({ message: 'groupId must be a string' })
   @Matches(GROUP_ID_RE, { message: 'groupId must be 1 to 200 letters, digits, ".", "_" or "-"' })
   groupId?: string;
 
-  @IsOptional()
+  @OptionalField()
   @IsBoolean({ message: 'fromBeginning must be true or false' })
   fromBeginning?: boolean;
 
-  @IsOptional()
+  @OptionalField()
   @IsString({ message: 'name must be a string' })
   @Length(1, 100, { message: 'name must be 1 to 100 characters long' })
   name?: string;

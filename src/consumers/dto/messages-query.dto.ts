@@ -8,6 +8,7 @@ export class MessagesQueryDto {
   @Type(() => Number)
   @IsInt({ message: 'after must be a whole number: the seq of the last message you have, or 0' })
   @Min(0, { message: 'after must be 0 or more' })
+  @Max(Number.MAX_SAFE_INTEGER, { message: `after must be at most ${Number.MAX_SAFE_INTEGER}` })
   after?: number;
 
   @IsOptional()

@@ -1,4 +1,4 @@
-import { KafkaCodeError } from '../kafka-error-codes';
+import { KAFKA_ERRORS, KafkaCodeError } from '../kafka-error-codes';
 import { API_KEYS, BrokerAddress, firstAnswering, request } from './kafka-connection';
 import { Reader, Writer } from './wire';
 
@@ -6,14 +6,14 @@ import { Reader, Writer } from './wire';
 export const ELECT_LEADERS_VERSION = 1;
 export const ELECTION_TYPE_PREFERRED = 0;
 /** The partition is already led by its preferred replica: nothing to do, which is success for us. */
-export const ELECTION_NOT_NEEDED = 84;
+export const ELECTION_NOT_NEEDED = KAFKA_ERRORS.ELECTION_NOT_NEEDED;
 
 export interface ElectionResult {
   topic: string;
   partition: number;
   errorCode: number;
   errorMessage: string | null;
-  /** True when the preferred replica leads now (errorCode 0) or already did (84 ELECTION_NOT_NEEDED). */
+  /** True when the preferred replica leads now (errorCode 0) or already did (ELECTION_NOT_NEEDED). */
   ok: boolean;
 }
 
@@ -70,6 +70,6 @@ export async function electPreferredLeaders(
       ),
     opts,
   );
-  if (res.errorCode !== 0) throw new KafkaCodeError(res.errorCode);
+  if (res.errorCode !== KAFKA_ERRORS.NONE) throw new KafkaCodeError(res.errorCode);
   return res.results;
 }

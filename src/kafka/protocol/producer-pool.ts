@@ -1,4 +1,5 @@
 import { API_KEYS, BrokerAddress, brokerLabel, DEFAULT_CLIENT_ID, KafkaConnection, KafkaWireError, KeptConnection } from './kafka-connection';
+import { KAFKA_ERRORS } from '../kafka-error-codes';
 import type { ClusterMetadata } from './metadata';
 import { Acks, decodeProduceResponse, encodeProduceRequest, PRODUCE_VERSION, ProducePartitionData } from './produce';
 import { encodeRecordBatch, OutMessage } from './record-batch';
@@ -34,9 +35,7 @@ export class ProducePartitionError extends Error {
   }
 }
 
-const LEADER_NOT_AVAILABLE = 5;
-const NOT_LEADER_OR_FOLLOWER = 6;
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const { LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION } = KAFKA_ERRORS;
 
 /**
  * True for failures that fresh metadata can cure: the leader moved (6), the broker briefly had none

@@ -1,4 +1,5 @@
-import { IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { OptionalField } from '../../common/optional';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
 
 export class CreateTopicDto {
   @IsString({ message: 'name must be a string' })
@@ -13,19 +14,19 @@ export class CreateTopicDto {
   @Min(1, { message: 'replicationFactor must be a whole number of at least 1' })
   replicationFactor: number;
 
-  @IsOptional()
+  @OptionalField()
   @IsObject({ message: 'configs must be an object of config names to string values, e.g. { "min.insync.replicas": "2" }' })
   configs?: Record<string, string>;
 }
 
 export class ListTopicsQuery {
   @IsOptional()
-  @IsString()
-  internal?: string;
+  @IsIn(['true', 'false'], { message: 'internal must be true or false' })
+  internal?: 'true' | 'false';
 }
 
 export class DescribeTopicQuery {
   @IsOptional()
-  @IsString()
-  format?: string;
+  @IsIn(['json', 'text'], { message: 'format must be "json" or "text"' })
+  format?: 'json' | 'text';
 }
