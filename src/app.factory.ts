@@ -1,4 +1,4 @@
-import { INestApplication, Logger, ValidationPipe } from '@nestjs/common';
+import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import * as express from 'express';
@@ -8,12 +8,13 @@ import { refuseUnreadableBodies, JsonBodyPipe } from './common/body-type';
 import { expressErrorHandler } from './common/http-exception.filter';
 import { badInput } from './common/lab-error';
 import { LabConfig } from './config/lab-config';
+import { LabLogger } from './logging/lab-logger';
 
 /** Builds the app exactly as `npm start` runs it; tests use it too. */
 export async function createApp(config: LabConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: process.env.LAB_LOG_LEVEL === 'debug' ? ['log', 'error', 'warn', 'debug'] : ['log', 'error', 'warn'],
+    logger: new LabLogger(config.logLevel, config.logFormat),
   });
   configureApp(app);
   return app;
@@ -55,4 +56,3 @@ function flatten(e: import('class-validator').ValidationError, prefix = ''): str
   return [...own, ...(e.children ?? []).flatMap((c) => flatten(c, name + '.'))];
 }
 
-export const bootLog = new Logger('kafka-lab');

@@ -1,9 +1,13 @@
 import 'reflect-metadata';
-import { createApp, bootLog } from './app.factory';
-import { ConfigError, loadConfig } from './config/lab-config';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { ConfigError, LabConfig, loadConfig } from './config/lab-config';
+import { BootReport, configurationSummary } from './logging/boot-report';
+import { LabLogger } from './logging/lab-logger';
+import { LiveBus } from './timeline/live-bus';
 
 async function main(): Promise<void> {
-  let config;
+  let config: LabConfig;
   try {
     config = loadConfig();
   } catch (e) {
@@ -13,10 +17,14 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // Every logger (Nest's and ours) writes through this one from here on.
+  Logger.overrideLogger(new LabLogger(config.logLevel, config.logFormat));
+  new Logger('kafka-lab').log(configurationSummary(config));
   const app = await createApp(config);
+  const report = new BootReport(config);
+  app.get(LiveBus).on('cluster', (view) => report.onCluster(view));
   await app.listen(config.port, config.host);
-  const url = await app.getUrl();
-  bootLog.log(`kafka-lab listens on ${url.replace('[::1]', '127.0.0.1')} (driver ${config.driver}, data in ${config.dataDir})`);
+  report.listening(await app.getUrl());
 }
 
 main().catch((e) => {

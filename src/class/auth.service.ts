@@ -28,7 +28,8 @@ export class AuthService implements OnModuleInit {
       this.log.log(`Generated the instructor token: ${this.instructorToken}`);
     }
     fs.writeFileSync(file, this.instructorToken + '\n', { mode: 0o600 });
-    this.log.log(`The instructor token is in ${file}`);
+    // The start's last line says where it is (logging/boot-report.ts).
+    this.log.debug(`The instructor token is in ${file}`);
   }
 
   /** The principal for a token, or null when nobody has it. */

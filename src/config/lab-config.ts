@@ -4,6 +4,13 @@ import * as path from 'node:path';
 export type DriverName = 'process' | 'docker' | 'external';
 export const DRIVER_NAMES: readonly DriverName[] = ['process', 'docker', 'external'];
 
+/** How much the service logs: `info` is one line per stage of the start and what goes wrong; `debug` adds Nest's route mapping and more. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+/** `text` for a person at a terminal; `json` (one object per line) for log collectors. */
+export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+
 /** Everything the service reads from the environment, validated once at boot. */
 export interface LabConfig {
   port: number;
@@ -31,6 +38,8 @@ export interface LabConfig {
   produceTimeoutMs: number;
   /** external driver: the cluster to use. */
   externalBootstrap: string[];
+  logLevel: LogLevel;
+  logFormat: LogFormat;
   /** docker driver only. */
   docker: { socketPath: string | undefined; host: string | undefined; image: string; network: 'host' };
 }
@@ -55,6 +64,14 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
   if (['false', '0', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(`${name} must be true or false, but it is "${raw}".`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], def: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return def;
+  const v = raw.trim().toLowerCase();
+  if (!values.includes(v as T)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, but it is "${raw}".`);
+  return v as T;
 }
 
 export function loadConfig(env: Env = process.env): LabConfig {
@@ -109,6 +126,8 @@ export function loadConfig(env: Env = process.env): LabConfig {
     consumerSessionTimeoutMs: int(env, 'LAB_CONSUMER_SESSION_TIMEOUT_MS', 10_000, 3_000, 300_000),
     produceTimeoutMs: int(env, 'LAB_PRODUCE_TIMEOUT_MS', 10_000, 1_000, 120_000),
     externalBootstrap,
+    logLevel: oneOf(env, 'LAB_LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: oneOf(env, 'LAB_LOG_FORMAT', LOG_FORMATS, 'text'),
     docker: {
       socketPath: env.LAB_DOCKER_SOCKET?.trim() || undefined,
       host: env.DOCKER_HOST?.trim() || undefined,

@@ -18,9 +18,17 @@ describe('configuration validated at boot', () => {
     [{ LAB_INSTRUCTOR_TOKEN: 'short' }, 'LAB_INSTRUCTOR_TOKEN must be at least 8 characters long.'],
     [{ LAB_DRIVER: 'external' }, 'LAB_DRIVER=external needs LAB_BOOTSTRAP_SERVERS, e.g. "127.0.0.1:9092".'],
     [{ LAB_DRIVER: 'external', LAB_BOOTSTRAP_SERVERS: 'nohost' }, 'LAB_BOOTSTRAP_SERVERS has "nohost", which is not host:port.'],
+    [{ LAB_LOG_LEVEL: 'loud' }, 'LAB_LOG_LEVEL must be one of error, warn, info, debug, but it is "loud".'],
+    [{ LAB_LOG_FORMAT: 'xml' }, 'LAB_LOG_FORMAT must be one of text, json, but it is "xml".'],
   ])('stops on %j with a sentence naming the variable', (env, sentence) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(sentence);
+  });
+
+  it('logs at info as text unless told otherwise (any case)', () => {
+    expect(loadConfig({})).toMatchObject({ logLevel: 'info', logFormat: 'text' });
+    expect(loadConfig({ LAB_LOG_LEVEL: 'DEBUG', LAB_LOG_FORMAT: 'json' })).toMatchObject({ logLevel: 'debug', logFormat: 'json' });
+    expect(loadConfig({ LAB_LOG_LEVEL: ' ' })).toMatchObject({ logLevel: 'info' });
   });
 
   it('reads the external driver and booleans', () => {
