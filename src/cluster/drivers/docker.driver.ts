@@ -9,6 +9,7 @@ import type { ClusterDriver } from './cluster-driver';
 import { ContainerClient, ContainerCreateSpec, dockerConnection, DockerodeClient, ImageMissingError } from './container-client';
 import { ContainerEvent, ContainerEventStream } from './container-events';
 import { containerSpec, HOST_SYSTEM_DIRS, LABELS, missingImage } from './container-spec';
+import { driverFailed, wrongState } from '../../common/lab-error';
 
 /** The last lines of a tool's output worth reading: Java stack frames and log4j's setup noise left out. */
 export function outputTail(text: string, lines = 8): string {
@@ -101,12 +102,12 @@ export class DockerDriver implements ClusterDriver {
       await this.client.start(id);
       const code = await withDeadline(this.client.wait(id), this.config.nodeTimeoutMs, () => this.client.kill(id, 'SIGKILL').catch(() => undefined)).catch(
         (e: Error) => {
-          throw new Error(`Formatting the storage of ${node.role} ${node.id} did not finish: ${e.message}`);
+          throw driverFailed(`Formatting the storage of ${node.role} ${node.id} did not finish: ${e.message}`);
         },
       );
       if (code !== 0) {
         const tail = outputTail(await this.client.output(id));
-        throw new Error(`Formatting the storage of ${node.role} ${node.id} failed (exit code ${code}). The storage tool said:\n${tail}`);
+        throw driverFailed(`Formatting the storage of ${node.role} ${node.id} failed (exit code ${code}). The storage tool said:\n${tail}`);
       }
     } finally {
       await this.client.remove(id);
@@ -115,7 +116,7 @@ export class DockerDriver implements ClusterDriver {
 
   async start(dist: KafkaDistribution, node: NodeSpec): Promise<void> {
     const prev = this.nodes.get(node.id);
-    if (prev?.alive) throw new Error(`node ${node.id} is already running (container ${prev.containerId.slice(0, 12)})`);
+    if (prev?.alive) throw wrongState(`node ${node.id} is already running (container ${prev.containerId.slice(0, 12)})`);
     await this.ensureReady();
     const spec = containerSpec({ image: this.image, labelValue: this.labelValue, node, dist, heap: this.config.kafkaHeap, task: 'run', user: this.user, systemDirs: this.systemDirs });
     // A stopped node's old container keeps its name: recreating is simpler than reconciling its config.
@@ -128,7 +129,7 @@ export class DockerDriver implements ClusterDriver {
     } catch (e) {
       this.nodes.delete(node.id);
       await this.client.remove(id);
-      throw new Error(`The container for ${node.role} ${node.id} did not start: ${(e as Error).message}`);
+      throw driverFailed(`The container for ${node.role} ${node.id} did not start: ${(e as Error).message}`);
     }
   }
 
@@ -153,7 +154,7 @@ export class DockerDriver implements ClusterDriver {
   async pause(id: number): Promise<void> {
     const st = this.running(id, 'pause');
     await this.client.pause(st.containerId).catch((e: Error) => {
-      throw new Error(`Could not pause ${st.role} ${id}: ${e.message}`);
+      throw driverFailed(`Could not pause ${st.role} ${id}: ${e.message}`);
     });
     st.paused = true;
   }
@@ -161,7 +162,7 @@ export class DockerDriver implements ClusterDriver {
   async resume(id: number): Promise<void> {
     const st = this.running(id, 'resume');
     await this.client.unpause(st.containerId).catch((e: Error) => {
-      throw new Error(`Could not resume ${st.role} ${id}: ${e.message}`);
+      throw driverFailed(`Could not resume ${st.role} ${id}: ${e.message}`);
     });
     st.paused = false;
   }
@@ -182,7 +183,7 @@ export class DockerDriver implements ClusterDriver {
 
   private running(id: number, verb: string): NodeState {
     const st = this.nodes.get(id);
-    if (!st || !st.alive) throw new Error(`Cannot ${verb} node ${id}: its container is not running.`);
+    if (!st || !st.alive) throw wrongState(`Cannot ${verb} node ${id}: its container is not running.`);
     return st;
   }
 
@@ -218,8 +219,8 @@ export class DockerDriver implements ClusterDriver {
     try {
       return await this.client.create(spec);
     } catch (e) {
-      if (e instanceof ImageMissingError) throw new Error(missingImage(this.image));
-      throw new Error(`Could not create container ${spec.name}: ${(e as Error).message}`);
+      if (e instanceof ImageMissingError) throw driverFailed(missingImage(this.image));
+      throw driverFailed(`Could not create container ${spec.name}: ${(e as Error).message}`);
     }
   }
 
@@ -230,9 +231,9 @@ export class DockerDriver implements ClusterDriver {
       try {
         present = await this.client.hasImage(this.image);
       } catch (e) {
-        throw new Error(`Cannot reach the Docker engine (${this.client.endpoint}): ${(e as Error).message}`);
+        throw driverFailed(`Cannot reach the Docker engine (${this.client.endpoint}): ${(e as Error).message}`);
       }
-      if (!present) throw new Error(missingImage(this.image));
+      if (!present) throw driverFailed(missingImage(this.image));
       this.imageChecked = true;
     }
     await this.events.open();
