@@ -101,7 +101,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       state: this.store.clusterState(busy),
       driver: this.driver.name,
       kafkaVersion: this.launcher.version ?? this.config.kafkaVersion,
-      clusterId: this.store.persisted?.clusterId ?? null,
+      clusterId: this.store.persisted?.clusterId ?? this.driver.observer?.clusterId() ?? null,
       controllers: this.store.ofRole('controller').map((n) => this.store.view(n)),
       brokers: this.store.ofRole('broker').map((n) => this.store.view(n)),
       bootstrapServers: this.bootstrapServers().join(','),
@@ -131,9 +131,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
    * The live brokers of each metadata snapshot (null: no broker answered). A driver that observes a
    * cluster instead of running it (external) makes the nodes and node events of them; others ignore it.
    */
-  observeBrokers(live: LiveBroker[] | null): void {
+  observeBrokers(live: LiveBroker[] | null, clusterId?: string | null): void {
     if (!this.driver.observer) return;
-    const { changed, events } = this.driver.observer.observe(live);
+    const { changed, events } = this.driver.observer.observe(live, clusterId);
     if (changed) this.store.replace(this.driver.observer.nodes());
     for (const e of events) this.timeline.publish(e);
   }

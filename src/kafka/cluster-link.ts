@@ -21,6 +21,7 @@ export interface LiveBroker {
  * cluster's node states come from this (the cluster itself says which brokers are alive).
  */
 export interface BrokerObserver {
-  observeBrokers(live: LiveBroker[] | null): void;
+  /** `clusterId`: the id the cluster reports (with the brokers). */
+  observeBrokers(live: LiveBroker[] | null, clusterId?: string | null): void;
 }
 export const BROKER_OBSERVER = Symbol('BROKER_OBSERVER');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { withDeadline } from '../common/deadline';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
-import { BOOTSTRAP_SOURCE, BROKER_OBSERVER, BootstrapSource, BrokerObserver } from './cluster-link';
+import { BOOTSTRAP_SOURCE, BROKER_OBSERVER, BootstrapSource, BrokerObserver, LiveBroker } from './cluster-link';
 import { ClusterMetadata, KafkaWire, MetadataTopic, parseBrokerAddresses } from './protocol';
 
 export type SnapshotListener = (prev: ClusterMetadata | null, next: ClusterMetadata) => void;
@@ -120,12 +120,12 @@ export class MetadataSnapshot implements OnApplicationBootstrap, OnApplicationSh
         this.log.error(`A metadata listener failed: ${(e as Error).message}`);
       }
     }
-    this.tell(md.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port })));
+    this.tell(md.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port })), md.clusterId);
   }
 
-  private tell(live: { id: number; host: string; port: number }[] | null): void {
+  private tell(live: LiveBroker[] | null, clusterId?: string | null): void {
     try {
-      this.observer?.observeBrokers(live);
+      this.observer?.observeBrokers(live, clusterId);
     } catch (e) {
       this.log.error(`The broker observer failed: ${(e as Error).message}`);
     }

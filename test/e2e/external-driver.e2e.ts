@@ -92,6 +92,7 @@ describe('external driver: a second server observing the shared cluster', () => 
     expect(c.driver).toBe('external');
     expect(c.state).toBe('running');
     expect(c.bootstrapServers).toBe(sharedLab().bootstrap.join(','));
+    expect(c.clusterId).toBe((await api().get('/api/cluster').expect(200)).body.clusterId);
     expect(c.brokers.map((b: any) => [b.id, b.port, b.state])).toEqual([0, 1, 2].map((i) => [i, sharedLab().portBase + i, 'running']));
     expect((await second().post('/api/cluster/nodes/1/kill').expect(409)).body.message).toMatch(/external driver/);
 
@@ -104,11 +105,13 @@ describe('external driver: a second server observing the shared cluster', () => 
 
     // Killed through the shared server: the second one learns it from the cluster alone.
     killed = victim;
+    const t0 = Date.now();
     await api().post(`/api/cluster/nodes/${victim}/kill`).expect(200);
     const gone = await waitFor(`broker ${victim} unreachable on the second server`, async () => {
       const b = await secondBroker(victim);
       return b?.state === 'unreachable' ? b : undefined;
     }, 60_000, 200);
+    const goneMs = Date.now() - t0;
     expect(gone.reason).toMatch(new RegExp(`no longer lists broker ${victim}`));
     expect((await second().get('/api/cluster').expect(200)).body.state).toBe('degraded');
     await waitForSecondEvents('node, leader and ISR events on the second server', mark, (e) =>
@@ -122,11 +125,13 @@ describe('external driver: a second server observing the shared cluster', () => 
     // Back on the shared server, whole again (other files share it); the second one sees it return.
     const back = await lastSeq();
     await api().post(`/api/cluster/nodes/${victim}/start`).expect(200);
+    const t1 = Date.now();
     await restoreShared();
     const returned = await waitFor(`broker ${victim} running on the second server`, async () => {
       const b = await secondBroker(victim);
       return b?.state === 'running' ? b : undefined;
     }, 60_000, 200);
+    process.stdout.write(`% second server: broker ${victim} unreachable ${goneMs} ms after the kill; running again ${Date.parse(returned.since) - t1} ms after the shared server's start answered\n`);
     expect(returned.reason).toBeUndefined();
     await waitForSecondEvents('the broker back, and in the ISR again', back, (e) =>
       e.some((x) => x.type === 'node.started' && x.nodeId === victim && typeof x.reason === 'string')

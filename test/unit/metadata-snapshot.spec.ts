@@ -32,7 +32,7 @@ describe('the one metadata snapshot', () => {
     jest.useFakeTimers();
     servers = ['127.0.0.1:9092', '127.0.0.1:9093'];
     seen = [];
-    const observer: BrokerObserver = { observeBrokers: (live) => seen.push(live) };
+    const observer: BrokerObserver = { observeBrokers: (live, clusterId) => seen.push(live && clusterId === 'c' ? live : null) };
     snapshot = new MetadataSnapshot(config, { bootstrapServers: () => servers }, observer);
   });
   afterEach(() => {

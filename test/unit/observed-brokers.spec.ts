@@ -29,7 +29,9 @@ describe('an external cluster observed through its metadata', () => {
       { id: 0, role: 'broker', state: 'starting', host: '127.0.0.1', port: 9092, since: at.toISOString() },
       { id: 1, role: 'broker', state: 'starting', host: 'localhost', port: 9093, since: at.toISOString() },
     ]);
-    expect(o.observe([b(5), b(7), b(6)])).toEqual({ changed: true, events: [] });
+    expect(o.clusterId()).toBeNull();
+    expect(o.observe([b(5), b(7), b(6)], 'the-cluster-id')).toEqual({ changed: true, events: [] });
+    expect(o.clusterId()).toBe('the-cluster-id');
     expect(o.nodes().map((n) => [n.id, n.state, n.port])).toEqual([[5, 'running', 9097], [6, 'running', 9098], [7, 'running', 9099]]);
     expect(o.bootstrapServers()).toEqual(['127.0.0.1:9092', 'localhost:9093']);
   });

@@ -22,8 +22,10 @@ export interface Observation {
 export interface ClusterObserver {
   bootstrapServers(): string[];
   nodes(): NodeView[];
-  /** The live brokers of a metadata snapshot, or null when no broker answered. */
-  observe(live: LiveBroker[] | null): Observation;
+  /** The cluster's own id, once it answered. */
+  clusterId(): string | null;
+  /** The live brokers of a metadata snapshot (and the cluster id it reports), or null when no broker answered. */
+  observe(live: LiveBroker[] | null, clusterId?: string | null): Observation;
 }
 
 /**

@@ -41,6 +41,7 @@ export class ObservedBrokers implements ClusterObserver {
   private readonly known = new Map<number, NodeView>();
   private placeholders: NodeView[];
   private answered = false;
+  private id: string | null = null;
   private failedPolls = 0;
 
   constructor(
@@ -55,14 +56,19 @@ export class ObservedBrokers implements ClusterObserver {
     return [...this.bootstrap];
   }
 
+  clusterId(): string | null {
+    return this.id;
+  }
+
   nodes(): NodeView[] {
     const list = this.answered ? [...this.known.values()] : this.placeholders;
     return list.map((n) => ({ ...n })).sort((a, b) => a.id - b.id);
   }
 
-  observe(live: LiveBroker[] | null): Observation {
+  observe(live: LiveBroker[] | null, clusterId?: string | null): Observation {
     if (live === null) return this.noAnswer();
     this.failedPolls = 0;
+    if (clusterId) this.id = clusterId;
     const first = !this.answered;
     this.answered = true;
     let changed = first;
