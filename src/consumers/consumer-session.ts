@@ -13,6 +13,7 @@ import { ConsumerSupervisor, describeError } from './consumer-supervisor';
 import { CLIENT_ID_PREFIX, ConsumerState, ConsumerView } from './consumer.types';
 import { MessageRing } from './message-ring';
 import { PartitionEnds } from './partition-progress';
+import { ReadyGate } from './ready-gate';
 import { RebalanceStory } from './rebalance-story';
 
 /** API.md promises at least 1000 kept messages per consumer. */
@@ -76,8 +77,7 @@ export class ConsumerSession {
   private member: ClassicMember | null = null;
   private seq = 0;
   private readonly ring = new MessageRing(RING_SIZE);
-  private fetchedSinceJoin = false;
-  private waiters: Array<() => void> = [];
+  private readonly ready = new ReadyGate();
   private readonly visibleTopic: Map<string, string>;
   private readonly story: RebalanceStory;
   private readonly commits: CommitScheduler;
@@ -178,17 +178,8 @@ export class ConsumerSession {
 
   /** Resolves once the consumer has joined and completed a fetch (so its start offsets are fixed), or at the deadline. */
   whenReady(timeoutMs: number): Promise<void> {
-    if (this.isReady() || !this.isAlive()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.waiters = self.waiters.filter((w) => w !== done);
-        resolve();
-      }
-      this.waiters.push(done);
-    });
+    if (this.ready.isReady(this.state === 'running') || !this.isAlive()) return Promise.resolve();
+    return this.ready.wait(timeoutMs);
   }
 
   /** Ctrl-C: leave the group cleanly (LeaveGroup), so it rebalances at once. */
@@ -198,7 +189,7 @@ export class ConsumerSession {
     this.supervisor.cancel();
     if (this.member) await this.retire(this.member, RETIRE_DEADLINE_MS);
     this.revokeAll();
-    this.wake();
+    this.ready.release();
     this.publish('consumer.stopped', actor);
   }
 
@@ -211,7 +202,7 @@ export class ConsumerSession {
     this.commits.cancel();
     this.member?.cut();
     this.revokeAll();
-    this.wake();
+    this.ready.release();
     this.publish('consumer.killed', actor);
   }
 
@@ -231,12 +222,9 @@ export class ConsumerSession {
     return this.story.assignedKeys();
   }
 
-  /** Assigned partitions with messages whose read position this consumer does not know yet. */
+  /** See ConsumerSupervisor.unknownPositions. */
   unknownPositions(ends: Map<string, PartitionEnds>): string[] {
-    return this.assignedKeys().filter((k) => {
-      const e = ends.get(k);
-      return this.story.progress.get(k)?.next === null && !!e && e.latest !== null && e.earliest !== null && BigInt(e.latest) > BigInt(e.earliest);
-    });
+    return this.supervisor.unknownPositions(ends);
   }
 
   // ---- the member's lifecycle --------------------------------------------------------------
@@ -292,7 +280,7 @@ export class ConsumerSession {
   private onJoin(memberId: string, assignment: Record<string, number[]>, generation: number | null): void {
     if (!this.isAlive()) return;
     this.supervisor.touch();
-    this.fetchedSinceJoin = false;
+    this.ready.joined();
     this.commits.joining(Object.entries(assignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)));
     if (this.state === 'crashed') {
       this.state = 'running';
@@ -312,10 +300,7 @@ export class ConsumerSession {
 
   private onFetch(): void {
     this.supervisor.touch();
-    if (this.state === 'running' && !this.fetchedSinceJoin) {
-      this.fetchedSinceJoin = true;
-      this.wake();
-    }
+    this.ready.fetched(this.state === 'running');
   }
 
   private onRebalancing(): void {
@@ -358,7 +343,7 @@ export class ConsumerSession {
   /** The member is gone (stop, kill, crash): everything it had is revoked. */
   private revokeAll(): void {
     this.story.revokeAll();
-    this.fetchedSinceJoin = false;
+    this.ready.gone();
   }
 
   private markCrashed(reason: string): void {
@@ -382,15 +367,5 @@ export class ConsumerSession {
 
   private scope(): EventScope {
     return { owner: this.owner, consumerId: this.id, groupId: this.clusterGroupId, topic: this.clusterTopics[0] };
-  }
-
-  // ---- small helpers -----------------------------------------------------------------------
-
-  private isReady(): boolean {
-    return this.state === 'running' && this.fetchedSinceJoin;
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
   }
 }

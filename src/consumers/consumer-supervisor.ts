@@ -82,6 +82,14 @@ export class ConsumerSupervisor {
     return true;
   }
 
+  /** Assigned partitions with messages whose read position is not known yet (the group's commit will tell). */
+  unknownPositions(ends: Map<string, PartitionEnds>): string[] {
+    return this.deps.assignedKeys().filter((k) => {
+      const e = ends.get(k);
+      return this.deps.progress.get(k)?.next === null && !!e && e.latest !== null && e.earliest !== null && BigInt(e.latest) > BigInt(e.earliest);
+    });
+  }
+
   private busy(): boolean {
     return this.timer !== null || this.replacing;
   }

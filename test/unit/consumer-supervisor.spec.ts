@@ -95,3 +95,18 @@ describe('ConsumerSupervisor', () => {
     expect(state.replaced).toBe(1);
   });
 });
+
+describe('ConsumerSupervisor.unknownPositions', () => {
+  it('names the assigned partitions with messages that this consumer has not read from yet', () => {
+    const { sup, progress } = supervised();
+    progress.set('t:0', { next: null, since: 0 });
+    progress.set('t:1', { next: 3n, since: 0 });
+    progress.set('t:2', { next: null, since: 0 });
+    const ends = new Map([
+      ['t:0', { earliest: '0', latest: '4' }],
+      ['t:1', { earliest: '0', latest: '9' }],
+      ['t:2', { earliest: '5', latest: '5' }], // empty
+    ]);
+    expect(sup.unknownPositions(ends)).toEqual(['t:0']);
+  });
+});
