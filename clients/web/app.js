@@ -409,8 +409,9 @@ function connectLive() {
         // The timeline was read over HTTP; the subscription goes on from its last event, the cards
         // from each consumer's creation. After a reconnect the link resumes them from where they were.
         await Promise.all([link.follow({ cluster: true }), link.follow({ events: true, after: state.timeline.last })]);
-        for (const card of state.cards.values()) if (!TERMINAL.includes(card.consumer.state)) follow(card);
       }
+      // Cards that appeared while the link was down are followed now (the others are resumed by the link).
+      for (const card of state.cards.values()) if (!TERMINAL.includes(card.consumer.state)) follow(card);
       // The cluster view and the lists are not replayed: read them again.
       await Promise.all([loadCluster(), loadTopics(), loadConsumers()]);
     } catch (e) {

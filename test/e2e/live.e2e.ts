@@ -1,11 +1,14 @@
 import type { Socket } from 'socket.io-client';
-import { api, uniqueName, waitFor } from '../support/lab';
+import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
 import { connect } from '../support/socket';
 
 /**
  * Subscriptions that never miss, on the shared server and cluster: a consumer's story from its
  * creation, a cursor in the middle of a stream, and a socket dropped and reconnected while messages flow.
  */
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { LiveLink } = require('../../clients/lib/lab-client.js');
 
 interface Ack { ok: boolean; error?: string; seq?: number; messageSeq?: number; missedMessages?: number }
 interface Ev { seq: number; type: string; consumerId?: string; topic?: string; assigned?: Array<{ topic: string; partitions: number[] }> }
@@ -136,6 +139,11 @@ describe('live subscriptions never miss', () => {
     };
 
     let s = await follow();
+    // The shared client (klab, the web page) on the same stream: its link resumes by itself.
+    const link = await LiveLink.connect(sharedLab().url, sharedLab().token);
+    const viaLink: number[] = [];
+    link.on('message', (m: Msg) => viaLink.push(m.seq));
+    await link.follow({ consumer: c.id });
     // ~500 messages/s over HTTP: 25 every 50 ms for 4 s, bounded.
     let produced = 0;
     const producing = (async () => {
@@ -150,6 +158,8 @@ describe('live subscriptions never miss', () => {
     for (let drop = 0; drop < 2; drop++) {
       await waitFor('some messages before the drop', () => got.length > (drop + 1) * 300, 30_000, 20);
       s.close();
+      // The link's transport dies under it (as on a network drop); socket.io reconnects, the link resubscribes.
+      link.socket.io.engine.close();
       await new Promise((r) => setTimeout(r, 300));
       s = await follow();
     }
@@ -158,5 +168,8 @@ describe('live subscriptions never miss', () => {
     await waitFor('every produced message over the socket', () => got.length >= 2000, 60_000, 50);
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i + 1));
     expect(got.length).toBe((await api().get(`/api/consumers/${c.id}`)).body.received);
+    await waitFor('every message through the shared client', () => viaLink.length >= got.length, 30_000, 50);
+    link.close();
+    expect(viaLink).toEqual(got);
   });
 });

@@ -243,6 +243,27 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
     expect(groupEvents).toEqual([ev]);
   });
 
+  it('replays the stored events after a cursor before the ack, then goes on live over the socket', async () => {
+    const since = lab.timeline.lastSeq;
+    const stored = [
+      lab.timeline.publish({ type: 'node.paused', actor: 'instructor', nodeId: 2, role: 'broker' }),
+      lab.timeline.publish({ type: 'node.resumed', actor: 'instructor', nodeId: 2, role: 'broker' }),
+    ];
+    const s = await connected(connect());
+    const got: Array<LabEvent | { ack: unknown }> = [];
+    s.on('event', (e: LabEvent) => got.push(e));
+    const res = await ack(s, 'subscribe', { cluster: true, after: since });
+    got.push({ ack: res });
+    expect(res).toEqual({ ok: true, seq: stored[1].seq });
+    const live = lab.timeline.publish({ type: 'node.stopped', actor: 'instructor', nodeId: 2, role: 'broker' });
+    await waitFor('the live event', () => got.length === 4, 10_000, 20);
+    expect(got).toEqual([stored[0], stored[1], { ack: res }, live]);
+    // A cursor of the wrong shape is explained, not guessed at.
+    const bad = await ack(s, 'subscribe', { topic: 'orders', after: { message: 3 } });
+    expect(bad.ok).toBe(false);
+    expect(bad.error).toMatch(/^Only a consumer subscription has messages/);
+  });
+
   it('delivers a consumer\'s messages in order, and nothing after unsubscribe', async () => {
     const s = await connected(connect());
     expect(await ack(s, 'subscribe', { consumer: 'c1' })).toEqual(OK);
