@@ -124,14 +124,14 @@ describe('external driver: a second server observing the shared cluster', () => 
 
     // Back on the shared server, whole again (other files share it); the second one sees it return.
     const back = await lastSeq();
-    await api().post(`/api/cluster/nodes/${victim}/start`).expect(200);
     const t1 = Date.now();
+    await api().post(`/api/cluster/nodes/${victim}/start`).expect(200);
     await restoreShared();
     const returned = await waitFor(`broker ${victim} running on the second server`, async () => {
       const b = await secondBroker(victim);
       return b?.state === 'running' ? b : undefined;
     }, 60_000, 200);
-    process.stdout.write(`% second server: broker ${victim} unreachable ${goneMs} ms after the kill; running again ${Date.parse(returned.since) - t1} ms after the shared server's start answered\n`);
+    process.stdout.write(`% second server: broker ${victim} unreachable ${goneMs} ms after the kill; running again ${Date.parse(returned.since) - t1} ms after its start was asked for\n`);
     expect(returned.reason).toBeUndefined();
     await waitForSecondEvents('the broker back, and in the ISR again', back, (e) =>
       e.some((x) => x.type === 'node.started' && x.nodeId === victim && typeof x.reason === 'string')
