@@ -289,3 +289,56 @@ describe('ClassicConsumer (the kafkajs member behind a session)', () => {
     expect(await made.config.retry.restartOnFailure()).toBe(false);
   });
 });
+
+describe('ConsumerSession supervision (a member replaced, the session kept)', () => {
+  function replaceable() {
+    const made: Array<ReturnType<typeof fakeConsumer>> = [];
+    const published: NewEvent[] = [];
+    const kafka = { consumer: () => (made.push(fakeConsumer()), made[made.length - 1]) } as unknown as ConsumerSource;
+    const session = new ConsumerSession(
+      { id: 'sup00001', name: 'c', owner: 'instructor', groupId: 'g', topics: ['t'], clusterGroupId: 'g', clusterTopics: ['t'], fromBeginning: false },
+      {
+        members: (options, events) => new ClassicConsumer(kafka, options, events),
+        commitOffsets: async (_who: any, offsets: any[]) => new Map(offsets.map((o) => [`${o.topic}:${o.partition}`, 0])),
+        timeline: { publish: (ev: NewEvent) => (published.push(ev), { ...ev, seq: published.length }), lastSeq: 0 } as any,
+        bus: new LiveBus(),
+        sessionTimeoutMs: 6000,
+        log: new Logger('test'),
+      },
+    );
+    return { made, published, session };
+  }
+
+  it('a crash kafkajs does not restart from: a new member after the backoff, same id, recovered at its join', async () => {
+    const { made, published, session } = replaceable();
+    await session.start('instructor');
+    made[0].fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [0] } });
+    made[0].fire('CRASH', { error: new Error('The coordinator is not aware of this member'), restart: false });
+    expect(session.view().state).toBe('crashed');
+    await pass(999);
+    expect(made).toHaveLength(1);
+    await pass(1);
+    expect(made).toHaveLength(2);
+    expect(made[0].disconnected).toBe(true); // the old member left first
+    made[0].fire('GROUP_JOIN', { memberId: 'm-old', memberAssignment: { t: [0] } }); // detached: not heard
+    made[1].fire('GROUP_JOIN', { memberId: 'm2', memberAssignment: { t: [0] } });
+    expect(session.view()).toMatchObject({ id: 'sup00001', state: 'running', memberId: 'm2' });
+    expect(published.map((e) => e.type).filter((t) => t.startsWith('consumer.'))).toEqual(['consumer.started', 'consumer.crashed', 'consumer.recovered']);
+  });
+
+  it('a member silent past the threshold is replaced; a kill stops any further replacing', async () => {
+    const { made, session } = replaceable();
+    await session.start('instructor');
+    made[0].fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [0] } });
+    expect(session.checkStalled(Date.now() + 15_000, 15_000)).toBe(false);
+    expect(session.checkStalled(Date.now() + 15_001, 15_000)).toBe(true);
+    expect(session.view().state).toBe('crashed');
+    await pass(0);
+    expect(made).toHaveLength(2);
+    made[1].fire('CRASH', { error: new Error('boom'), restart: false });
+    session.kill('instructor');
+    await pass(60_000);
+    expect(made).toHaveLength(2);
+    expect(session.view().state).toBe('killed');
+  });
+});
