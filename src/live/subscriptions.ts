@@ -83,6 +83,7 @@ export class Subscriptions {
       };
     }
     for (const { ev, channel } of events) {
+      // `as never`: routing.ts sends only group.rebalanced as `rebalance` and checkpoint.passed as `progress`.
       if (!this.queues.emit(c.queue, channel, ev as never)) break;
     }
     if (messages.list.length) this.queues.messages(c.queue, messages.list);
