@@ -96,7 +96,8 @@ export class MetadataSnapshot implements OnApplicationBootstrap, OnApplicationSh
         if (asked > this.settled) {
           this.settled = asked;
           // No broker answers (cluster stopped or every broker down): keep the last snapshot; diff on return.
-          if (++this.failures === 20) this.log.warn(`The cluster's metadata could not be read for a while: ${e.message}`);
+          // Said only once the cluster had answered: before that it is still starting (each node up is logged).
+          if (++this.failures === 20 && this.last) this.log.warn(`The cluster's metadata could not be read for a while: ${e.message}`);
           this.tell(null);
         }
         throw e;
