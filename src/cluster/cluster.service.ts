@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { LabError, conflict } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import type { BrokerObserver, LiveBroker } from '../kafka/cluster-link';
@@ -12,7 +12,7 @@ import {
 } from './node-actions';
 import { NodeLauncher } from './node-launcher';
 import { NodeRecord, NodeStore } from './node-store';
-import { Readiness } from './readiness';
+import { READINESS_PROBES, Readiness, ReadinessProbes } from './readiness';
 
 export interface StartOptions {
   brokers?: number;
@@ -50,10 +50,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(CLUSTER_DRIVER) private readonly driver: ClusterDriver,
     private readonly timeline: TimelineService,
     private readonly bus: LiveBus,
+    @Optional() @Inject(READINESS_PROBES) probes?: ReadinessProbes,
   ) {
     this.store = new NodeStore(config, () => this.pushView());
     this.launcher = new NodeLauncher(config, driver, this.store, timeline);
-    this.readiness = new Readiness(this.store, { isAlive: (id) => driver.isAlive(id), overdue: (n) => this.launcher.endOverdue(n) }, config.nodeTimeoutMs);
+    this.readiness = new Readiness(this.store, { isAlive: (id) => driver.isAlive(id), overdue: (n) => this.launcher.endOverdue(n) }, config.nodeTimeoutMs, probes);
     this.actionContext = { driver, bringUp: (id) => this.bringUp([id], this.epoch), gracefulStopMs: GRACEFUL_STOP_MS };
     this.driver.onExit((e) => {
       if (!this.shuttingDown) this.launcher.onExit(e);

@@ -56,6 +56,7 @@ export class NodeLauncher {
       }
       const spec = specs.get(n.id)!;
       n.logOffset = fileSize(spec.logFile);
+      n.launchedAt = Date.now();
       try {
         await this.driver.start(dist, spec);
       } catch (e) {

@@ -19,6 +19,8 @@ export interface NodeRecord {
   pending?: NodeActionName;
   /** It was not launched because something outside Kafka blocks it (a held port, no controller): a 409, not a 503. */
   blocked?: boolean;
+  /** When its process was launched or resumed (ms): the node deadline counts from here, not from formatting. */
+  launchedAt?: number;
   /** Size of its server.log when this run of it started: only lines after it explain a failure. */
   logOffset?: number;
 }

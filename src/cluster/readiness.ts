@@ -29,6 +29,9 @@ export const wireProbes: ReadinessProbes = {
   },
 };
 
+/** Replaces the wire probes (tests; the service uses wireProbes when nothing is provided). */
+export const READINESS_PROBES = Symbol('READINESS_PROBES');
+
 export interface ReadinessHooks {
   isAlive(id: number): boolean;
   /** A node stayed `starting` past the deadline: the service ends it and says why. */
@@ -79,7 +82,8 @@ export class Readiness {
     this.inFlight = true;
     try {
       await Promise.all(starting.map(async (n) => {
-        if (Date.now() - Date.parse(n.since) > this.deadlineMs) {
+        // Counted from the launch (formatting and waiting for earlier nodes do not count).
+        if (Date.now() - Math.max(Date.parse(n.since), n.launchedAt ?? 0) > this.deadlineMs) {
           await this.hooks.overdue(n);
           return;
         }
