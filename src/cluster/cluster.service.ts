@@ -25,6 +25,7 @@ export interface StartOptions {
 type ClusterOp = { kind: 'start' | 'stop' | 'reset' };
 
 const GRACEFUL_STOP_MS = 30_000;
+const NO_CONTROLLER_STOP_MS = 5_000;
 
 /**
  * The cluster's lifecycle. One call at a time per node, and a whole-cluster start/stop excludes every
@@ -55,7 +56,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.store = new NodeStore(config, () => this.pushView());
     this.launcher = new NodeLauncher(config, driver, this.store, timeline);
     this.readiness = new Readiness(this.store, { isAlive: (id) => driver.isAlive(id), overdue: (n) => this.launcher.endOverdue(n) }, config.nodeTimeoutMs, probes);
-    this.actionContext = { driver, bringUp: (id) => this.bringUp([id], this.epoch), gracefulStopMs: GRACEFUL_STOP_MS };
+    this.actionContext = { driver, bringUp: (id) => this.bringUp([id], this.epoch), gracefulStopMs: (id) => this.gracefulStopMs(id) };
     this.driver.onExit((e) => {
       if (!this.shuttingDown) this.launcher.onExit(e);
     });
@@ -90,7 +91,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.readiness.close();
     if (this.driver.controlsLifecycle) {
       this.log.log('Stopping every Kafka node this service started...');
-      await this.driver.shutdownAll(GRACEFUL_STOP_MS);
+      await this.driver.shutdownAll(this.launcher.controllerBlocker() ? NO_CONTROLLER_STOP_MS : GRACEFUL_STOP_MS);
     }
   }
 
@@ -323,6 +324,15 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     await Promise.all(alive.filter((n) => n.role === 'broker').map(one));
     await Promise.all(alive.filter((n) => n.role === 'controller').map(one));
     for (const n of this.store.all()) if (!this.driver.isAlive(n.id)) this.store.setState(n, 'stopped');
+  }
+
+  /**
+   * A broker's controlled shutdown asks the controller to move its leaders away; with no controller
+   * running it cannot finish and would only wait out the whole grace period before being killed.
+   */
+  private gracefulStopMs(id: number): number {
+    const broker = this.store.get(id)?.role === 'broker';
+    return broker && this.launcher.controllerBlocker() ? NO_CONTROLLER_STOP_MS : GRACEFUL_STOP_MS;
   }
 
   private pushView(): void {

@@ -11,7 +11,8 @@ export type NodeEventType = 'node.started' | 'node.stopped' | 'node.killed' | 'n
 export interface NodeActionContext {
   driver: ClusterDriver;
   bringUp(id: number): Promise<void>;
-  gracefulStopMs: number;
+  /** How long a node's controlled shutdown may take before it is killed. */
+  gracefulStopMs(id: number): number;
 }
 
 /** Facts about a node that decide whether an action may run now. */
@@ -75,7 +76,7 @@ export const NODE_ACTIONS: Record<NodeActionName, NodeAction> = {
     name: 'stop',
     allowedIn: ALIVE,
     needsAlive: true,
-    drive: (ctx, id) => ctx.driver.stop(id, ctx.gracefulStopMs),
+    drive: (ctx, id) => ctx.driver.stop(id, ctx.gracefulStopMs(id)),
     settle: { kind: 'done', after: 'stopped' },
     event: 'node.stopped',
     eventAt: 'driven',

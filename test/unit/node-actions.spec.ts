@@ -53,7 +53,7 @@ describe('the node action table', () => {
       pause: async (id: number) => void calls.push(`pause ${id}`),
       resume: async (id: number) => void calls.push(`resume ${id}`),
     } as unknown as ClusterDriver;
-    const ctx = { driver, gracefulStopMs: 30_000, bringUp: async (id: number) => void calls.push(`bringUp ${id}`) };
+    const ctx = { driver, gracefulStopMs: () => 30_000, bringUp: async (id: number) => void calls.push(`bringUp ${id}`) };
     for (const a of NODE_ACTION_NAMES) await NODE_ACTIONS[a].drive(ctx, 7);
     expect(calls).toEqual(['bringUp 7', 'stop 7 30000', 'kill 7', 'pause 7', 'resume 7']);
     const summary = Object.fromEntries(NODE_ACTION_NAMES.map((a) => {
