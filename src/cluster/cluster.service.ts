@@ -8,8 +8,9 @@ import type { ClusterView, NodeView } from './cluster.types';
 import { checkKafkaPrerequisites } from './distribution/kafka-distribution';
 import { CLUSTER_DRIVER, ClusterDriver } from './drivers/cluster-driver';
 import {
-  NODE_ACTIONS, NodeActionContext, NodeActionName, Operation, addBrokerRefusal, busySentence, label, refusalOf,
+  NODE_ACTIONS, NodeActionContext, NodeActionName, addBrokerRefusal, busySentence, label, refusalOf,
 } from './node-actions';
+import { LifecycleCalls, settleWithin } from './lifecycle-calls';
 import { NodeLauncher } from './node-launcher';
 import { NodeRecord, NodeStore } from './node-store';
 import { READINESS_PROBES, Readiness, ReadinessProbes } from './readiness';
@@ -21,8 +22,6 @@ export interface StartOptions {
   /** false: return at once and let the caller poll GET /api/cluster. */
   wait: boolean;
 }
-
-type ClusterOp = { kind: 'start' | 'stop' | 'reset' };
 
 const GRACEFUL_STOP_MS = 30_000;
 const NO_CONTROLLER_STOP_MS = 5_000;
@@ -40,10 +39,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private readonly readiness: Readiness;
   private readonly launcher: NodeLauncher;
   private readonly actionContext: NodeActionContext;
-  private clusterOp: ClusterOp | null = null;
-  /** Bumped by a reset: work begun before it stops at its next step. */
-  private epoch = 0;
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly calls: LifecycleCalls;
   private shuttingDown = false;
 
   constructor(
@@ -55,8 +51,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   ) {
     this.store = new NodeStore(config, () => this.pushView());
     this.launcher = new NodeLauncher(config, driver, this.store, timeline);
+    this.calls = new LifecycleCalls(this.store, () => this.view(), () => this.pushView());
     this.readiness = new Readiness(this.store, { isAlive: (id) => driver.isAlive(id), overdue: (n) => this.launcher.endOverdue(n) }, config.nodeTimeoutMs, probes);
-    this.actionContext = { driver, bringUp: (id) => this.bringUp([id], this.epoch), gracefulStopMs: (id) => this.gracefulStopMs(id) };
+    this.actionContext = { driver, bringUp: (id) => this.bringUp([id], this.calls.epoch), gracefulStopMs: (id) => this.gracefulStopMs(id) };
     this.driver.onExit((e) => {
       if (!this.shuttingDown) this.launcher.onExit(e);
     });
@@ -87,7 +84,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
-    this.epoch++;
+    this.calls.takeOver();
     this.readiness.close();
     if (this.driver.controlsLifecycle) {
       this.log.log('Stopping every Kafka node this service started...');
@@ -98,9 +95,8 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   // ---- reading -----------------------------------------------------------------------------------
 
   view(): ClusterView {
-    const busy = this.clusterOp ? (this.clusterOp.kind === 'stop' ? 'stopping' : 'starting') : null;
     return {
-      state: this.store.clusterState(busy),
+      state: this.store.clusterState(this.calls.busyState()),
       driver: this.driver.name,
       kafkaVersion: this.launcher.version ?? this.config.kafkaVersion,
       clusterId: this.store.persisted?.clusterId ?? this.driver.observer?.clusterId() ?? null,
@@ -148,9 +144,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     if (p && ((opts.brokers !== undefined && opts.brokers !== p.brokerIds.length) || (opts.controllers !== undefined && opts.controllers !== p.controllers))) {
       throw conflict(`The cluster has ${p.brokerIds.length} broker(s) and ${p.controllers} controller(s); use POST /api/cluster/reset to start it with another shape.`);
     }
-    if (!this.clusterOp && this.store.clusterState(null) === 'running') return Promise.resolve(this.view());
-    this.requireIdle('cluster start');
-    return this.runCluster('start', opts.wait, async (epoch) => {
+    if (this.calls.clusterIdle() && this.store.clusterState(null) === 'running') return Promise.resolve(this.view());
+    this.calls.requireIdle('cluster start');
+    return this.calls.runCluster('start', opts.wait, async (epoch) => {
       const shape = { brokers: opts.brokers ?? this.config.brokers, controllers: opts.controllers ?? this.config.controllers };
       const cluster = this.store.persisted ?? this.store.create(shape);
       this.store.load(cluster);
@@ -161,11 +157,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   stop(actor: string, wait: boolean): Promise<ClusterView> {
     this.requireLifecycle();
-    if (!this.clusterOp && this.store.clusterState(null) === 'stopped' && this.store.all().every((n) => !this.driver.isAlive(n.id))) {
+    if (this.calls.clusterIdle() && this.store.clusterState(null) === 'stopped' && this.store.all().every((n) => !this.driver.isAlive(n.id))) {
       return Promise.resolve(this.view());
     }
-    this.requireIdle('cluster stop');
-    return this.runCluster('stop', wait, async () => {
+    this.calls.requireIdle('cluster stop');
+    return this.calls.runCluster('stop', wait, async () => {
       await this.stopAll(false);
       this.timeline.publish({ type: 'cluster.stopped', actor });
     });
@@ -174,10 +170,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   /** Takes over from whatever is in progress, kills every node, wipes the data and starts fresh. */
   reset(opts: StartOptions): Promise<ClusterView> {
     this.requireLifecycle();
-    if (this.clusterOp?.kind === 'reset') throw conflict(busySentence('The cluster', 'cluster reset'));
-    this.epoch++;
-    const earlier = [...this.inflight];
-    return this.runCluster('reset', opts.wait, async (epoch) => {
+    if (this.calls.clusterCall() === 'reset') throw conflict(busySentence('The cluster', 'cluster reset'));
+    const earlier = this.calls.takeOver();
+    return this.calls.runCluster('reset', opts.wait, async (epoch) => {
       await this.stopAll(true);
       // Earlier work sees the new epoch (or its node gone) at its next step and ends; whatever it
       // launched meanwhile is killed by the second sweep.
@@ -198,7 +193,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   async addBroker(actor: string, wait: boolean): Promise<{ node: NodeView; cluster: ClusterView }> {
     this.requireLifecycle();
     if (!this.store.persisted || this.store.clusterState(null) === 'stopped') throw conflict('The cluster is stopped: start it before adding a broker.');
-    if (this.clusterOp) throw conflict(busySentence('The cluster', `cluster ${this.clusterOp.kind}` as Operation));
+    this.calls.requireNoClusterCall();
     const tooMany = addBrokerRefusal(this.store.persisted.brokerIds.length);
     if (tooMany) throw conflict(tooMany);
     const blocker = this.launcher.controllerBlocker();
@@ -214,7 +209,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   nodeAction(action: NodeActionName, id: number, actor: string, wait: boolean): Promise<ClusterView> {
     this.requireLifecycle();
     const n = this.store.require(id);
-    if (this.clusterOp) throw conflict(busySentence('The cluster', `cluster ${this.clusterOp.kind}` as Operation));
+    this.calls.requireNoClusterCall();
     if (n.pending) throw conflict(busySentence(capitalized(label(n)), n.pending));
     const refusal = refusalOf(action, { id: n.id, role: n.role, state: n.state, alive: this.driver.isAlive(n.id) });
     if (refusal) throw conflict(refusal);
@@ -223,26 +218,23 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   private runNodeAction(action: NodeActionName, n: NodeRecord, actor: string, wait: boolean): Promise<ClusterView> {
     const a = NODE_ACTIONS[action];
-    const epoch = this.epoch;
-    this.store.setPending(n, action);
-    if (a.announce) this.store.setState(n, a.announce);
     const publish = () => this.timeline.publish({ type: a.event, actor, nodeId: n.id, role: n.role });
-    return this.launch(wait, async () => {
+    // Shown at once (a start: `starting`), so a caller that does not wait sees its call taken.
+    if (a.announce) this.store.setState(n, a.announce);
+    return this.calls.runOnNode(n, action, wait, async (epoch) => {
       try {
         await a.drive(this.actionContext, n.id);
       } catch (e) {
         throw this.actionFailure(action, n, e);
       }
-      this.requireCurrent(epoch, n);
+      this.calls.requireCurrent(epoch, n);
       if (a.settle.kind === 'done') this.store.setState(n, a.settle.after);
       else if (n.state === 'paused' || n.state === 'running') this.store.setState(n, 'starting');
       if (a.eventAt === 'driven') publish();
       if (a.settle.kind === 'ready') {
-        await this.readiness.waitReady([n.id], () => this.epoch === epoch);
+        await this.readiness.waitReady([n.id], () => this.calls.epoch === epoch);
         if (a.eventAt === 'ready') publish();
       }
-    }, () => {
-      if (this.epoch === epoch) this.store.setPending(n, undefined);
     });
   }
 
@@ -256,51 +248,10 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  /** Runs `work` with its bookkeeping; `wait=false` answers at once with the state so far. */
-  private launch(wait: boolean, work: () => Promise<void>, done: () => void): Promise<ClusterView> {
-    const task = (async () => {
-      try {
-        await work();
-      } finally {
-        done();
-        this.pushView();
-      }
-    })();
-    this.inflight.add(task);
-    task.then(() => this.inflight.delete(task), () => this.inflight.delete(task));
-    this.pushView();
-    if (!wait) {
-      task.catch((e) => this.log.warn(`A cluster operation did not complete: ${e.message}`));
-      return Promise.resolve(this.view());
-    }
-    return task.then(() => this.view());
-  }
-
-  private runCluster(kind: ClusterOp['kind'], wait: boolean, work: (epoch: number) => Promise<void>): Promise<ClusterView> {
-    const op: ClusterOp = { kind };
-    this.clusterOp = op;
-    const epoch = this.epoch;
-    if (kind === 'reset') for (const n of this.store.all()) this.store.setPending(n, undefined);
-    return this.launch(wait, () => work(epoch), () => {
-      if (this.clusterOp === op) this.clusterOp = null;
-    });
-  }
-
-  /** 409 when any call is in progress (whole-cluster starts and stops run alone). */
-  private requireIdle(what: Operation): void {
-    if (this.clusterOp) throw conflict(busySentence('The cluster', `cluster ${this.clusterOp.kind}` as Operation));
-    const busy = this.store.all().find((n) => n.pending);
-    if (busy) throw conflict(`Cannot do a ${what} now: a ${busy.pending} of ${label(busy)} is in progress; try again when it is done (GET /api/cluster shows it).`);
-  }
-
-  private requireCurrent(epoch: number, n?: NodeRecord): void {
-    if (epoch !== this.epoch) throw conflict(`${n ? `The call on ${label(n)}` : 'The operation'} was interrupted: a reset of the cluster took over.`);
-  }
-
   /** Starts the nodes and waits until each serves or fails; node.started for those that serve. */
   private async startNodes(ids: number[], actor: string, epoch: number): Promise<void> {
     await this.bringUp(ids, epoch);
-    const failure = await this.readiness.settle(ids, () => this.epoch === epoch);
+    const failure = await this.readiness.settle(ids, () => this.calls.epoch === epoch);
     for (const id of ids) {
       const n = this.store.get(id);
       if (n?.state === 'running') this.timeline.publish({ type: 'node.started', actor, nodeId: id, role: n.role });
@@ -309,7 +260,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async bringUp(ids: number[], epoch: number): Promise<void> {
-    await this.launcher.bringUp(ids, (n) => this.requireCurrent(epoch, n));
+    await this.launcher.bringUp(ids, (n) => this.calls.requireCurrent(epoch, n));
     this.readiness.watch();
   }
 
@@ -347,13 +298,3 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 }
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-/** Resolves once every promise settled, or after `ms`, whichever is first. */
-async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.allSettled(promises),
-    new Promise<void>((r) => (timer = setTimeout(r, ms))),
-  ]);
-  if (timer) clearTimeout(timer);
-}
