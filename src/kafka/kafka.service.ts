@@ -3,6 +3,7 @@ import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel } from 'k
 import { BOOTSTRAP_SOURCE, BootstrapSource } from './cluster-link';
 import { MetadataSnapshot } from './metadata-snapshot';
 import { Acks, BrokerAddress, ClusterMetadata, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionOffsets, PartitionOutcome, WireProducer, parseBrokerAddresses } from './protocol';
+import { KAFKA_ERRORS } from './kafka-error-codes';
 
 export { BOOTSTRAP_SOURCE, BROKER_OBSERVER } from './cluster-link';
 export type { BootstrapSource, BrokerObserver, LiveBroker } from './cluster-link';
@@ -54,7 +55,7 @@ export class KafkaService implements OnModuleDestroy {
    */
   recentMetadata(topics: string[], maxAgeMs = 2000): Promise<ClusterMetadata> {
     const md = this.snapshot.current(maxAgeMs);
-    if (md && topics.every((t) => md.topics.some((x) => x.name === t && x.errorCode === 0))) return Promise.resolve(md);
+    if (md && topics.every((t) => md.topics.some((x) => x.name === t && x.errorCode === KAFKA_ERRORS.NONE))) return Promise.resolve(md);
     return this.metadata(topics);
   }
 
@@ -172,7 +173,7 @@ export class KafkaService implements OnModuleDestroy {
 /** True when `md` names a live leader for every partition in `byPartition`. */
 function leadsAll(md: ClusterMetadata, topic: string, byPartition: Map<number, unknown>): boolean {
   const t = md.topics.find((x) => x.name === topic);
-  if (!t || t.errorCode !== 0) return false;
+  if (!t || t.errorCode !== KAFKA_ERRORS.NONE) return false;
   const live = new Set(md.brokers.map((b) => b.nodeId));
   for (const p of byPartition.keys()) {
     const leader = t.partitions.find((x) => x.partition === p)?.leader;

@@ -3,6 +3,7 @@ import { withDeadline } from '../common/deadline';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { BOOTSTRAP_SOURCE, BROKER_OBSERVER, BootstrapSource, BrokerObserver, LiveBroker } from './cluster-link';
 import { ClusterMetadata, KafkaWire, MetadataTopic, parseBrokerAddresses } from './protocol';
+import { KAFKA_ERRORS } from './kafka-error-codes';
 
 export type SnapshotListener = (prev: ClusterMetadata | null, next: ClusterMetadata) => void;
 
@@ -54,7 +55,7 @@ export class MetadataSnapshot implements OnApplicationBootstrap, OnApplicationSh
 
   /** A topic of the latest metadata (see current()), if it exists without error. */
   topic(name: string, maxAgeMs = 2000): MetadataTopic | undefined {
-    return this.current(maxAgeMs)?.topics.find((t) => t.name === name && t.errorCode === 0);
+    return this.current(maxAgeMs)?.topics.find((t) => t.name === name && t.errorCode === KAFKA_ERRORS.NONE);
   }
 
   /**

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TimelineService } from '../timeline/timeline.service';
 import { MetadataSnapshot } from './metadata-snapshot';
 import type { ClusterMetadata, MetadataPartition } from './protocol';
+import { KAFKA_ERRORS } from './kafka-error-codes';
 
 export interface PartitionChange {
   topic: string;
@@ -18,7 +19,7 @@ export function diffPartitions(prev: ClusterMetadata, next: ClusterMetadata): Pa
   for (const t of prev.topics) for (const p of t.partitions) before.set(`${t.name}\u0000${p.partition}`, p);
   const out: PartitionChange[] = [];
   for (const t of next.topics) {
-    if (t.isInternal || t.errorCode !== 0) continue;
+    if (t.isInternal || t.errorCode !== KAFKA_ERRORS.NONE) continue;
     for (const p of [...t.partitions].sort((a, b) => a.partition - b.partition)) {
       const old = before.get(`${t.name}\u0000${p.partition}`);
       if (!old) continue;

@@ -72,7 +72,7 @@ export class TopicsService {
     const md = await this.metadata();
     const out: TopicSummary[] = [];
     for (const t of md.topics) {
-      if (t.errorCode !== 0 || (t.isInternal && !internal) || (!internal && t.name.startsWith('__'))) continue;
+      if (t.errorCode !== KAFKA_ERRORS.NONE || (t.isInternal && !internal) || (!internal && t.name.startsWith('__'))) continue;
       const name = fromClusterName(who, t.name);
       if (name === null) continue;
       out.push({ name, partitions: t.partitions.length, replicationFactor: rfOf(t), owner: ownerOfClusterName(t.name) });
@@ -92,7 +92,7 @@ export class TopicsService {
     }
     const name = toClusterName(who, dto.name);
     const md = await this.metadata();
-    if (md.topics.some((t) => t.name === name && t.errorCode === 0)) throw conflict(`Topic ${dto.name} already exists.`);
+    if (md.topics.some((t) => t.name === name && t.errorCode === KAFKA_ERRORS.NONE)) throw conflict(`Topic ${dto.name} already exists.`);
     const clash = collidesWith(name, md.topics.map((t) => t.name));
     if (clash) throw conflict(`Topic ${dto.name} would collide with topic ${fromClusterName(who, clash) ?? clash}: Kafka treats "." and "_" in topic names alike.`);
 
@@ -112,7 +112,7 @@ export class TopicsService {
     await this.until(async () => {
       const md = await this.kafka.metadata([name]);
       const t = md.topics.find((x) => x.name === name);
-      if (!t || t.errorCode !== 0 || t.partitions.length !== dto.partitions || t.partitions.some((p) => p.leader === null)) return false;
+      if (!t || t.errorCode !== KAFKA_ERRORS.NONE || t.partitions.length !== dto.partitions || t.partitions.some((p) => p.leader === null)) return false;
       const offsets = await this.kafka.offsets(md, name);
       return t.partitions.every((p) => offsets.get(`${name}:${p.partition}`)?.latest != null);
     }, 15_000);
@@ -188,7 +188,7 @@ export class TopicsService {
     }
     await this.until(async () => {
       const t = (await this.kafka.metadata([topic.name])).topics.find((x) => x.name === topic.name);
-      return !t || t.errorCode !== 0;
+      return !t || t.errorCode !== KAFKA_ERRORS.NONE;
     }, 15_000);
     this.timeline.publish(
       { type: 'topic.deleted', actor: who.id, topic: name, partitions: topic.partitions.length, replicationFactor: rfOf(topic) },
@@ -229,7 +229,7 @@ export class TopicsService {
   async find(who: Principal, name: string): Promise<{ topic: MetadataTopic; md: ClusterMetadata }> {
     const clusterName = toClusterName(who, name);
     const md = await this.metadata([clusterName]);
-    const topic = md.topics.find((t) => t.name === clusterName && t.errorCode === 0);
+    const topic = md.topics.find((t) => t.name === clusterName && t.errorCode === KAFKA_ERRORS.NONE);
     if (!topic) throw notFound(`Topic ${name} does not exist.`);
     return { topic, md };
   }

@@ -2,6 +2,8 @@
 // parser failures, bodies of a type no route reads, and Kafka's internal topics.
 import { NotFoundException } from '@nestjs/common';
 import express from 'express';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import request from 'supertest';
 import { JsonBodyPipe, refuseUnreadableBodies } from '../../src/common/body-type';
 import { errorAnswerOf, expressErrorHandler } from '../../src/common/http-exception.filter';
@@ -114,5 +116,22 @@ describe("Kafka's internal topics", () => {
       'Topic __mine is one of Kafka\'s internal topics (names starting with "__" are reserved for them); the lab does not let anyone create it. Use a topic of your own.',
     );
     expect(internalTopicRefusal('orders', 'delete')).toBeNull();
+  });
+});
+
+describe('Kafka error codes by name', () => {
+  /** Every .ts file under src/. */
+  const sources = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
+
+  it('no source compares an error code with a bare number or maps one by number (KAFKA_ERRORS.<NAME> instead)', () => {
+    const root = path.resolve(__dirname, '../../src');
+    const bare = /(errorCode\s*[!=]==?\s*-?\d+|kafkaCodeToLabError\(\s*-?\d+)/;
+    const found = sources(root)
+      .filter((f) => !f.endsWith('kafka-error-codes.ts'))
+      .flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').map((line, i) => ({ f, line, i })))
+      .filter(({ line }) => bare.test(line))
+      .map(({ f, line, i }) => `${path.relative(root, f)}:${i + 1}: ${line.trim()}`);
+    expect(found).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ export function decodeElectLeadersResponse(r: Reader): { errorCode: number; resu
         const partition = p.int32();
         const code = p.int16();
         const errorMessage = p.nullableString();
-        return { topic, partition, errorCode: code, errorMessage, ok: code === 0 || code === ELECTION_NOT_NEEDED };
+        return { topic, partition, errorCode: code, errorMessage, ok: code === KAFKA_ERRORS.NONE || code === ELECTION_NOT_NEEDED };
       });
     })
     .flat()

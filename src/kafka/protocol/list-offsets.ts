@@ -1,6 +1,7 @@
 import { API_KEYS, BrokerAddress, request } from './kafka-connection';
 import type { ClusterMetadata } from './metadata';
 import { Reader, Writer } from './wire';
+import { KAFKA_ERRORS } from '../kafka-error-codes';
 
 /**
  * ListOffsets v5: the last non-flexible version, supported from Kafka 2.2 to 4.x, and enough for
@@ -87,7 +88,7 @@ export async function fetchTopicOffsets(
           .then((results) => {
             for (const res of results) {
               const entry = out.get(offsetKey(res.topic, res.partition));
-              if (entry && res.errorCode === 0) entry[field] = res.offset;
+              if (entry && res.errorCode === KAFKA_ERRORS.NONE) entry[field] = res.offset;
             }
           })
           // The partition keeps null offsets: the description still renders while a leader moves.

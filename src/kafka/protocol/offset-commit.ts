@@ -1,4 +1,4 @@
-import { KafkaCodeError } from '../kafka-error-codes';
+import { KafkaCodeError, KAFKA_ERRORS } from '../kafka-error-codes';
 import { API_KEYS, BrokerAddress, brokerLabel, DEFAULT_CLIENT_ID, firstAnswering, KafkaWireError, KeptConnection, request } from './kafka-connection';
 import { Reader, Writer } from './wire';
 
@@ -128,7 +128,7 @@ export class OffsetCommitter {
         request(b, API_KEYS.findCoordinator, FIND_COORDINATOR_VERSION, encodeFindCoordinatorRequest(groupId), { flexible: false, timeoutMs: left, clientId: this.clientId, signal }, decodeFindCoordinatorResponse),
       { timeoutMs },
     );
-    if (res.errorCode !== 0) throw new KafkaCodeError(res.errorCode, res.errorMessage ?? undefined);
+    if (res.errorCode !== KAFKA_ERRORS.NONE) throw new KafkaCodeError(res.errorCode, res.errorMessage ?? undefined);
     const address = { host: res.broker.host, port: res.broker.port };
     this.coordinators.set(groupId, address);
     return address;

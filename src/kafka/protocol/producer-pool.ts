@@ -117,7 +117,7 @@ export class WireProducer {
         out.set(partition, { ok: false, error: new KafkaWireError('closed', '-', 'the producer was closed') });
         continue;
       }
-      if (!t || t.errorCode !== 0) {
+      if (!t || t.errorCode !== KAFKA_ERRORS.NONE) {
         const code = t?.errorCode || UNKNOWN_TOPIC_OR_PARTITION;
         refuse(code, `topic ${topic} is not in the cluster's metadata (error ${code})`);
         continue;
@@ -364,7 +364,7 @@ class BrokerLane {
         ws.forEach((w) => w.settle({ ok: false, error: err }));
         continue;
       }
-      if (a.errorCode !== 0) {
+      if (a.errorCode !== KAFKA_ERRORS.NONE) {
         const said = a.errorMessage ?? a.recordErrors.find((x) => x.message)?.message ?? null;
         const err = new ProducePartitionError(
           a.errorCode, a.topic, a.partition, said, false,
