@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { LabError, conflict } from '../common/lab-error';
+import { LabError, conflict, inProgress } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import type { BrokerObserver, LiveBroker } from '../kafka/cluster-link';
 import { LiveBus } from '../timeline/live-bus';
@@ -170,7 +170,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   /** Takes over from whatever is in progress, kills every node, wipes the data and starts fresh. */
   reset(opts: StartOptions): Promise<ClusterView> {
     this.requireLifecycle();
-    if (this.calls.clusterCall() === 'reset') throw conflict(busySentence('The cluster', 'cluster reset'));
+    if (this.calls.clusterCall() === 'reset') throw inProgress(busySentence('The cluster', 'cluster reset'));
     const earlier = this.calls.takeOver();
     return this.calls.runCluster('reset', opts.wait, async (epoch) => {
       await this.stopAll(true);
@@ -210,7 +210,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.requireLifecycle();
     const n = this.store.require(id);
     this.calls.requireNoClusterCall();
-    if (n.pending) throw conflict(busySentence(capitalized(label(n)), n.pending));
+    if (n.pending) throw inProgress(busySentence(capitalized(label(n)), n.pending));
     const refusal = refusalOf(action, { id: n.id, role: n.role, state: n.state, alive: this.driver.isAlive(n.id) });
     if (refusal) throw conflict(refusal);
     return this.runNodeAction(action, n, actor, wait);

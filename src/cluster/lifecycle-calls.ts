@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { conflict } from '../common/lab-error';
+import { conflict, inProgress } from '../common/lab-error';
 import type { ClusterView } from './cluster.types';
 import { Operation, busySentence, label } from './node-actions';
 import type { NodeRecord, NodeStore } from './node-store';
@@ -45,14 +45,14 @@ export class LifecycleCalls {
 
   /** 409 while a whole-cluster call runs. */
   requireNoClusterCall(): void {
-    if (this.clusterOp) throw conflict(busySentence('The cluster', `cluster ${this.clusterOp.kind}` as Operation));
+    if (this.clusterOp) throw inProgress(busySentence('The cluster', `cluster ${this.clusterOp.kind}` as Operation));
   }
 
-  /** 409 when any call is in progress (whole-cluster starts and stops run alone). */
+  /** 409 IN_PROGRESS (retriable) when any call is in progress (whole-cluster starts and stops run alone). */
   requireIdle(what: Operation): void {
     this.requireNoClusterCall();
     const busy = this.store.all().find((n) => n.pending);
-    if (busy) throw conflict(`Cannot do a ${what} now: a ${busy.pending} of ${label(busy)} is in progress; try again when it is done (GET /api/cluster shows it).`);
+    if (busy) throw inProgress(`Cannot do a ${what} now: a ${busy.pending} of ${label(busy)} is in progress; try again when it is done (GET /api/cluster shows it).`);
   }
 
   /** Throws the 409 of interrupted work when a reset took over since `epoch`. */
