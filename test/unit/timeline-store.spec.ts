@@ -151,17 +151,16 @@ describe('TimelineService (SQLite store)', () => {
     expect(timeline.query({ after: total - 50, visible: (s) => s.owner === 'alice' })).toEqual(again);
   });
 
-  it('stores 10,000 single publishes in well under a second', () => {
+  // How fast publishing is belongs to the benchmarks (machines are noisy); this checks that a burst of
+  // single publishes is stored whole and in order.
+  it('stores 10,000 single publishes, numbered without a gap', () => {
     const n = 10_000;
-    const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       timeline.publish({ type: 'messages.produced', actor: 'alice', topic: 'orders', count: 1, partitions: { 0: 1 } }, { owner: 'alice', topic: 'orders' });
     }
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    const rate = Math.round(n / (ms / 1000));
-    process.stdout.write(`timeline: ${n} publishes in ${ms.toFixed(0)} ms (${rate}/s)\n`);
     expect(timeline.lastSeq).toBe(n);
-    expect(ms).toBeLessThan(1000);
+    const seqs = timeline.query({ after: 0, limit: n }).events.map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   });
 
   it('drops (and does not throw on) a publish after the database closed at shutdown', () => {
