@@ -124,7 +124,17 @@ export class TopicsService {
       { type: 'topic.created', actor: who.id, topic: dto.name, partitions: dto.partitions, replicationFactor: dto.replicationFactor },
       { topic: name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) },
     );
-    return { ...(await this.describe(who, dto.name)), seq: createdEvent.seq };
+    // Brokers learn of a new topic one by one, and the one asked next may not know it yet (seen right
+    // after a delete and re-create of the same name): that is not "does not exist".
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        return { ...(await this.describe(who, dto.name)), seq: createdEvent.seq };
+      } catch (e) {
+        if (!(e instanceof LabError && e.code === 'NOT_FOUND') || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   async describe(who: Principal, name: string): Promise<TopicDescription> {
