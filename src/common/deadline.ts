@@ -1,11 +1,14 @@
+import { LabError } from './lab-error';
+
 /**
- * Settles with `p`, or rejects with "no answer within N ms" once `ms` pass (after running `onTimeout`,
- * e.g. to kill what hangs). For calls whose own timeout cannot be trusted to fire.
+ * Settles with `p`, or rejects with a TIMEOUT LabError (503, retriable) once `ms` pass (after running
+ * `onTimeout`, e.g. to kill what hangs). For calls whose own timeout cannot be trusted to fire; the
+ * rejection is a coded error, so one that reaches an answer is a 503 with a sentence, not a 500.
  */
 export function withDeadline<T>(p: Promise<T>, ms: number, onTimeout?: () => Promise<unknown>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      const fail = () => reject(new Error(`no answer within ${ms} ms`));
+      const fail = () => reject(new LabError('TIMEOUT', `No answer within ${ms} ms; Kafka may be busy or a broker paused. Try again.`));
       if (onTimeout) void onTimeout().finally(fail);
       else fail();
     }, ms);

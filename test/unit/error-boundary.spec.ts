@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
 import { JsonBodyPipe, refuseUnreadableBodies } from '../../src/common/body-type';
+import { withDeadline } from '../../src/common/deadline';
 import { errorAnswerOf, expressErrorHandler } from '../../src/common/http-exception.filter';
 import { LAB_ERROR_RETRIABLE, LAB_ERROR_STATUS, LabError, LabErrorCode } from '../../src/common/lab-error';
 import { internalTopicRefusal, isInternalTopic } from '../../src/topics/topic-name';
@@ -46,6 +47,23 @@ describe('LabError codes', () => {
 
   it('a thrower may say otherwise about retrying', () => {
     expect(new LabError('KAFKA_UNAVAILABLE', 'x', undefined, { retriable: false }).retriable).toBe(false);
+  });
+});
+
+describe('a call past its deadline', () => {
+  it('is a TIMEOUT (503, retriable), not a plain Error that would answer 500', async () => {
+    jest.useFakeTimers();
+    try {
+      const p = withDeadline(new Promise(() => undefined), 5000);
+      const caught = p.catch((e) => e);
+      await jest.advanceTimersByTimeAsync(5000);
+      const e = await caught;
+      expect(e).toBeInstanceOf(LabError);
+      expect([e.code, e.status, e.retriable]).toEqual(['TIMEOUT', 503, true]);
+      expect(e.message).toBe('No answer within 5000 ms; Kafka may be busy or a broker paused. Try again.');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { driverFailed } from '../../common/lab-error';
 
 export interface RunResult {
   code: number | null;
@@ -42,7 +43,7 @@ export function runCommand(
     child.stderr.on('data', onData('err'));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${cmd} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`));
+      reject(driverFailed(`${cmd} did not finish within ${Math.round(opts.timeoutMs / 1000)} s.`));
     }, opts.timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
