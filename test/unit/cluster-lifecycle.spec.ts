@@ -144,6 +144,8 @@ describe('cluster lifecycle rules (fake driver, fake timers)', () => {
     expect([kill.status, kill.message]).toEqual([409, 'Broker 0 is busy: a stop is in progress; try again when it is done (GET /api/cluster shows it).']);
     const stop = await refused(() => service.stop('test', true));
     expect(stop.message).toBe('Cannot do a cluster stop now: a stop of broker 0 is in progress; try again when it is done (GET /api/cluster shows it).');
+    // Both may simply be sent again later: IN_PROGRESS, retriable (the body says so, with Retry-After).
+    expect([kill.code, kill.retriable, stop.code, stop.retriable]).toEqual(['IN_PROGRESS', true, 'IN_PROGRESS', true]);
     // Another node is not busy.
     expect(stateOf(await ok(service.nodeAction('pause', 1, 'test', true)), 1).state).toBe('paused');
     release();
