@@ -1,4 +1,5 @@
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
+import { QueryWholeNumber, WholeNumber } from '../common/query-number';
 import { IsOptional, ValidateBy, ValidationArguments } from 'class-validator';
 import { EVENT_TYPES, EventType } from './events';
 
@@ -35,21 +36,10 @@ function AreEventTypes() {
   });
 }
 
-/** One check and one sentence for a whole-number query value (not one complaint per rule). */
-function WholeNumber(min: number, max: number, message: string) {
-  return ValidateBy({
-    name: 'wholeNumber',
-    validator: {
-      validate: (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
-      defaultMessage: () => message,
-    },
-  });
-}
-
 /** `GET /api/events?after=<seq>&types=<comma list>&limit=<n>` */
 export class EventsQueryDto {
   @IsOptional()
-  @Type(() => Number)
+  @QueryWholeNumber()
   @WholeNumber(0, Number.MAX_SAFE_INTEGER, 'after must be a whole number of 0 or more: the seq of the last event you have, or 0')
   after?: number;
 
@@ -59,7 +49,7 @@ export class EventsQueryDto {
   types?: EventType[];
 
   @IsOptional()
-  @Type(() => Number)
+  @QueryWholeNumber()
   @WholeNumber(1, MAX_EVENTS_LIMIT, `limit must be a whole number from 1 to ${MAX_EVENTS_LIMIT}`)
   limit?: number;
 }
