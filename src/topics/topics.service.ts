@@ -101,10 +101,13 @@ export class TopicsService {
     try {
       created = await this.admin.createTopic({ name, partitions: dto.partitions, replicationFactor: dto.replicationFactor, configs }, 10_000);
     } catch (e) {
-      throw kafkaErrorToLabError(e, {
+      const err = kafkaErrorToLabError(e, {
         action: `create topic ${dto.name}`, topic: dto.name, partitions: dto.partitions,
         replicationFactor: dto.replicationFactor, liveBrokers: live, configs,
       });
+      // Creating cannot fail with "does not exist": Kafka is still busy with a topic of that name.
+      if (err instanceof LabError && err.code === 'NOT_FOUND') throw stillSettling(dto.name);
+      throw err;
     }
     if (!created) throw conflict(`Topic ${dto.name} already exists.`);
     // Kafka answers before every broker knows the topic: wait until each partition has a leader that
@@ -131,7 +134,8 @@ export class TopicsService {
       try {
         return { ...(await this.describe(who, dto.name)), seq: createdEvent.seq };
       } catch (e) {
-        if (!(e instanceof LabError && e.code === 'NOT_FOUND') || Date.now() > deadline) throw e;
+        if (!(e instanceof LabError && e.code === 'NOT_FOUND')) throw e;
+        if (Date.now() > deadline) throw stillSettling(dto.name);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -278,6 +282,11 @@ export class TopicsService {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** A topic Kafka took but its brokers do not show yet (e.g. one of the same name was deleted a moment ago). */
+function stillSettling(name: string): LabError {
+  return new LabError('KAFKA_UNAVAILABLE', `Kafka has not settled topic ${name} yet (was a topic of that name deleted a moment ago?); look again with GET /api/topics/${name} in a moment.`);
 }
 
 function rfOf(t: MetadataTopic): number {
