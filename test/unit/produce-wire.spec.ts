@@ -370,6 +370,19 @@ describe('WireProducer against fake brokers', () => {
     expect(calls).toBe(3);
   });
 
+  it('produceWithRetry asks again when its metadata is older than the topic (a partition it does not know yet)', async () => {
+    const b = await broker();
+    let calls = 0;
+    const wp = producer();
+    // A topic created again a moment ago with more partitions: the first metadata still shows one.
+    const out = await wp.produceWithRetry(
+      async () => (++calls < 2 ? metadata({ 1: b.port }, [1]) : metadata({ 1: b.port }, [1, 1, 1])),
+      't', new Map([[2, msgs('a')]]), { acks: -1, timeoutMs: 2000, deadlineMs: 5000 },
+    );
+    expect(out.get(2)).toEqual({ ok: true, baseOffset: '0' });
+    expect(calls).toBe(2);
+  });
+
   it('produceWithRetry reports a metadata failure for every partition', async () => {
     const wp = producer();
     const out = await wp.produceWithRetry(async () => { throw new Error('no broker answered'); }, 't', new Map([[0, msgs('a')], [3, msgs('b')]]), { acks: -1, timeoutMs: 1000, deadlineMs: 1000 });

@@ -46,7 +46,9 @@ const { LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION
 export function isRetriableOutcome(o: PartitionOutcome): boolean {
   if (o.ok) return false;
   if (o.error instanceof KafkaWireError) return o.error.kind === 'refused';
-  if (o.error instanceof ProducePartitionError && o.error.fromMetadata) return false;
+  // Metadata without a leader will not change soon: answer at once. Metadata that does not know the
+  // partition is older than the topic (created, or deleted and created again, a moment ago): ask again.
+  if (o.error instanceof ProducePartitionError && o.error.fromMetadata) return o.errorCode === UNKNOWN_TOPIC_OR_PARTITION;
   return o.errorCode === NOT_LEADER_OR_FOLLOWER || o.errorCode === LEADER_NOT_AVAILABLE || o.errorCode === UNKNOWN_TOPIC_OR_PARTITION;
 }
 
