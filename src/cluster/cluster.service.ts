@@ -52,7 +52,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.store = new NodeStore(config, () => this.pushView());
     this.launcher = new NodeLauncher(config, driver, this.store, timeline);
     this.calls = new LifecycleCalls(this.store, () => this.view(), () => this.pushView());
-    this.readiness = new Readiness(this.store, { isAlive: (id) => driver.isAlive(id), overdue: (n) => this.launcher.endOverdue(n) }, config.nodeTimeoutMs, probes);
+    this.readiness = new Readiness(this.store, {
+      isAlive: (id) => driver.isAlive(id),
+      blocker: (n) => (n.role === 'broker' ? this.launcher.controllerBlocker() : null),
+      overdue: (n, blocked) => this.launcher.endOverdue(n, blocked),
+    }, config.nodeTimeoutMs, probes);
     this.actionContext = { driver, bringUp: (id) => this.bringUp([id], this.calls.epoch), gracefulStopMs: (id) => this.gracefulStopMs(id) };
     this.driver.onExit((e) => {
       if (!this.shuttingDown) this.launcher.onExit(e);

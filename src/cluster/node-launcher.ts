@@ -76,13 +76,17 @@ export class NodeLauncher {
       : `a majority of the controllers is not running (${which}); a broker cannot join the cluster without them`;
   }
 
-  /** The node deadline passed while the node was still starting: end it and say why. */
-  async endOverdue(n: NodeRecord): Promise<void> {
-    const blocker = n.role === 'broker' ? this.controllerBlocker() : null;
+  /**
+   * A starting node passed the node deadline, or stayed `blocked` (its controller gone) past a short
+   * grace: end it and say why. Blocked is a 409 (the cluster's state stops it), the deadline a 503.
+   */
+  async endOverdue(n: NodeRecord, blocked: string | null): Promise<void> {
     const fatal = lastFatalLine(this.store.logFile(n.id), n.logOffset);
-    const reason = `it did not become ready within ${Math.round(this.config.nodeTimeoutMs / 1000)} s${blocker ? ` (${blocker})` : ''}${fatal ? `; its log says: ${fatal}` : ''}`;
+    const reason = blocked ?? `it did not become ready within ${Math.round(this.config.nodeTimeoutMs / 1000)} s${fatal ? `; its log says: ${fatal}` : ''}`;
     await this.driver.kill(n.id).catch(() => undefined);
-    if (n.state === 'starting') this.crashed(n, reason, null, 'SIGKILL', 'system');
+    if (n.state !== 'starting') return;
+    this.crashed(n, reason, null, 'SIGKILL', 'system');
+    n.blocked = blocked !== null;
   }
 
   /** A node's process ended without anybody asking: crashed, with Kafka's own last error if it wrote one. */

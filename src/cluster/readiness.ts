@@ -34,9 +34,17 @@ export const READINESS_PROBES = Symbol('READINESS_PROBES');
 
 export interface ReadinessHooks {
   isAlive(id: number): boolean;
-  /** A node stayed `starting` past the deadline: the service ends it and says why. */
-  overdue(n: NodeRecord): Promise<void>;
+  /** Why the node cannot become ready now whatever it does (a broker without a running controller), or null. */
+  blocker(n: NodeRecord): string | null;
+  /**
+   * The node stays `starting` past the deadline (`blocked` null), or it has been blocked for
+   * BLOCKED_GRACE_MS (`blocked` says by what): the service ends it and says why.
+   */
+  overdue(n: NodeRecord, blocked: string | null): Promise<void>;
 }
+
+/** How long a starting node may stay blocked (e.g. its controller paused) before it is ended. */
+export const BLOCKED_GRACE_MS = 10_000;
 
 const PROBE_EVERY_MS = 250;
 const WAIT_POLL_MS = 100;
@@ -50,6 +58,8 @@ export class Readiness {
   private timer: NodeJS.Timeout | null = null;
   private inFlight = false;
   private closed = false;
+  /** Since when each starting node has been blocked. */
+  private readonly blockedSince = new Map<number, number>();
 
   constructor(
     private readonly store: NodeStore,
@@ -74,6 +84,7 @@ export class Readiness {
   async tick(): Promise<void> {
     if (this.inFlight) return;
     const starting = this.store.all().filter((n) => n.state === 'starting');
+    for (const id of this.blockedSince.keys()) if (!starting.some((n) => n.id === id)) this.blockedSince.delete(id);
     if (starting.length === 0) {
       if (this.timer) clearInterval(this.timer);
       this.timer = null;
@@ -84,7 +95,17 @@ export class Readiness {
       await Promise.all(starting.map(async (n) => {
         // Counted from the launch (formatting and waiting for earlier nodes do not count).
         if (Date.now() - Math.max(Date.parse(n.since), n.launchedAt ?? 0) > this.deadlineMs) {
-          await this.hooks.overdue(n);
+          await this.hooks.overdue(n, null);
+          return;
+        }
+        // A broker whose controller went away while it started waits for ever: give it a short grace
+        // (a controller being restarted), then end it with the reason instead of at the deadline.
+        const blocked = this.hooks.blocker(n);
+        if (!blocked) this.blockedSince.delete(n.id);
+        else if (!this.blockedSince.has(n.id)) this.blockedSince.set(n.id, Date.now());
+        else if (Date.now() - this.blockedSince.get(n.id)! >= BLOCKED_GRACE_MS) {
+          this.blockedSince.delete(n.id);
+          await this.hooks.overdue(n, blocked);
           return;
         }
         const ok = n.role === 'controller' ? await this.probes.controller(n.host, n.port) : await this.probes.broker(n.host, n.port, n.id);

@@ -98,10 +98,12 @@ describe('cluster lifecycle rules (fake driver, fake timers)', () => {
     base = await freePortBase();
   });
 
-  beforeEach(async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  /** A service on a fresh data dir with a running 1 + 2 cluster of fake nodes. */
+  async function runningService(nodeTimeoutMs: number) {
+    if (service) await service.onApplicationShutdown();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lab-lifecycle-'));
-    const config = loadConfig({ LAB_DATA_DIR: dir, LAB_KAFKA_PORT_BASE: String(base), LAB_NODE_TIMEOUT_MS: '5000', LAB_BROKERS: '2', LAB_AUTOSTART: 'false' });
+    const config = loadConfig({ LAB_DATA_DIR: dir, LAB_KAFKA_PORT_BASE: String(base), LAB_NODE_TIMEOUT_MS: String(nodeTimeoutMs), LAB_BROKERS: '2', LAB_AUTOSTART: 'false' });
     driver = new FakeDriver();
     events = [];
     const probes: ReadinessProbes = {
@@ -113,12 +115,18 @@ describe('cluster lifecycle rules (fake driver, fake timers)', () => {
     await service.onApplicationBootstrap();
     const c = await ok(service.start({ actor: 'test', wait: true }));
     expect(c.state).toBe('running');
+  }
+
+  beforeEach(async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    await runningService(5000);
   });
 
   afterEach(async () => {
     await service.onApplicationShutdown();
     jest.useRealTimers();
     fs.rmSync(dir, { recursive: true, force: true });
+    dir = '';
   });
 
   it('answers pause and resume on a node that just died with a 409 that names its state', async () => {
@@ -202,6 +210,21 @@ describe('cluster lifecycle rules (fake driver, fake timers)', () => {
     expect(reset.state).toBe('running');
     expect([...reset.controllers, ...reset.brokers].map((n) => [n.id, n.state])).toEqual([[100, 'running'], [0, 'running'], [1, 'running']]);
     expect((await stuck).error.message).toMatch(/reset of the cluster took over/);
+  });
+
+  it('ends a broker whose controller goes away while it starts after 10 s, with that reason (409), long before the deadline', async () => {
+    await runningService(120_000);
+    await ok(service.nodeAction('stop', 1, 'test', true));
+    driver.hanging.add(1);
+    let answer: any;
+    service.nodeAction('start', 1, 'test', true).then((v) => (answer = v), (e) => (answer = e));
+    await jest.advanceTimersByTimeAsync(1_000);
+    await ok(service.nodeAction('pause', 100, 'test', true));
+    await jest.advanceTimersByTimeAsync(9_000);
+    expect(stateOf(service.view(), 1).state).toBe('starting');
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect([answer.status, answer.message]).toEqual([409, 'broker 1 could not start: the controller is not running (controller 100 is paused); a broker cannot join the cluster without it.']);
+    expect(driver.alive.has(1)).toBe(false);
   });
 
   it('grows to at most 9 brokers', async () => {

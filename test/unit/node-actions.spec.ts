@@ -110,6 +110,7 @@ describe('readiness and the node deadline (fake timers)', () => {
   let store: NodeStore;
   let ready: Set<number>;
   let overdue: number[];
+  let blockers: Map<number, string>;
   let readiness: Readiness;
   const probes: ReadinessProbes = {
     controller: async (_h, port) => ready.has(port),
@@ -125,11 +126,13 @@ describe('readiness and the node deadline (fake timers)', () => {
     store.create({ brokers: 2, controllers: 1 });
     ready = new Set();
     overdue = [];
+    blockers = new Map();
     readiness = new Readiness(store, {
       isAlive: () => true,
-      overdue: async (n) => {
+      blocker: (n) => blockers.get(n.id) ?? null,
+      overdue: async (n, blocked) => {
         overdue.push(n.id);
-        store.setState(n, 'crashed', 'it did not become ready within 10 s');
+        store.setState(n, 'crashed', blocked ?? 'it did not become ready within 10 s');
       },
     }, 10_000, probes);
   });
@@ -163,6 +166,35 @@ describe('readiness and the node deadline (fake timers)', () => {
     const e = await outcome;
     expect(e.status).toBe(503);
     expect(e.message).toBe('broker 1 could not start: it did not become ready within 10 s.');
+  });
+
+  it('ends a starting node blocked for 10 s (its controller gone) with that reason, but not one blocked briefly', async () => {
+    store.setState(0, 'starting');
+    store.setState(1, 'starting');
+    blockers.set(0, 'the controller is not running (controller 100 is paused)');
+    blockers.set(1, 'the controller is not running (controller 100 is paused)');
+    // A deadline far away: only the blocking ends node 0.
+    const patient = new Readiness(store, {
+      isAlive: () => true,
+      blocker: (n) => blockers.get(n.id) ?? null,
+      overdue: async (n, blocked) => {
+        overdue.push(n.id);
+        store.setState(n, 'crashed', blocked ?? 'it did not become ready within 60 s');
+      },
+    }, 60_000, probes);
+    patient.watch();
+    await jest.advanceTimersByTimeAsync(4_000);
+    blockers.delete(1); // its controller came back in time
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(overdue).toEqual([]);
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(overdue).toEqual([0]);
+    expect(store.get(0)).toMatchObject({ state: 'crashed', reason: 'the controller is not running (controller 100 is paused)' });
+    expect(store.get(1)!.state).toBe('starting');
+    ready.add(1);
+    await jest.advanceTimersByTimeAsync(500);
+    expect(store.get(1)!.state).toBe('running');
+    patient.close();
   });
 
   it('settles every node before answering: one running, one stopped meanwhile', async () => {
