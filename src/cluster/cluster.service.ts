@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { LabError, conflict, inProgress } from '../common/lab-error';
+import { withDeadline } from '../common/deadline';
+import { LabError, conflict, driverFailed, inProgress } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import type { BrokerObserver, LiveBroker } from '../kafka/cluster-link';
 import { LiveBus } from '../timeline/live-bus';
@@ -25,6 +26,8 @@ export interface StartOptions {
 
 const GRACEFUL_STOP_MS = 30_000;
 const NO_CONTROLLER_STOP_MS = 5_000;
+/** How long a kill may take to report the node gone before the call says the driver failed. */
+const KILL_WAIT_MS = 15_000;
 
 /**
  * The cluster's lifecycle. One call at a time per node, and a whole-cluster start/stop excludes every
@@ -223,7 +226,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private runNodeAction(action: NodeActionName, n: NodeRecord, actor: string, wait: boolean): Promise<ClusterView> {
     const a = NODE_ACTIONS[action];
     const publish = () => this.timeline.publish({ type: a.event, actor, nodeId: n.id, role: n.role });
-    // Shown at once (a start: `starting`), so a caller that does not wait sees its call taken.
+    // Shown at once if the action says so; a start shows `pending` until its process is launched.
     if (a.announce) this.store.setState(n, a.announce);
     return this.calls.runOnNode(n, action, wait, async (epoch) => {
       try {
@@ -247,7 +250,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     if (e instanceof LabError) return e;
     const refusal = refusalOf(action, { id: n.id, role: n.role, state: n.state, alive: this.driver.isAlive(n.id) });
     if (refusal && action !== 'start') return conflict(refusal);
-    return new LabError('KAFKA_UNAVAILABLE', `Could not ${action} ${label(n)}: ${(e as Error).message}.`);
+    return driverFailed(`Could not ${action} ${label(n)}: ${(e as Error).message}.`);
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -268,17 +271,33 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.readiness.watch();
   }
 
+  /**
+   * Every driver call is coded and bounded: a driver error is a DRIVER_FAILED sentence (never a 500),
+   * and a node that never reports gone cannot hang a stop or a reset (its stop falls back to a kill).
+   */
   private async stopAll(abrupt: boolean): Promise<void> {
     const alive = this.store.all().filter((n) => this.driver.isAlive(n.id));
+    const kill = (n: NodeRecord) => withDeadline(this.driver.kill(n.id), KILL_WAIT_MS);
     const one = async (n: NodeRecord) => {
-      if (abrupt) await this.driver.kill(n.id);
-      else await this.driver.stop(n.id, GRACEFUL_STOP_MS);
+      try {
+        const ms = this.gracefulStopMs(n.id);
+        // A stop that does not report the node gone in time (its own kill fallback included) ends in a kill.
+        const stopped = abrupt ? false : await withDeadline(this.driver.stop(n.id, ms), ms + KILL_WAIT_MS).then(() => true, (e) => {
+          if (e instanceof LabError && e.code === 'TIMEOUT') return false;
+          throw e;
+        });
+        if (!stopped) await kill(n);
+      } catch (e) {
+        throw driverFailed(`Could not ${abrupt ? 'kill' : 'stop'} ${label(n)}: ${(e as Error).message}`);
+      }
       this.store.setState(n, 'stopped');
     };
     // Brokers first: their controlled shutdown needs a controller.
-    await Promise.all(alive.filter((n) => n.role === 'broker').map(one));
-    await Promise.all(alive.filter((n) => n.role === 'controller').map(one));
+    const brokers = await Promise.allSettled(alive.filter((n) => n.role === 'broker').map(one));
+    const controllers = await Promise.allSettled(alive.filter((n) => n.role === 'controller').map(one));
     for (const n of this.store.all()) if (!this.driver.isAlive(n.id)) this.store.setState(n, 'stopped');
+    const failed = [...brokers, ...controllers].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**

@@ -62,7 +62,7 @@ export const NODE_ACTIONS: Record<NodeActionName, NodeAction> = {
     name: 'start',
     allowedIn: GONE,
     needsAlive: false,
-    announce: 'starting',
+    // No announce: the node shows `starting` once its process is launched (bringUp), `pending` before.
     drive: (ctx, id) => ctx.bringUp(id),
     settle: { kind: 'ready' },
     event: 'node.started',

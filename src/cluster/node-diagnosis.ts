@@ -37,11 +37,21 @@ const TAIL_BYTES = 256 * 1024;
  * and often the line before it is the real cause; the one that is not a generic "Exiting" wins.
  */
 export function lastFatalLine(logFile: string, from = 0): string | null {
+  const text = readTail(logFile, from);
+  const found = text.split('\n').map((l) => LOG_LINE.exec(l.trimEnd())).filter((m): m is RegExpExecArray => m !== null).map((m) => m[2].trim());
+  if (found.length === 0) return null;
+  const specific = found.filter((m) => !/^Exiting Kafka/i.test(m));
+  const line = (specific.length ? specific[specific.length - 1] : found[found.length - 1]).replace(/[.\s]+$/, '');
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+/** What this run wrote to `logFile` after byte `from` (at most the last 256 KiB), or '' when unreadable. */
+function readTail(logFile: string, from: number): string {
   let text = '';
   try {
     const size = fs.statSync(logFile).size;
     const start = Math.max(from, size - TAIL_BYTES);
-    if (size <= start) return null;
+    if (size <= start) return '';
     const fd = fs.openSync(logFile, 'r');
     try {
       const buf = Buffer.alloc(size - start);
@@ -51,13 +61,19 @@ export function lastFatalLine(logFile: string, from = 0): string | null {
       fs.closeSync(fd);
     }
   } catch {
-    return null;
+    return '';
   }
-  const found = text.split('\n').map((l) => LOG_LINE.exec(l.trimEnd())).filter((m): m is RegExpExecArray => m !== null).map((m) => m[2].trim());
-  if (found.length === 0) return null;
-  const specific = found.filter((m) => !/^Exiting Kafka/i.test(m));
-  const line = (specific.length ? specific[specific.length - 1] : found[found.length - 1]).replace(/[.\s]+$/, '');
-  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+  return text;
+}
+
+/**
+ * The port this run of the node could not bind because another program took it (after our check and
+ * before the JVM's bind), or null. Kafka logs it as an exception line under a generic ERROR, so
+ * lastFatalLine would lose it.
+ */
+export function bindFailure(logFile: string, from = 0): number | null {
+  const m = /failed to bind to [^\s]*:(\d+):? Address already in use/i.exec(readTail(logFile, from));
+  return m ? Number(m[1]) : null;
 }
 
 /** A sentence for an exit nobody asked for: code or signal, and Kafka's own last error if it wrote one. */

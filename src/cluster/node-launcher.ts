@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { LabConfig } from '../config/lab-config';
 import type { TimelineService } from '../timeline/timeline.service';
-import type { KafkaDistribution, NodeExit } from './cluster.types';
+import { LabError, LabErrorCode } from '../common/lab-error';
+import type { KafkaDistribution, NodeExit, NodeSpec } from './cluster.types';
 import { locateKafka } from './distribution/kafka-distribution';
 import type { ClusterDriver } from './drivers/cluster-driver';
 import { label } from './node-actions';
-import { exitReason, fileSize, lastFatalLine, portFree, portInUse } from './node-diagnosis';
+import { bindFailure, exitReason, fileSize, lastFatalLine, portFree, portInUse } from './node-diagnosis';
 import type { NodeRecord, NodeStore } from './node-store';
 
 /**
@@ -33,34 +34,49 @@ export class NodeLauncher {
    */
   async bringUp(ids: number[], checkCurrent: (n?: NodeRecord) => void): Promise<void> {
     const nodes = ids.map((id) => this.store.get(id)).filter((n): n is NodeRecord => !!n);
-    for (const n of nodes) this.store.setState(n, 'starting');
+    // A node shows `starting` only once its process is launched (API.md); `pending` shows the call meanwhile.
+    const failed = new Set<number>();
+    const fail = (n: NodeRecord, reason: string, code: LabErrorCode | null, blocked = false) => {
+      failed.add(n.id);
+      this.cannotStart(n, reason, code, blocked);
+    };
     let dist: KafkaDistribution;
     try {
       dist = await this.distribution();
     } catch (e) {
-      for (const n of nodes) this.cannotStart(n, `Kafka is not available: ${(e as Error).message}`);
+      for (const n of nodes) fail(n, `Kafka is not available: ${(e as Error).message}`, codeOf(e, 'KAFKA_DISTRIBUTION'));
       return;
     }
     checkCurrent();
     const clusterId = this.store.persisted!.clusterId;
-    const specs = new Map(nodes.map((n) => [n.id, this.store.writeNodeFiles(n)]));
-    await Promise.all(nodes.map((n) => this.driver.format(dist, specs.get(n.id)!, clusterId).catch((e) => this.cannotStart(n, (e as Error).message))));
+    const specs = new Map<number, NodeSpec>();
+    for (const n of nodes) {
+      try {
+        specs.set(n.id, this.store.writeNodeFiles(n));
+      } catch (e) {
+        fail(n, `its files could not be written: ${(e as Error).message}`, 'DRIVER_FAILED');
+      }
+    }
+    await Promise.all(nodes.filter((n) => specs.has(n.id)).map((n) => this.driver.format(dist, specs.get(n.id)!, clusterId).catch((e) => fail(n, (e as Error).message, codeOf(e, 'DRIVER_FAILED')))));
     const ordered = [...nodes.filter((n) => n.role === 'controller'), ...nodes.filter((n) => n.role === 'broker')];
     for (const n of ordered) {
       checkCurrent(n);
-      if (n.state !== 'starting') continue;
+      if (failed.has(n.id)) continue;
       const why = !(await portFree(n.host, n.port)) ? portInUse(n.port) : n.role === 'broker' ? this.controllerBlocker() : null;
       if (why) {
-        this.cannotStart(n, why, true);
+        fail(n, why, null, true);
         continue;
       }
       const spec = specs.get(n.id)!;
       n.logOffset = fileSize(spec.logFile);
       n.launchedAt = Date.now();
+      // Again right before the spawn: a reset or the server's shutdown may have begun during the port check.
+      checkCurrent(n);
+      this.store.setState(n, 'starting');
       try {
         await this.driver.start(dist, spec);
       } catch (e) {
-        this.cannotStart(n, `it could not be launched: ${(e as Error).message}`);
+        fail(n, `it could not be launched: ${(e as Error).message}`, codeOf(e, 'DRIVER_FAILED'));
       }
     }
   }
@@ -82,18 +98,28 @@ export class NodeLauncher {
    */
   async endOverdue(n: NodeRecord, blocked: string | null): Promise<void> {
     const fatal = lastFatalLine(this.store.logFile(n.id), n.logOffset);
-    const reason = blocked ?? `it did not become ready within ${Math.round(this.config.nodeTimeoutMs / 1000)} s${fatal ? `; its log says: ${fatal}` : ''}`;
+    const held = this.heldPort(n);
+    const reason = blocked ?? held ?? `it did not become ready within ${Math.round(this.config.nodeTimeoutMs / 1000)} s${fatal ? `; its log says: ${fatal}` : ''}`;
     await this.driver.kill(n.id).catch(() => undefined);
     if (n.state !== 'starting') return;
     this.crashed(n, reason, null, 'SIGKILL', 'system');
-    n.blocked = blocked !== null;
+    n.blocked = blocked !== null || held !== null;
   }
 
   /** A node's process ended without anybody asking: crashed, with Kafka's own last error if it wrote one. */
   onExit(e: NodeExit): void {
     const n = this.store.get(e.id);
     if (!n || e.expected) return;
-    this.crashed(n, exitReason(e.code, e.signal, lastFatalLine(this.store.logFile(n.id), n.logOffset)), e.code, e.signal, 'kafka');
+    // Another program took the port between our check and the JVM's bind: the same 409 as a held port.
+    const held = this.heldPort(n);
+    this.crashed(n, held ?? exitReason(e.code, e.signal, lastFatalLine(this.store.logFile(n.id), n.logOffset)), e.code, e.signal, 'kafka');
+    if (held) n.blocked = true;
+  }
+
+  /** portInUse's sentence when this run of the node failed to bind its port, else null. */
+  private heldPort(n: NodeRecord): string | null {
+    const port = bindFailure(this.store.logFile(n.id), n.logOffset);
+    return port === null ? null : portInUse(port);
   }
 
   distribution(): Promise<KafkaDistribution> {
@@ -109,10 +135,11 @@ export class NodeLauncher {
     return this.dist;
   }
 
-  private cannotStart(n: NodeRecord, reason: string, blocked = false): void {
+  private cannotStart(n: NodeRecord, reason: string, code: LabErrorCode | null, blocked: boolean): void {
     if (this.driver.isAlive(n.id)) return;
     this.crashed(n, reason, null, null, 'system');
     n.blocked = blocked;
+    if (code) n.failure = code;
   }
 
   private crashed(n: NodeRecord, reason: string, exitCode: number | null, signal: string | null, actor: string): void {
@@ -120,3 +147,6 @@ export class NodeLauncher {
     this.timeline.publish({ type: 'node.crashed', actor, nodeId: n.id, role: n.role, exitCode, signal, reason });
   }
 }
+
+/** A LabError keeps its own code (DRIVER_FAILED, KAFKA_DISTRIBUTION, ...); anything else is `otherwise`. */
+const codeOf = (e: unknown, otherwise: LabErrorCode): LabErrorCode => (e instanceof LabError ? e.code : otherwise);

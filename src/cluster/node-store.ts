@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { notFound } from '../common/lab-error';
+import { LabErrorCode, notFound } from '../common/lab-error';
 import type { LabConfig } from '../config/lab-config';
 import type { ClusterState, NodeRole, NodeSpec, NodeState, NodeView } from './cluster.types';
 import type { NodeActionName } from './node-actions';
@@ -19,6 +19,8 @@ export interface NodeRecord {
   pending?: NodeActionName;
   /** It was not launched because something outside Kafka blocks it (a held port, no controller): a 409, not a 503. */
   blocked?: boolean;
+  /** The code of the failure that kept it from starting (a driver or a missing Kafka/Java), answered as is. */
+  failure?: LabErrorCode;
   /** When its process was launched or resumed (ms): the node deadline counts from here, not from formatting. */
   launchedAt?: number;
   /** Size of its server.log when this run of it started: only lines after it explain a failure. */
@@ -93,6 +95,7 @@ export class NodeStore {
     if (n.state !== state) {
       n.since = new Date().toISOString();
       n.blocked = undefined;
+      n.failure = undefined;
     }
     n.state = state;
     n.reason = reason;

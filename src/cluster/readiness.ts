@@ -108,6 +108,8 @@ export class Readiness {
           await this.hooks.overdue(n, blocked);
           return;
         }
+        // Only a live process is asked: a controller's probe accepts any listener on its port.
+        if (!this.hooks.isAlive(n.id)) return;
         const ok = n.role === 'controller' ? await this.probes.controller(n.host, n.port) : await this.probes.broker(n.host, n.port, n.id);
         // It may have died or been stopped while the probe ran.
         if (ok && n.state === 'starting' && this.hooks.isAlive(n.id)) this.store.setState(n, 'running');
@@ -141,7 +143,12 @@ export class Readiness {
         const crashed = failed.filter((n) => n.state === 'crashed');
         // Blocked by something outside Kafka (a held port, no controller): the state conflicts, a 409.
         const why = crashed.map((n) => `${label(n)} could not start: ${n.reason ?? 'it exited'}`).join('; ') + '.';
-        if (crashed.length) return crashed.every((n) => n.blocked) ? conflict(why) : new LabError('KAFKA_UNAVAILABLE', why);
+        if (crashed.length) {
+          if (crashed.every((n) => n.blocked)) return conflict(why);
+          // A driver or a missing Kafka/Java says so with its own code (not retriable): answered as is.
+          const coded = crashed.find((n) => !n.blocked && n.failure);
+          return new LabError(coded?.failure ?? 'KAFKA_UNAVAILABLE', why);
+        }
         return conflict(failed.map((n) => `${label(n)} did not finish starting: it is ${n.state} now`).join('; ') + '.');
       }
       if (Date.now() > backstop) {

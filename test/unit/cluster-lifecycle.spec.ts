@@ -3,11 +3,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClusterService } from '../../src/cluster/cluster.service';
-import type { ClusterView, KafkaDistribution, NodeExit, NodeSpec } from '../../src/cluster/cluster.types';
-import type { ClusterDriver } from '../../src/cluster/drivers/cluster-driver';
+import type { ClusterView, KafkaDistribution } from '../../src/cluster/cluster.types';
 import type { ReadinessProbes } from '../../src/cluster/readiness';
 import { loadConfig } from '../../src/config/lab-config';
 import { freePortBase } from '../support/free-ports';
+import { FakeDriver } from './fixtures/fake-cluster-driver';
 
 // No Kafka here: the service runs against a driver that only keeps a set of "live" nodes and probes
 // that say a live node serves. Ports are checked for real (a held port must show as the reason).
@@ -15,54 +15,6 @@ jest.mock('../../src/cluster/distribution/kafka-distribution', () => ({
   checkKafkaPrerequisites: async () => undefined,
   locateKafka: async (): Promise<KafkaDistribution> => ({ version: '3.9.2', libsDir: '/nowhere', javaBin: '/bin/false', origin: 'the test' }),
 }));
-
-/** A driver whose nodes are entries in a set; stop can be held open to catch a call in progress. */
-class FakeDriver implements ClusterDriver {
-  readonly name = 'process' as const;
-  readonly controlsLifecycle = true;
-  readonly alive = new Set<number>();
-  /** Nodes that run but never serve (a broker hanging while starting). */
-  readonly hanging = new Set<number>();
-  holdStop: Promise<void> | null = null;
-  private readonly listeners: Array<(e: NodeExit) => void> = [];
-  async sweepOrphans() {
-    return 0;
-  }
-  async format() {}
-  async start(_d: KafkaDistribution, spec: NodeSpec) {
-    this.alive.add(spec.id);
-  }
-  async stop(id: number) {
-    if (this.holdStop) await this.holdStop;
-    this.end(id, true);
-  }
-  async kill(id: number) {
-    this.end(id, true);
-  }
-  async pause(id: number) {
-    if (!this.alive.has(id)) throw new Error(`node ${id} is not running`);
-  }
-  async resume(id: number) {
-    if (!this.alive.has(id)) throw new Error(`node ${id} is not running`);
-  }
-  isAlive(id: number) {
-    return this.alive.has(id);
-  }
-  onExit(l: (e: NodeExit) => void) {
-    this.listeners.push(l);
-  }
-  async shutdownAll() {
-    for (const id of [...this.alive]) this.end(id, true);
-  }
-  /** The process dies on its own. */
-  crash(id: number) {
-    this.end(id, false);
-  }
-  private end(id: number, expected: boolean) {
-    if (!this.alive.delete(id)) return;
-    for (const l of this.listeners) l({ id, code: expected ? 0 : 1, signal: null, expected });
-  }
-}
 
 describe('cluster lifecycle rules (fake driver, fake timers)', () => {
   let dir: string;
@@ -190,7 +142,8 @@ describe('cluster lifecycle rules (fake driver, fake timers)', () => {
     driver.hanging.add(1);
     let answer: any;
     service.nodeAction('start', 1, 'test', true).then((v) => (answer = v), (e) => (answer = e));
-    expect(stateOf(service.view(), 1)).toMatchObject({ state: 'starting', pending: 'start' });
+    // The call is taken (pending) but the node is `starting` only once its process is launched.
+    expect(stateOf(service.view(), 1)).toMatchObject({ state: 'stopped', pending: 'start' });
     await jest.advanceTimersByTimeAsync(4_000);
     expect(stateOf(service.view(), 1).state).toBe('starting');
     expect(driver.alive.has(1)).toBe(true);

@@ -7,7 +7,7 @@ import type { ClusterDriver } from '../../src/cluster/drivers/cluster-driver';
 import {
   MAX_BROKERS, NODE_ACTIONS, NODE_ACTION_NAMES, NodeActionName, addBrokerRefusal, busySentence, refusalOf,
 } from '../../src/cluster/node-actions';
-import { exitReason, lastFatalLine } from '../../src/cluster/node-diagnosis';
+import { bindFailure, exitReason, lastFatalLine } from '../../src/cluster/node-diagnosis';
 import { NodeStore } from '../../src/cluster/node-store';
 import { Readiness, ReadinessProbes } from '../../src/cluster/readiness';
 
@@ -67,7 +67,8 @@ describe('the node action table', () => {
       pause: ['paused', 'node.paused', 'driven', false],
       resume: ['ready', 'node.resumed', 'driven', false],
     });
-    expect(NODE_ACTIONS.start.announce).toBe('starting');
+    // A start shows `starting` only once its process is launched (API.md), not when the call is taken.
+    expect(NODE_ACTIONS.start.announce).toBeUndefined();
   });
 
   it('caps the cluster at 9 brokers and words a busy node', () => {
@@ -97,6 +98,9 @@ describe('why a node is not running', () => {
     ].join('\n'));
     expect(lastFatalLine(log, offset)).toBe('[ControllerServer id=100] Fatal error during controller startup. Prepare to shutdown');
     expect(lastFatalLine(path.join(dir, 'missing.log'))).toBeNull();
+    // The cause is an exception line, not an ERROR line: it is read on its own, as a held port.
+    expect(bindFailure(log, offset)).toBe(9112);
+    expect(bindFailure(log, fs.statSync(log).size)).toBeNull();
   });
 
   it('words an exit nobody asked for', () => {
@@ -153,6 +157,16 @@ describe('readiness and the node deadline (fake timers)', () => {
     await jest.advanceTimersByTimeAsync(500);
     await expect(wait).resolves.toBeUndefined();
     expect([store.get(0)!.state, store.get(100)!.state]).toEqual(['running', 'running']);
+  });
+
+  it('does not take a listener on a controller port for the controller when its process is gone', async () => {
+    store.setState(100, 'starting');
+    ready.add(30020); // another program listens on the controller's port
+    const gone = new Readiness(store, { isAlive: () => false, blocker: () => null, overdue: async () => undefined }, 10_000, probes);
+    gone.watch();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(store.get(100)!.state).toBe('starting');
+    gone.close();
   });
 
   it('ends a node that stays starting past the deadline, and the wait answers with its reason', async () => {

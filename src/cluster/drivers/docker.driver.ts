@@ -50,6 +50,8 @@ export class DockerDriver implements ClusterDriver {
   private readonly image: string;
   private readonly log = new Logger('DockerDriver');
   private readonly nodes = new Map<number, NodeState>();
+  /** Set once shutdownAll began: a start after it would leave a container that outlives the server. */
+  private closing = false;
   private readonly exitListeners: Array<(exit: NodeExit) => void> = [];
   private readonly events: ContainerEventStream;
   private readonly ownerLabel: string;
@@ -117,12 +119,18 @@ export class DockerDriver implements ClusterDriver {
   async start(dist: KafkaDistribution, node: NodeSpec): Promise<void> {
     const prev = this.nodes.get(node.id);
     if (prev?.alive) throw wrongState(`node ${node.id} is already running (container ${prev.containerId.slice(0, 12)})`);
+    if (this.closing) throw driverFailed(`The container for ${node.role} ${node.id} was not started: the lab server is shutting down.`);
     await this.ensureReady();
     const spec = containerSpec({ image: this.image, labelValue: this.labelValue, node, dist, heap: this.config.kafkaHeap, task: 'run', user: this.user, systemDirs: this.systemDirs });
     // A stopped node's old container keeps its name: recreating is simpler than reconciling its config.
     await this.client.remove(spec.name!);
     fs.mkdirSync(node.dir, { recursive: true });
     const id = await this.create(spec);
+    // shutdownAll may have listed the containers while this one was being created.
+    if (this.closing) {
+      await this.client.remove(id);
+      throw driverFailed(`The container for ${node.role} ${node.id} was not started: the lab server is shutting down.`);
+    }
     this.nodes.set(node.id, { role: node.role, containerId: id, alive: true, paused: false, expectingExit: false, exitReported: false });
     try {
       await this.client.start(id);
@@ -168,6 +176,7 @@ export class DockerDriver implements ClusterDriver {
   }
 
   async shutdownAll(timeoutMs: number): Promise<void> {
+    this.closing = true;
     const ids = [...this.nodes.keys()];
     const stopAll = (role: NodeRole) =>
       Promise.all(ids.filter((i) => this.nodes.get(i)!.role === role).map((i) => this.stop(i, timeoutMs).catch(() => this.kill(i))));

@@ -28,6 +28,8 @@ export class ProcessDriver implements ClusterDriver {
   private readonly log = new Logger('ProcessDriver');
   private readonly nodes = new Map<number, Running>();
   private readonly exitListeners: Array<(e: NodeExit) => void> = [];
+  /** Set once shutdownAll began: a start after it would spawn a JVM that outlives the server. */
+  private closing = false;
 
   constructor(private readonly config: LabConfig, private readonly nodesRoot: string) {}
 
@@ -78,6 +80,7 @@ export class ProcessDriver implements ClusterDriver {
   }
 
   async start(dist: KafkaDistribution, node: NodeSpec): Promise<void> {
+    if (this.closing) throw driverFailed(`Node ${node.id} was not launched: the lab server is shutting down.`);
     const existing = this.nodes.get(node.id);
     if (existing) throw wrongState(`Node ${node.id} is already running (pid ${existing.child.pid}).`);
     const out = fs.openSync(node.logFile, 'a');
@@ -144,6 +147,7 @@ export class ProcessDriver implements ClusterDriver {
   }
 
   async shutdownAll(timeoutMs: number): Promise<void> {
+    this.closing = true;
     const ids = [...this.nodes.keys()];
     const brokers = ids.filter((i) => this.nodes.get(i)!.spec.role === 'broker');
     const controllers = ids.filter((i) => this.nodes.get(i)!.spec.role === 'controller');
@@ -154,6 +158,7 @@ export class ProcessDriver implements ClusterDriver {
 
   /** Synchronous last resort for process exit paths where nothing async can run. */
   killAllNow(): void {
+    this.closing = true;
     for (const r of this.nodes.values()) {
       r.expectedExit = true;
       signal(r.child, 'SIGCONT');
