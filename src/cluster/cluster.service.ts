@@ -228,11 +228,15 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     const publish = () => this.timeline.publish({ type: a.event, actor, nodeId: n.id, role: n.role });
     // Shown at once if the action says so; a start shows `pending` until its process is launched.
     if (a.announce) this.store.setState(n, a.announce);
-    return this.calls.runOnNode(n, action, wait, async (epoch) => {
+    let driven!: () => void;
+    const launched = new Promise<void>((r) => (driven = r));
+    const call = this.calls.runOnNode(n, action, wait, async (epoch) => {
       try {
         await a.drive(this.actionContext, n.id);
       } catch (e) {
         throw this.actionFailure(action, n, e);
+      } finally {
+        driven();
       }
       this.calls.requireCurrent(epoch, n);
       if (a.settle.kind === 'done') this.store.setState(n, a.settle.after);
@@ -243,6 +247,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
         if (a.eventAt === 'ready') publish();
       }
     });
+    // A start that is not waited for answers once its process is launched (or it could not be), so the
+    // 202 shows the node `starting` (or `crashed` with why), never `starting` without a process.
+    return wait || action !== 'start' ? call : launched.then(() => this.view());
   }
 
   /** A driver that failed because the node died meanwhile gets the same 409 a later call would. */

@@ -120,6 +120,12 @@ describe('cluster failures are coded and nodes tell the truth (fake driver, fake
     expect([e.status, e.code]).toEqual([503, 'DRIVER_FAILED']);
     expect(node(service.view(), 1)).toMatchObject({ state: 'crashed', reason: 'its files could not be written: EACCES: permission denied' });
     expect(node(service.view(), 1).pending).toBeUndefined();
+
+    // Not waited for: the 202 comes once the process is launched, and shows it starting.
+    driver.hanging.add(1);
+    const quick = await settle(service.nodeAction('start', 1, 'test', false));
+    expect(node(quick.value!, 1)).toMatchObject({ state: 'starting', pending: 'start' });
+    expect(driver.alive.has(1)).toBe(true);
   });
 
   it("reads a bind failure in Kafka's log as a held port (409), also when it is not an ERROR line", async () => {
