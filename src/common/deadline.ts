@@ -24,3 +24,8 @@ export function withDeadline<T>(p: Promise<T>, ms: number, onTimeout?: () => Pro
     );
   });
 }
+
+/** withDeadline with a point in time (ms since epoch) instead of a duration. */
+export function byDeadline<T>(p: Promise<T>, deadline: number): Promise<T> {
+  return withDeadline(p, Math.max(1, deadline - Date.now()));
+}

@@ -6,7 +6,6 @@ import { badInput, notFound } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { ClassicConsumer } from '../kafka/classic-consumer';
 import { GroupAdmin } from '../kafka/group-admin';
-import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { KafkaService } from '../kafka/kafka.service';
 import { ConsumerDirectory, ConsumerFeed } from '../live/consumer-directory';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
@@ -105,7 +104,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
       await session.start(who.id);
     } catch (e) {
       this.sessions.delete(id);
-      throw kafkaErrorToLabError(e, { action: `start a consumer on ${topics.join(', ')}`, brokers: this.kafka.bootstrapServers() });
+      throw await this.kafka.explain(e, { action: `start a consumer on ${topics.join(', ')}`, brokers: this.kafka.bootstrapServers() });
     }
     // Answer once it has joined and fetched: what is produced after the 201 is then surely received.
     await session.whenReady(this.stallThresholdMs);
@@ -277,7 +276,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     try {
       existing = await this.admin.listTopics();
     } catch (e) {
-      throw kafkaErrorToLabError(e, { action: 'list the topics', brokers: this.kafka.bootstrapServers() });
+      throw await this.kafka.explain(e, { action: 'list the topics', brokers: this.kafka.bootstrapServers() });
     }
     const missing = topics.filter((_, i) => !existing.includes(clusterTopics[i]));
     if (missing.length === 1) throw notFound(`The topic ${missing[0]} does not exist.`);

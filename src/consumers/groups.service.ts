@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { fromClusterName, toClusterName } from '../class/namespace';
 import { Principal } from '../class/principal';
 import { LabError, notFound } from '../common/lab-error';
-import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
 import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
 import { KafkaService } from '../kafka/kafka.service';
 import { normalizeAssignment } from './assignment-diff';
@@ -47,7 +46,7 @@ export class GroupsService {
     try {
       desc = (await this.admin.describeGroups([clusterId]))[0];
     } catch (e) {
-      const err = kafkaErrorToLabError(e, { action: `describe the consumer group ${groupId}` });
+      const err = await this.kafka.explain(e, { action: `describe the consumer group ${groupId}` });
       if (err instanceof LabError && err.code === 'NOT_FOUND') throw notFound(`There is no consumer group ${groupId}.`);
       throw err;
     }
@@ -108,7 +107,7 @@ export class GroupsService {
     try {
       await this.admin.connect();
     } catch (e) {
-      throw kafkaErrorToLabError(e, { action: 'reach the cluster', brokers: this.kafka.bootstrapServers() });
+      throw await this.kafka.explain(e, { action: 'reach the cluster', brokers: this.kafka.bootstrapServers() });
     }
   }
 }

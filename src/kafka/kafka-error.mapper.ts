@@ -1,9 +1,11 @@
 import { LabError, LabErrorCode } from '../common/lab-error';
 import { KAFKA_ERROR_CODES, kafkaErrorName, KafkaErrorName } from './kafka-error-codes';
+import { brokerOf, KAFKAJS_NOT_CONNECTED, thrownByKafkajs } from './connection-failure';
 import { KafkaWireError, NoBrokerAnsweredError } from './protocol/kafka-connection';
 
 export { KAFKA_ERRORS, KAFKA_ERROR_NAMES, kafkaErrorName } from './kafka-error-codes';
 export type { KafkaErrorName } from './kafka-error-codes';
+export { isConnectionFailure, isRefusedConnection } from './connection-failure';
 
 /**
  * What the caller knows about the failed operation; it turns Kafka's terse codes into sentences.
@@ -25,6 +27,11 @@ export interface KafkaErrorContext {
   minInsyncReplicas?: number;
   /** The bootstrap list, named when no broker answers. */
   brokers?: string[];
+  /**
+   * True when our own metadata request found no broker answering: a failed connection to one broker
+   * then means the whole cluster is down. Without it such a failure speaks of that one broker only.
+   */
+  noBrokerAnswers?: boolean;
 }
 
 interface Rule {
@@ -157,6 +164,20 @@ function noBrokerSentence(context: KafkaErrorContext, detail?: string): string {
   return `No broker of the cluster answers${where}${detail ? ` (${detail})` : ''}; is the cluster running? Start it or a broker and try again.`;
 }
 
+/**
+ * One broker's connection failed. Within broker.session.timeout (6 s) Kafka still lists a broker that
+ * has just died and may even name it as the one to ask, so this is no sign that the cluster is down.
+ */
+function oneBrokerSentence(context: KafkaErrorContext, broker?: string): string {
+  const who = broker ? `broker ${broker}` : 'a broker of the cluster';
+  const what = context.action ? `Kafka could not ${context.action}: ${who}` : who.charAt(0).toUpperCase() + who.slice(1);
+  return `${what} does not answer (it may have just stopped; Kafka notices within about 6 s); try again.`;
+}
+
+/** The whole-cluster sentence when our metadata found no broker answering, else the one broker's. */
+const connectionFailed = (context: KafkaErrorContext, broker?: string) =>
+  new LabError('KAFKA_UNAVAILABLE', context.noBrokerAnswers ? noBrokerSentence(context) : oneBrokerSentence(context, broker));
+
 interface ErrLike {
   name?: string;
   message?: string;
@@ -169,13 +190,6 @@ interface ErrLike {
   partition?: unknown;
 }
 
-/**
- * kafkajs also throws plain Errors from inside (e.g. "Broker not connected" when a request races a
- * dying connection): they are Kafka-client failures, not bugs of ours, so they are told by where they
- * were thrown.
- */
-const THROWN_BY_KAFKAJS = /[\\/]node_modules[\\/]kafkajs[\\/]/;
-
 /** True for anything that came from kafkajs, our wire client, or a Kafka error code. */
 export function isKafkaError(err: unknown): boolean {
   if (typeof err === 'number') return true;
@@ -186,7 +200,7 @@ export function isKafkaError(err: unknown): boolean {
     err instanceof NoBrokerAnsweredError ||
     (typeof e.name === 'string' && (e.name.startsWith('KafkaJS') || e.name === 'KafkaCodeError')) ||
     (typeof e.code === 'number' && typeof e.type === 'string') ||
-    (err instanceof Error && e.name === 'Error' && THROWN_BY_KAFKAJS.test(err.stack?.split('\n')[1] ?? ''))
+    thrownByKafkajs(err)
   );
 }
 
@@ -202,13 +216,10 @@ export function kafkaErrorToLabError(err: unknown, context: KafkaErrorContext = 
   const e = err as ErrLike;
 
   if (err instanceof NoBrokerAnsweredError) return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence(context));
-  // kafkajs's own words when its connection to the broker is gone (see THROWN_BY_KAFKAJS).
-  if (e.name === 'Error' && /^(Broker not connected|Closed connection|Connection timeout)/i.test(e.message ?? '')) {
-    return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence(context));
-  }
+  if (KAFKAJS_NOT_CONNECTED.test(e.message ?? '') && thrownByKafkajs(err)) return connectionFailed(context);
   if (err instanceof KafkaWireError) {
     if (err.kind === 'refused' || err.kind === 'unreachable' || err.kind === 'closed') {
-      return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence({ ...context, brokers: context.brokers ?? [err.broker] }));
+      return connectionFailed({ ...context, brokers: context.brokers ?? [err.broker] }, err.broker);
     }
     if (err.kind === 'timeout') return new LabError('TIMEOUT', `Broker ${err.broker} did not answer in time; it may be paused or overloaded. Try again.`);
     return new LabError('KAFKA_UNAVAILABLE', `Broker ${err.broker} sent an answer that could not be read: ${err.message}.`);
@@ -234,11 +245,12 @@ export function kafkaErrorToLabError(err: unknown, context: KafkaErrorContext = 
       if (e.cause && e.cause !== err) return kafkaErrorToLabError(e.cause, context);
       if (e.originalError && e.originalError !== err) return kafkaErrorToLabError(e.originalError, context);
       break;
+    case 'KafkaJSNoBrokerAvailableError':
+      return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence(context));
     case 'KafkaJSConnectionError':
     case 'KafkaJSConnectionClosedError':
-    case 'KafkaJSNoBrokerAvailableError':
     case 'KafkaJSBrokerNotFound':
-      return new LabError('KAFKA_UNAVAILABLE', noBrokerSentence(context));
+      return connectionFailed(context, brokerOf(e));
     case 'KafkaJSRequestTimeoutError':
     case 'KafkaJSTimeout':
     case 'KafkaJSLockTimeout':

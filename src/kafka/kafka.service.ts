@@ -4,6 +4,9 @@ import { BOOTSTRAP_SOURCE, BootstrapSource } from './cluster-link';
 import { MetadataSnapshot } from './metadata-snapshot';
 import { Acks, BrokerAddress, ClusterMetadata, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionOffsets, PartitionOutcome, WireProducer, parseBrokerAddresses } from './protocol';
 import { KAFKA_ERRORS } from './kafka-error-codes';
+import { isConnectionFailure } from './connection-failure';
+import { KafkaErrorContext, kafkaErrorToLabError } from './kafka-error.mapper';
+import { NoBrokerAnsweredError } from './protocol/kafka-connection';
 
 export { BOOTSTRAP_SOURCE, BROKER_OBSERVER } from './cluster-link';
 export type { BootstrapSource, BrokerObserver, LiveBroker } from './cluster-link';
@@ -57,6 +60,30 @@ export class KafkaService implements OnModuleDestroy {
     const md = this.snapshot.current(maxAgeMs);
     if (md && topics.every((t) => md.topics.some((x) => x.name === t && x.errorCode === KAFKA_ERRORS.NONE))) return Promise.resolve(md);
     return this.metadata(topics);
+  }
+
+  /**
+   * kafkaErrorToLabError, after a look of our own when a connection to a broker failed: only when no
+   * broker answers our metadata request is the cluster down; else that one broker is (a broker that
+   * has just died is still listed, even named as controller, for about 6 s).
+   */
+  async explain(err: unknown, context: KafkaErrorContext = {}): Promise<Error> {
+    if (context.noBrokerAnswers === undefined && isConnectionFailure(err)) {
+      const noBrokerAnswers = await this.noBrokerAnswers();
+      context = { ...context, noBrokerAnswers, ...(noBrokerAnswers && !context.brokers ? { brokers: this.bootstrapServers() } : {}) };
+    }
+    return kafkaErrorToLabError(err, context);
+  }
+
+  /** True when a metadata request newer than now finds no broker answering (false when unsure within `withinMs`). */
+  noBrokerAnswers(withinMs = 2000): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), withinMs);
+      this.snapshot.fresh().then(
+        () => { clearTimeout(t); resolve(false); },
+        (e) => { clearTimeout(t); resolve(e instanceof NoBrokerAnsweredError); },
+      );
+    });
   }
 
   /** Earliest and latest offset of each partition, null where the partition has no leader. */

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigResourceTypes } from 'kafkajs';
+import { byDeadline } from '../common/deadline';
+import { isRefusedConnection } from './connection-failure';
 import { KafkaService } from './kafka.service';
 
 export interface NewTopic {
@@ -26,14 +28,17 @@ export interface TopicConfigEntry {
 export class TopicAdmin {
   constructor(private readonly kafka: KafkaService) {}
 
-  /** Resolves once the admin client is connected; rejects when no broker can be reached. */
-  async connect(): Promise<void> {
-    await this.kafka.admin();
+  /** Resolves once the admin client is connected; rejects when no broker can be reached or at `deadline` (ms since epoch). */
+  async connect(deadline = Date.now() + 10_000): Promise<void> {
+    await byDeadline(this.kafka.admin(), deadline);
   }
 
-  /** False when the topic exists already. Answers before every broker knows the new topic. */
-  async createTopic(t: NewTopic, timeoutMs: number): Promise<boolean> {
-    return (await this.kafka.admin()).createTopics({
+  /**
+   * False when the topic exists already. Answers before every broker knows the new topic; rejects
+   * (TIMEOUT) at `deadline` at the latest.
+   */
+  async createTopic(t: NewTopic, deadline: number): Promise<boolean> {
+    return refusedAgain(async () => (await this.kafka.admin()).createTopics({
       topics: [{
         topic: t.name,
         numPartitions: t.partitions,
@@ -41,17 +46,37 @@ export class TopicAdmin {
         configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
       }],
       waitForLeaders: false,
-      timeout: timeoutMs,
-    });
+      timeout: kafkaTimeout(deadline),
+    }), deadline);
   }
 
-  async deleteTopic(name: string, timeoutMs: number): Promise<void> {
-    await (await this.kafka.admin()).deleteTopics({ topics: [name], timeout: timeoutMs });
+  /** Rejects (TIMEOUT) at `deadline` at the latest. */
+  async deleteTopic(name: string, deadline: number): Promise<void> {
+    await refusedAgain(async () => (await this.kafka.admin()).deleteTopics({ topics: [name], timeout: kafkaTimeout(deadline) }), deadline);
   }
 
   async describeConfigs(name: string): Promise<TopicConfigEntry[]> {
     const res = await (await this.kafka.admin()).describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name }], includeSynonyms: false });
     const entries = (res.resources[0]?.configEntries ?? []) as Array<{ configName: string; configValue: string; configSource?: number; isDefault?: boolean }>;
     return entries.map((e) => ({ name: e.configName, value: e.configValue, source: e.configSource, isDefault: e.isDefault }));
+  }
+}
+
+/** What Kafka itself may take for a topic change: at most 10 s, and less than is left. */
+const kafkaTimeout = (deadline: number) => Math.max(1000, Math.min(10_000, deadline - Date.now() - 1000));
+
+/**
+ * Runs `call` again (at most twice, while time is left) when it could not reach the broker it asked:
+ * nothing was sent, and for about 6 s (broker.session.timeout) after a broker dies KRaft still lists
+ * it and may name it as the controller, to which kafkajs sends topic changes.
+ */
+export async function refusedAgain<T>(call: () => Promise<T>, deadline: number): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await byDeadline(call(), deadline);
+    } catch (e) {
+      if (retry >= 2 || !isRefusedConnection(e) || deadline - Date.now() < 3_000) throw e;
+      await new Promise((r) => setTimeout(r, 300 * (retry + 1)));
+    }
   }
 }

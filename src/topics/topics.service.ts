@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { fromClusterName, ownerOfClusterName, toClusterName } from '../class/namespace';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { ClusterService } from '../cluster/cluster.service';
-import { withDeadline } from '../common/deadline';
+import { byDeadline, withDeadline } from '../common/deadline';
 import { LabError, badInput, conflict, notFound } from '../common/lab-error';
 import { KAFKA_ERRORS } from '../kafka/kafka-error-codes';
 import { kafkaErrorToLabError } from '../kafka/kafka-error.mapper';
@@ -46,6 +46,12 @@ export interface TopicSummary {
   owner: string;
 }
 
+/**
+ * The most a topic create or delete takes, all steps together: well inside the 60 s the contract
+ * fuzzing (and a patient client) waits for an answer, with room for a request queued behind it.
+ */
+const CHANGE_BUDGET_MS = 25_000;
+
 // kafkajs's ConfigSource numbers: 1 = the topic's own setting, 5 = Kafka's default.
 const SOURCE_TOPIC = 1;
 const SOURCE_DEFAULT = 5;
@@ -86,6 +92,8 @@ export class TopicsService {
     const internal = internalTopicRefusal(dto.name, 'create');
     if (internal) throw new LabError('INTERNAL_TOPIC', internal);
     const configs = normaliseConfigs(dto.configs);
+    // One deadline for the whole call (metadata, create, leaders, describe): a client waits no longer.
+    const deadline = Date.now() + CHANGE_BUDGET_MS;
     const live = this.liveBrokers();
     if (dto.replicationFactor > live) {
       throw badInput(`replication factor ${dto.replicationFactor} is larger than the ${live} broker${live === 1 ? '' : 's'} that ${live === 1 ? 'is' : 'are'} running`);
@@ -96,14 +104,14 @@ export class TopicsService {
     const clash = collidesWith(name, md.topics.map((t) => t.name));
     if (clash) throw conflict(`Topic ${dto.name} would collide with topic ${fromClusterName(who, clash) ?? clash}: Kafka treats "." and "_" in topic names alike.`);
 
-    await this.admin.connect().catch((e) => { throw kafkaErrorToLabError(e, { action: `create topic ${dto.name}` }); });
+    const action = `create topic ${dto.name}`;
+    await this.connectAdmin(action, deadline);
     let created: boolean;
     try {
-      created = await this.admin.createTopic({ name, partitions: dto.partitions, replicationFactor: dto.replicationFactor, configs }, 10_000);
+      created = await this.admin.createTopic({ name, partitions: dto.partitions, replicationFactor: dto.replicationFactor, configs }, deadline);
     } catch (e) {
-      const err = kafkaErrorToLabError(e, {
-        action: `create topic ${dto.name}`, topic: dto.name, partitions: dto.partitions,
-        replicationFactor: dto.replicationFactor, liveBrokers: live, configs,
+      const err = await this.kafka.explain(e, {
+        action, topic: dto.name, partitions: dto.partitions, replicationFactor: dto.replicationFactor, liveBrokers: live, configs,
       });
       // Creating cannot fail with "does not exist": Kafka is still busy with a topic of that name.
       if (err instanceof LabError && err.code === 'NOT_FOUND') throw stillSettling(dto.name);
@@ -118,10 +126,10 @@ export class TopicsService {
       if (!t || t.errorCode !== KAFKA_ERRORS.NONE || t.partitions.length !== dto.partitions || t.partitions.some((p) => p.leader === null)) return false;
       const offsets = await this.kafka.offsets(md, name);
       return t.partitions.every((p) => offsets.get(`${name}:${p.partition}`)?.latest != null);
-    }, 15_000);
+    }, Math.min(Date.now() + 15_000, deadline));
     // The watcher diffs snapshots: it must see the new topic before anything changes in it, or the
     // first leader election of the topic would have nothing to be compared with.
-    await this.watcher.refresh().catch(() => undefined);
+    await byDeadline(this.watcher.refresh(), Math.min(Date.now() + 5_000, deadline)).catch(() => undefined);
     const owner = ownerOfClusterName(name);
     const createdEvent = this.timeline.publish(
       { type: 'topic.created', actor: who.id, topic: dto.name, partitions: dto.partitions, replicationFactor: dto.replicationFactor },
@@ -129,13 +137,12 @@ export class TopicsService {
     );
     // Brokers learn of a new topic one by one, and the one asked next may not know it yet (seen right
     // after a delete and re-create of the same name): that is not "does not exist".
-    const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        return { ...(await this.describe(who, dto.name)), seq: createdEvent.seq };
+        return { ...(await byDeadline(this.describe(who, dto.name), deadline)), seq: createdEvent.seq };
       } catch (e) {
         if (!(e instanceof LabError && e.code === 'NOT_FOUND')) throw e;
-        if (Date.now() > deadline) throw stillSettling(dto.name);
+        if (deadline - Date.now() < 200) throw stillSettling(dto.name);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -194,16 +201,17 @@ export class TopicsService {
     if (internal) throw new LabError('INTERNAL_TOPIC', internal);
     const owner = ownerOfClusterName(topic.name);
     if (owner !== who.id && who.role !== 'instructor') throw new LabError('FORBIDDEN', `Topic ${name} is shared by the instructor; only the instructor deletes it.`);
-    await this.admin.connect().catch((e) => { throw kafkaErrorToLabError(e, { action: `delete topic ${name}` }); });
+    const deadline = Date.now() + CHANGE_BUDGET_MS;
+    await this.connectAdmin(`delete topic ${name}`, deadline);
     try {
-      await this.admin.deleteTopic(topic.name, 10_000);
+      await this.admin.deleteTopic(topic.name, deadline);
     } catch (e) {
-      throw kafkaErrorToLabError(e, { action: `delete topic ${name}`, topic: name });
+      throw await this.kafka.explain(e, { action: `delete topic ${name}`, topic: name });
     }
     await this.until(async () => {
       const t = (await this.kafka.metadata([topic.name])).topics.find((x) => x.name === topic.name);
       return !t || t.errorCode !== KAFKA_ERRORS.NONE;
-    }, 15_000);
+    }, deadline);
     this.timeline.publish(
       { type: 'topic.deleted', actor: who.id, topic: name, partitions: topic.partitions.length, replicationFactor: rfOf(topic) },
       { topic: topic.name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) },
@@ -229,7 +237,7 @@ export class TopicsService {
       await this.until(async () => {
         const t = (await this.kafka.metadata([topic.name])).topics.find((x) => x.name === topic.name);
         return !!t && eligible.every((e) => t.partitions.find((p) => p.partition === e.partition)?.leader === e.replicas[0]);
-      }, 5_000).catch(() => undefined);
+      }, Date.now() + 5_000).catch(() => undefined);
     }
     await this.watcher.refresh().catch(() => undefined);
     const d = await this.describe(who, name);
@@ -274,10 +282,19 @@ export class TopicsService {
     return this.cluster.runningBrokerIds().length;
   }
 
-  private async until(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /** The admin client connected by `deadline`, else a sentence. */
+  private async connectAdmin(action: string, deadline: number): Promise<void> {
+    try {
+      await this.admin.connect(Math.min(Date.now() + 10_000, deadline));
+    } catch (e) {
+      throw await this.kafka.explain(e, { action });
+    }
+  }
+
+  /** Waits until `probe` says yes; each probe is cut off at `deadline` too. */
+  private async until(probe: () => Promise<boolean>, deadline: number): Promise<void> {
     for (;;) {
-      if (await probe().catch(() => false)) return;
+      if (await byDeadline(probe(), deadline).catch(() => false)) return;
       if (Date.now() > deadline) throw new LabError('TIMEOUT', 'Kafka accepted the change but did not finish it in time; look again in a moment.');
       await new Promise((r) => setTimeout(r, 100));
     }

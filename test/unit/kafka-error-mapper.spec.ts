@@ -6,7 +6,9 @@ import {
   KafkaErrorName,
   kafkaCodeToLabError,
   KAFKA_ERROR_RULES,
+  isConnectionFailure,
   isKafkaError,
+  isRefusedConnection,
   kafkaErrorName,
   kafkaErrorToLabError,
 } from '../../src/kafka/kafka-error.mapper';
@@ -139,22 +141,51 @@ describe('kafkaErrorToLabError rules by code', () => {
 });
 
 describe('connection failures and timeouts', () => {
-  it('kafkajs connection errors → 503 "No broker of the cluster answers"', () => {
+  // One broker's failed connection is not a dead cluster: for ~6 s after a broker dies Kafka still
+  // lists it (even names it as controller). The whole-cluster sentence needs our own look (noBrokerAnswers).
+  const ONE_DOWN = 'Broker 127.0.0.1:31000 does not answer (it may have just stopped; Kafka notices within about 6 s); try again.';
+  const ALL_DOWN = 'No broker of the cluster answers at 127.0.0.1:31000, 127.0.0.1:31001; is the cluster running? Start it or a broker and try again.';
+
+  it('a kafkajs connection error names that one broker (503, retriable); the cluster sentence only when no broker answers', () => {
     const err = new K.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:31000', { broker: '127.0.0.1:31000', code: 'ECONNREFUSED' });
     const e = mapped(err, { brokers: ['127.0.0.1:31000', '127.0.0.1:31001'] });
-    expect(e.status).toBe(503);
-    expect(e.message).toBe('No broker of the cluster answers at 127.0.0.1:31000, 127.0.0.1:31001; is the cluster running? Start it or a broker and try again.');
+    expect([e.status, e.retriable]).toEqual([503, true]);
+    expect(e.message).toBe(ONE_DOWN);
     // Retries that end in a connection error say the same.
-    expect(mapped(new K.KafkaJSNumberOfRetriesExceeded(err, {})).message).toMatch(/^No broker of the cluster answers/);
+    expect(mapped(new K.KafkaJSNumberOfRetriesExceeded(err, {})).message).toBe(ONE_DOWN);
+    expect(mapped(err, { action: 'create topic t' }).message).toBe(`Kafka could not create topic t: b${ONE_DOWN.slice(1)}`);
+    expect(mapped(new K.KafkaJSBrokerNotFound('Broker 3 not found in the cached metadata')).message).toBe('A broker of the cluster does not answer (it may have just stopped; Kafka notices within about 6 s); try again.');
+    // Our metadata found no broker answering: the whole cluster is down.
+    expect(mapped(err, { brokers: ['127.0.0.1:31000', '127.0.0.1:31001'], noBrokerAnswers: true }).message).toBe(ALL_DOWN);
+    expect(mapped(new K.KafkaJSNoBrokerAvailableError(), { brokers: ['127.0.0.1:31000', '127.0.0.1:31001'] }).message).toBe(ALL_DOWN);
   });
 
-  it('our wire client: refused → 503 naming the broker, silent → TIMEOUT 503, none answering → 503', () => {
+  it('our wire client: refused → 503 naming the broker, silent → TIMEOUT 503, none answering → the cluster sentence', () => {
     const refused = new KafkaWireError('refused', '127.0.0.1:31000', 'broker 127.0.0.1:31000 refused the connection (it is not running)');
-    expect(mapped(refused).message).toBe('No broker of the cluster answers at 127.0.0.1:31000; is the cluster running? Start it or a broker and try again.');
+    expect(mapped(refused).message).toBe(ONE_DOWN);
+    expect(mapped(refused, { noBrokerAnswers: true }).message).toBe('No broker of the cluster answers at 127.0.0.1:31000; is the cluster running? Start it or a broker and try again.');
     const silent = mapped(new KafkaWireError('timeout', '127.0.0.1:31001', 'x'));
     expect([silent.code, silent.status]).toEqual(['TIMEOUT', 503]);
     expect(silent.message).toBe('Broker 127.0.0.1:31001 did not answer in time; it may be paused or overloaded. Try again.');
     expect(mapped(new NoBrokerAnsweredError([refused])).status).toBe(503);
+    expect(mapped(new NoBrokerAnsweredError([refused]), { brokers: ['127.0.0.1:31000', '127.0.0.1:31001'] }).message).toBe(ALL_DOWN);
+  });
+
+  it('tells a refused connection (nothing sent: safe to send again) from other connection failures', () => {
+    const refused = new K.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:31000', { broker: '127.0.0.1:31000', code: 'ECONNREFUSED' });
+    expect(isRefusedConnection(refused)).toBe(true);
+    expect(isRefusedConnection(new K.KafkaJSNonRetriableError(refused, { cause: refused }))).toBe(true);
+    expect(isRefusedConnection(new K.KafkaJSNumberOfRetriesExceeded(refused, {}))).toBe(true);
+    expect(isRefusedConnection(new K.KafkaJSBrokerNotFound('Broker 3 not found'))).toBe(true);
+    expect(isRefusedConnection(new KafkaWireError('refused', 'b:1', 'x'))).toBe(true);
+    // The request may have reached the broker: sending it again could do it twice.
+    const closed = new K.KafkaJSConnectionClosedError('Closed connection', { host: '127.0.0.1', port: 31000 });
+    expect(isRefusedConnection(closed)).toBe(false);
+    expect(isRefusedConnection(new K.KafkaJSRequestTimeoutError('Request CreateTopics timed out', {}))).toBe(false);
+    expect(isRefusedConnection(new KafkaWireError('closed', 'b:1', 'x'))).toBe(false);
+    expect(isConnectionFailure(closed)).toBe(true);
+    expect(mapped(closed).message).toMatch(/^Broker 127\.0\.0\.1:31000 does not answer/);
+    expect(isConnectionFailure(protocolError(6, 'NOT_LEADER_OR_FOLLOWER', 'x'))).toBe(false);
   });
 
   it('request timeouts and metadata not loaded → 503', () => {
@@ -186,10 +217,13 @@ describe('plain Errors thrown from inside kafkajs', () => {
     return e;
   };
 
-  it('"Broker not connected" → 503 naming the brokers, retriable', () => {
+  it('"Broker not connected" → 503, retriable: one broker, or the cluster when no broker answers', () => {
     const e = mapped(fromKafkajs('Broker not connected'), { brokers: ['127.0.0.1:9092'] });
     expect([e.status, e.code, e.retriable]).toEqual([503, 'KAFKA_UNAVAILABLE', true]);
-    expect(e.message).toBe('No broker of the cluster answers at 127.0.0.1:9092; is the cluster running? Start it or a broker and try again.');
+    expect(e.message).toBe('A broker of the cluster does not answer (it may have just stopped; Kafka notices within about 6 s); try again.');
+    expect(isRefusedConnection(fromKafkajs('Broker not connected'))).toBe(true);
+    const all = mapped(fromKafkajs('Broker not connected'), { brokers: ['127.0.0.1:9092'], noBrokerAnswers: true });
+    expect(all.message).toBe('No broker of the cluster answers at 127.0.0.1:9092; is the cluster running? Start it or a broker and try again.');
   });
 
   it('any other plain Error from kafkajs → 503 with its words; the same Error from our code stays a bug', () => {
