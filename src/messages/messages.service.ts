@@ -9,7 +9,7 @@ import { kafkaCodeToLabError, kafkaErrorToLabError } from '../kafka/kafka-error.
 import { KafkaService } from '../kafka/kafka.service';
 import { DefaultPartitioner } from '../kafka/partitioner';
 import { MetadataSnapshot } from '../kafka/metadata-snapshot';
-import { KafkaWireError, MetadataTopic, OutMessage, ProducePartitionError } from '../kafka/protocol';
+import { isUnknownInMetadata, KafkaWireError, MetadataTopic, OutMessage, ProducePartitionError } from '../kafka/protocol';
 import { internalTopicRefusal } from '../topics/topic-name';
 import { TopicsService } from '../topics/topics.service';
 import { ProduceAggregator } from './produce-aggregator';
@@ -79,6 +79,9 @@ export class MessagesService {
       timeoutMs: this.config.produceTimeoutMs,
       deadlineMs: this.config.produceTimeoutMs,
     });
+    // Fresh metadata did not know the topic for any message: it was deleted since our picture of it
+    // (up to a second old). A new look says "does not exist" (404) unless the topic is back.
+    if ([...outcomes.values()].every(isUnknownInMetadata)) await this.topics.find(who, name);
     const isrOf = new Map(topic.partitions.map((p) => [p.partition, p.isr.length]));
     const results: ProduceResult[] = new Array(req.messages.length);
     const failed: NotWritten[] = [];
@@ -104,7 +107,10 @@ export class MessagesService {
   }
 
   private async topic(who: Principal, name: string): Promise<MetadataTopic> {
-    const cached = this.snapshot.topic(toClusterName(who, name), 1000);
+    // With no broker running nothing is sent: the last picture, however old, places the messages so
+    // the answer can say which were not written (fresh metadata would only say no broker answers).
+    const maxAgeMs = this.cluster.runningBrokerIds().length === 0 ? Infinity : 1000;
+    const cached = this.snapshot.topic(toClusterName(who, name), maxAgeMs);
     if (cached) return cached;
     return (await this.topics.find(who, name)).topic;
   }

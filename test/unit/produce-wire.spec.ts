@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import { KafkaConnection, KafkaWireError } from '../../src/kafka/protocol/kafka-connection';
 import type { ClusterMetadata } from '../../src/kafka/protocol/metadata';
 import { decodeProduceResponse, encodeProduceRequest } from '../../src/kafka/protocol/produce';
-import { OutMessage, PartitionOutcome, ProducePartitionError, WireProducer } from '../../src/kafka/protocol/producer-pool';
+import { isUnknownInMetadata, OutMessage, PartitionOutcome, ProducePartitionError, WireProducer } from '../../src/kafka/protocol/producer-pool';
 import { decodeRecordBatch, DecodedRecord, encodeRecordBatch } from '../../src/kafka/protocol/record-batch';
 import { Reader, Writer } from '../../src/kafka/protocol/wire';
 import { fakeBroker as framingBroker } from '../support/fake-broker';
@@ -381,6 +381,29 @@ describe('WireProducer against fake brokers', () => {
     );
     expect(out.get(2)).toEqual({ ok: true, baseOffset: '0' });
     expect(calls).toBe(2);
+  });
+
+  it('produceWithRetry gives up on a topic that two metadata reads newer than the call do not know (deleted a moment ago)', async () => {
+    // The snapshot still shows the topic; its old leader answers UNKNOWN_TOPIC_OR_PARTITION; fresh metadata lacks it.
+    const b = await broker({ decide: () => ({ errorCode: 3 }) });
+    let calls = 0;
+    const asked: (number | undefined)[] = [];
+    const wp = producer();
+    const t0 = Date.now();
+    const out = await wp.produceWithRetry(
+      async (notBefore) => (asked.push(notBefore), ++calls < 2 ? metadata({ 1: b.port }, [1, 1]) : metadata({ 1: b.port }, [1], 'other')),
+      't', new Map([[0, msgs('a')], [1, msgs('b')]]), { acks: -1, timeoutMs: 2000, deadlineMs: 10_000 },
+    );
+    expect(Date.now() - t0).toBeLessThan(2000); // not the 10 s deadline
+    expect(calls).toBe(3); // the snapshot, then two fresh reads
+    expect(asked.slice(1).every((t) => t !== undefined && t >= t0)).toBe(true);
+    for (const p of [0, 1]) {
+      const o = out.get(p)!;
+      expect(o).toMatchObject({ ok: false, errorCode: 3 });
+      expect(isUnknownInMetadata(o)).toBe(true);
+    }
+    // A broker's own UNKNOWN answer is not "unknown in metadata": it is still retried.
+    expect(isUnknownInMetadata({ ok: false, errorCode: 3, error: new ProducePartitionError(3, 't', 0, null, false, 'x') })).toBe(false);
   });
 
   it('produceWithRetry reports a metadata failure for every partition', async () => {

@@ -52,6 +52,11 @@ export function isRetriableOutcome(o: PartitionOutcome): boolean {
   return o.errorCode === NOT_LEADER_OR_FOLLOWER || o.errorCode === LEADER_NOT_AVAILABLE || o.errorCode === UNKNOWN_TOPIC_OR_PARTITION;
 }
 
+/** True when the metadata (not a broker's answer) did not know the topic or partition: nothing was sent. */
+export function isUnknownInMetadata(o: PartitionOutcome): boolean {
+  return !o.ok && o.error instanceof ProducePartitionError && o.error.fromMetadata && o.errorCode === UNKNOWN_TOPIC_OR_PARTITION;
+}
+
 export interface WireProducerOptions {
   clientId?: string;
   /**
@@ -184,7 +189,8 @@ export class WireProducer {
    * isRetriableOutcome), after 100, 200, 400 ... ms, until `deadlineMs` has passed; never longer.
    * A partition the metadata shows without a leader fails at once: nothing will change that soon.
    * `getMetadata` is called without an argument first, then with the time the retried attempt
-   * failed (metadata asked for before then may not show the cure).
+   * failed (metadata asked for before then may not show the cure). A partition that such newer
+   * metadata twice does not know is not retried again (its topic was deleted).
    */
   async produceWithRetry(
     getMetadata: (notBefore?: number) => Promise<ClusterMetadata>,
@@ -196,6 +202,7 @@ export class WireProducer {
     const results = new Map<number, PartitionOutcome>();
     let todo = byPartition;
     let failedAt: number | undefined;
+    let unknownInFresh = 0;
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
       let md: ClusterMetadata;
@@ -207,10 +214,13 @@ export class WireProducer {
         return results;
       }
       const out = await this.produce(md, topic, todo, { acks: opts.acks, timeoutMs: Math.max(1, Math.min(opts.timeoutMs, deadline - Date.now())) });
+      // A retry's metadata is newer than the call: twice unknown there, the topic is gone (deleted a
+      // moment ago), not still spreading to the brokers; say so now rather than at the deadline.
+      if (attempt > 0 && [...out.values()].some(isUnknownInMetadata)) unknownInFresh++;
       const again = new Map<number, OutMessage[]>();
       for (const [p, o] of out) {
         results.set(p, o);
-        if (isRetriableOutcome(o)) again.set(p, todo.get(p)!);
+        if (isRetriableOutcome(o) && !(unknownInFresh >= 2 && isUnknownInMetadata(o))) again.set(p, todo.get(p)!);
       }
       if (again.size === 0) return results;
       failedAt = Date.now();
