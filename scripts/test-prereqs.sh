@@ -7,6 +7,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian's package lists are empty on a fresh image: fetch them once, before the first install.
+apt_updated=0
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  if [ "$apt_updated" = 0 ]; then
+    apt-get update -qq
+    apt_updated=1
+  fi
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
@@ -22,9 +33,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   echo "% installing ${missing[*]} from Debian's packages"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 
 if [ "$(id -u)" = "0" ]; then
@@ -34,8 +43,8 @@ elif ! command -v podman >/dev/null 2>&1; then
 fi
 
 # schemathesis for test/e2e/contract-fuzz.e2e.ts, in a virtualenv reused while it holds this version.
-# test/support/schemathesis.ts reads the same path and version.
-SCHEMATHESIS_VERSION=4.32.5
+# The version is in test/contract/schemathesis.version, which test/support/schemathesis.ts reads too.
+SCHEMATHESIS_VERSION="$(tr -d '[:space:]' < test/contract/schemathesis.version)"
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/kafka-lab/venv"
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $SCHEMATHESIS_VERSION"; then
   echo "% installing schemathesis $SCHEMATHESIS_VERSION into $venv"
@@ -43,7 +52,7 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, ve
   if ! python3 -m venv "$venv" 2>/dev/null; then
     rm -rf "$venv"
     if [ "$(id -u)" = "0" ]; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+      apt_install python3-venv
     fi
     python3 -m venv "$venv"
   fi

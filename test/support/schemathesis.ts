@@ -4,8 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './lab-server';
 
-/** Where scripts/test-prereqs.sh installs schemathesis (keep the two in step). */
-export const SCHEMATHESIS_VERSION = '4.32.5';
+/** The version scripts/test-prereqs.sh installs: one file holds it for both. */
+export const SCHEMATHESIS_VERSION = fs.readFileSync(path.join(ROOT, 'test/contract/schemathesis.version'), 'utf8').trim();
+/** Where scripts/test-prereqs.sh installs schemathesis. */
 export const SCHEMATHESIS_BIN = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kafka-lab', 'venv', 'bin', 'schemathesis');
 
 export interface FuzzRun {
@@ -40,8 +41,9 @@ export function runSchemathesis(o: FuzzOptions): Promise<FuzzRun> {
     '--checks', 'all',
     '--max-examples', String(o.maxExamples),
     '--seed', String(o.seed),
-    // POST /api/consumers answers once the consumer joined its group: seconds, not milliseconds.
-    '--request-timeout', '30',
+    // POST /api/consumers answers once the consumer joined its group: seconds, not milliseconds. The
+    // same 60 s as max_response_time in schemathesis.toml; no route takes longer (topic create: 25 s).
+    '--request-timeout', '60',
     '--generation-database', 'none',
     '--workers', '1',
     '--no-color',
