@@ -151,10 +151,6 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
 
   // ---- for the gateway, the groups service and grading ----------------------------------------
 
-  ownerOf(consumerId: string): string | undefined {
-    return this.sessions.get(consumerId)?.owner;
-  }
-
   /** A session is its own feed: owner, where its story starts, the messages it keeps. */
   feed(consumerId: string): ConsumerFeed | undefined {
     return this.sessions.get(consumerId);

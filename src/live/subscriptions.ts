@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Principal } from '../class/principal';
 import { canSee } from '../class/visibility';
 import type { ClusterView } from '../cluster/cluster.types';
@@ -16,6 +17,14 @@ export interface TimelineReader {
   readonly lastSeq: number;
   query(q: TimelineQuery): { events: LabEvent[]; next: number };
 }
+
+/**
+ * The most stored events one replay may look through (not `{ consumer }`, whose story is read by its
+ * index): past it, a subscribe would hold the event loop for long, so the caller reads them over HTTP.
+ */
+export const REPLAY_SCAN_MAX = 10_000;
+/** A failing live fan-out is logged at most once per this long (it may fail on every message). */
+export const FAILURE_LOG_EVERY_MS = 60_000;
 
 /** One subscription of one socket, and from where on it has delivered. */
 interface Sub {
@@ -41,7 +50,10 @@ export interface LiveClient {
  * in one synchronous call, so no live item can fall between the replay and the live stream.
  */
 export class Subscriptions {
+  private readonly log = new Logger('LabGateway');
   private readonly index = new Map<string, Set<LiveClient>>();
+  private lastFailureLog = -Infinity;
+  private failuresUnlogged = 0;
 
   constructor(
     private readonly timeline: TimelineReader,
@@ -70,17 +82,18 @@ export class Subscriptions {
     const messagesAfter = Math.min(sub.after?.message ?? 0, lastMessage);
     const previous = c.subs.get(key);
 
-    const events = this.storedEvents(c, key, eventsAfter);
+    const readOverHttp =
+      `read them with GET /api/events?after=${eventsAfter}${feed ? ` and GET /api/consumers/${sub.name}/messages?after=${messagesAfter}` : ''}, ` +
+      'then subscribe from the last seq you got.';
+    // Seqs only grow, so lastSeq - cursor bounds the rows a replay would read.
+    if (!feed && lastSeq - eventsAfter > REPLAY_SCAN_MAX) {
+      return { ok: false, error: `There are more than ${REPLAY_SCAN_MAX} stored events after that cursor to look through; ${readOverHttp}` };
+    }
+    const events = this.storedEvents(c, key, eventsAfter, feed ? sub.name : undefined);
     const messages = feed ? this.keptMessages(feed, messagesAfter, previous?.messagesAfter ?? lastMessage) : { list: [], missed: 0 };
     const total = events.length + messages.list.length;
     if (total > this.queues.room(c.queue)) {
-      return {
-        ok: false,
-        error:
-          `There are more stored items after that cursor (${total}) than a socket may have waiting; read them with ` +
-          `GET /api/events?after=${eventsAfter}${feed ? ` and GET /api/consumers/${sub.name}/messages?after=${messagesAfter}` : ''}, ` +
-          'then subscribe from the last seq you got.',
-      };
+      return { ok: false, error: `There are more stored items after that cursor (${total}) than a socket may have waiting; ${readOverHttp}` };
     }
     for (const { ev, channel } of events) {
       // `as never`: routing.ts sends only group.rebalanced as `rebalance` and checkpoint.passed as `progress`.
@@ -116,23 +129,31 @@ export class Subscriptions {
   // ---- live fan-out: only look up the interested sockets and queue; never write here ----
 
   onEvent(ev: LabEvent, scope: EventScope): void {
-    for (const t of targetsOf(ev, scope)) {
-      const set = this.index.get(t.key);
-      if (!set) continue;
-      for (const c of set) {
-        if (c.lastSent[t.channel] === ev.seq || !canSee(c.who, scope)) continue;
-        c.lastSent[t.channel] = ev.seq;
-        this.queues.emit(c.queue, t.channel, ev as never);
+    try {
+      for (const t of targetsOf(ev, scope)) {
+        const set = this.index.get(t.key);
+        if (!set) continue;
+        for (const c of set) {
+          if (c.lastSent[t.channel] === ev.seq || !canSee(c.who, scope)) continue;
+          c.lastSent[t.channel] = ev.seq;
+          this.queues.emit(c.queue, t.channel, ev as never);
+        }
       }
+    } catch (e) {
+      this.failed(`event ${ev.seq} (${ev.type})`, e);
     }
   }
 
   /** The hot path: one lookup per batch, the messages queued as they are. */
   onMessages(consumerId: string, owner: string, messages: LabMessage[]): void {
-    const set = this.index.get(subscriptionKey('consumer', consumerId));
-    if (!set) return;
-    for (const c of set) {
-      if (canSee(c.who, { owner })) this.queues.messages(c.queue, messages);
+    try {
+      const set = this.index.get(subscriptionKey('consumer', consumerId));
+      if (!set) return;
+      for (const c of set) {
+        if (canSee(c.who, { owner })) this.queues.messages(c.queue, messages);
+      }
+    } catch (e) {
+      this.failed(`${messages.length} messages of consumer ${consumerId}`, e);
     }
   }
 
@@ -148,11 +169,13 @@ export class Subscriptions {
    * Stored events after `after` that this subscription would have sent, minus those another
    * subscription of the same socket already covers (it sent them live or is replaying them).
    */
-  private storedEvents(c: LiveClient, key: string, after: number): Array<{ ev: LabEvent; channel: Channel }> {
+  private storedEvents(c: LiveClient, key: string, after: number, consumerId: string | undefined): Array<{ ev: LabEvent; channel: Channel }> {
     const out: Array<{ ev: LabEvent; channel: Channel }> = [];
     if (after >= this.timeline.lastSeq) return out;
     this.timeline.query({
       after,
+      // A consumer's events are read by its id (every event routed to it is stored under it).
+      consumerId,
       // One more than fits tells the caller there are too many.
       limit: this.queues.room(c.queue) + 1,
       visible: (scope) => canSee(c.who, scope),
@@ -184,6 +207,22 @@ export class Subscriptions {
     const { messages } = feed.messages(after, upTo - after);
     const first = messages.length ? messages[0].seq : upTo + 1;
     return { list: messages.filter((m) => m.seq <= upTo), missed: Math.max(0, first - after - 1) };
+  }
+
+  /**
+   * The bus swallows a listener's error (so the publisher goes on): say it here, but once per
+   * FAILURE_LOG_EVERY_MS with how many were not logged, since the message path may fail on every batch.
+   */
+  private failed(what: string, e: unknown): void {
+    const now = Date.now();
+    if (now - this.lastFailureLog < FAILURE_LOG_EVERY_MS) {
+      this.failuresUnlogged++;
+      return;
+    }
+    const more = this.failuresUnlogged ? ` (${this.failuresUnlogged} more failures since the last report)` : '';
+    this.lastFailureLog = now;
+    this.failuresUnlogged = 0;
+    this.log.error(`Sending ${what} to live subscribers failed; this is a bug${more}: ${(e as Error)?.stack ?? e}`);
   }
 
   private drop(c: LiveClient, key: string): void {

@@ -29,6 +29,11 @@ export const TIMELINE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX IF NOT EXISTS events_type_seq ON events (type, seq);
     `,
   },
+  {
+    // A `{ consumer }` subscription replays the consumer's story by this, not by scanning the timeline.
+    id: '002-events-consumer',
+    sql: `CREATE INDEX IF NOT EXISTS events_consumer_seq ON events (consumer_id, seq);`,
+  },
 ];
 
 export const DATABASE_FILE = 'lab.sqlite';

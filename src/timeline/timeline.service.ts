@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import { LabDatabase } from './lab-database';
 import { LiveBus } from './live-bus';
-import { EventType, LabEvent, NewEvent } from './events';
+import { eventField, EventType, LabEvent, NewEvent } from './events';
 import { EventScope } from './timeline.types';
 
 export interface TimelineQuery {
@@ -13,6 +13,8 @@ export interface TimelineQuery {
   visible?: (scope: EventScope) => boolean;
   /** Only events this accepts too; asked after `visible`, once per event, in seq order (live replay). */
   match?: (ev: LabEvent, scope: EventScope) => boolean;
+  /** Only events stored with this consumer id (read through its index, not by scanning the timeline). */
+  consumerId?: string;
 }
 
 export const DEFAULT_LIMIT = 1000;
@@ -50,6 +52,7 @@ export class TimelineService {
   private readonly insert: Statement<unknown[]>;
   private readonly selectAfter: Statement<[number, number]>;
   private readonly selectAfterTyped: Statement<[number, string, number]>;
+  private readonly selectAfterConsumer: Statement<[string, number, number]>;
 
   constructor(
     private readonly database: LabDatabase,
@@ -64,6 +67,7 @@ export class TimelineService {
     this.selectAfterTyped = db.prepare(
       `SELECT ${cols} FROM events WHERE seq > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?`,
     );
+    this.selectAfterConsumer = db.prepare(`SELECT ${cols} FROM events WHERE consumer_id = ? AND seq > ? ORDER BY seq LIMIT ?`);
     const newest = (db.prepare(`SELECT ${cols} FROM events ORDER BY seq DESC LIMIT ?`).all(TAIL_SIZE) as Row[]).reverse();
     this.tail = newest.map(fromRow);
   }
@@ -79,9 +83,13 @@ export class TimelineService {
       return { seq: 0, time, type, actor, ...fields } as LabEvent;
     }
     const body = JSON.stringify(fields);
+    // The consumer column is what a consumer's story is read by (indexed): an event naming a consumer
+    // is filed under it even when its publisher left it out of the scope.
+    const named = (fields as Record<string, unknown>).consumerId;
+    const consumerId = scope.consumerId ?? (typeof named === 'string' ? named : null);
     const res = this.insert.run(
       time, type, actor,
-      scope.owner ?? null, scope.topic ?? null, scope.groupId ?? null, scope.consumerId ?? null,
+      scope.owner ?? null, scope.topic ?? null, scope.groupId ?? null, consumerId,
       body,
     );
     // The stored body is what the publisher gave, typed by NewEvent: the event is of the same type.
@@ -112,10 +120,11 @@ export class TimelineService {
     return this.tail.length ? this.tail[this.tail.length - 1].ev.seq : 0;
   }
 
-  private fromTail(after: number, types: EventType[] | undefined, limit: number, { visible, match }: TimelineQuery, out: LabEvent[]): void {
+  private fromTail(after: number, types: EventType[] | undefined, limit: number, { visible, match, consumerId }: TimelineQuery, out: LabEvent[]): void {
     const typeSet = types ? new Set(types) : undefined;
     for (let i = firstAfter(this.tail, after); i < this.tail.length && out.length < limit; i++) {
       const { ev, scope } = this.tail[i];
+      if (consumerId !== undefined && (scope.consumerId ?? eventField(ev, 'consumerId')) !== consumerId) continue;
       if (typeSet && !typeSet.has(ev.type)) continue;
       if (visible && !visible(scope)) continue;
       if (match && !match(ev, scope)) continue;
@@ -123,14 +132,23 @@ export class TimelineService {
     }
   }
 
-  private fromDisk(after: number, types: EventType[] | undefined, limit: number, { visible, match }: TimelineQuery, out: LabEvent[]): void {
+  private fromDisk(after: number, types: EventType[] | undefined, limit: number, { visible, match, consumerId }: TimelineQuery, out: LabEvent[]): void {
     const typesJson = types ? JSON.stringify(types) : undefined;
+    // A consumer's rows come by its index; the types are then checked here.
+    const typeSet = types && consumerId !== undefined ? new Set(types) : undefined;
     // Without a filter one read is enough; with one, read pages until the limit is filled.
-    const page = visible || match ? Math.max(limit, SCAN_PAGE) : limit;
+    const page = visible || match || typeSet ? Math.max(limit, SCAN_PAGE) : limit;
     let cursor = after;
     for (;;) {
-      const rows = (typesJson ? this.selectAfterTyped.all(cursor, typesJson, page) : this.selectAfter.all(cursor, page)) as Row[];
+      const rows = (
+        consumerId !== undefined
+          ? this.selectAfterConsumer.all(consumerId, cursor, page)
+          : typesJson
+            ? this.selectAfterTyped.all(cursor, typesJson, page)
+            : this.selectAfter.all(cursor, page)
+      ) as Row[];
       for (const row of rows) {
+        if (typeSet && !typeSet.has(row.type)) continue;
         const { ev, scope } = fromRow(row);
         if (visible && !visible(scope)) continue;
         if (match && !match(ev, scope)) continue;

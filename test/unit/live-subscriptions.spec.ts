@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
 import type { Principal } from '../../src/class/principal';
 import { loadConfig } from '../../src/config/lab-config';
 import { MessageRing } from '../../src/consumers/message-ring';
@@ -8,7 +9,7 @@ import type { ConsumerFeed } from '../../src/live/consumer-directory';
 import type { LabSocket, SubscribeAck } from '../../src/live/live.types';
 import { DEFAULT_GATEWAY_LIMITS, SocketQueue, SocketQueues } from '../../src/live/socket-queue';
 import { parseSubscription } from '../../src/live/subscription';
-import { LiveClient, Subscriptions } from '../../src/live/subscriptions';
+import { FAILURE_LOG_EVERY_MS, LiveClient, REPLAY_SCAN_MAX, Subscriptions, TimelineReader } from '../../src/live/subscriptions';
 import type { LabEvent } from '../../src/timeline/events';
 import { LabDatabase } from '../../src/timeline/lab-database';
 import { LabMessage, LiveBus } from '../../src/timeline/live-bus';
@@ -196,6 +197,48 @@ describe('live subscriptions: cursors, replay and no duplicates', () => {
     expect(subscribe(c, { consumer: 'c3', after: { message: 10 } })).toMatchObject({ ok: true, messageSeq: 80, missedMessages: 20 });
     flush();
     expect(seqsOf(sent, 'message')).toEqual(Array.from({ length: 50 }, (_, i) => 31 + i));
+  });
+
+  it('reads a consumer\'s story by its id, and refuses a cursor too far back to look through for the other kinds', () => {
+    const queries: Array<Record<string, unknown>> = [];
+    const reader: TimelineReader = {
+      lastSeq: REPLAY_SCAN_MAX + 50,
+      query: (q) => {
+        queries.push({ after: q.after, consumerId: q.consumerId });
+        return timeline.query(q);
+      },
+    };
+    const far = new Subscriptions(reader, queues, { feed: (id) => consumers.get(id) });
+    consumers.set('c9', new FakeConsumer('instructor', 20));
+    const { c } = connect();
+    expect(far.subscribe(c, { consumer: 'c9' })).toMatchObject({ ok: true });
+    expect(queries).toEqual([{ after: 20, consumerId: 'c9' }]);
+
+    const ack = far.subscribe(c, { topic: 'orders', after: 49 });
+    expect(ack).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^There are more than ${REPLAY_SCAN_MAX} stored events .*GET /api/events\\?after=49, then subscribe`)) });
+    expect(queries).toHaveLength(1); // refused before reading anything
+    expect(far.subscribe(c, { topic: 'orders', after: 50 })).toMatchObject({ ok: true });
+  });
+
+  it('logs a failing live fan-out, at most once a minute with how many were not logged', () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      story('c4');
+      const { c } = connect();
+      subscribe(c, { consumer: 'c4' });
+      jest.spyOn(queues, 'messages').mockImplementation(() => {
+        throw new Error('queue broke');
+      });
+      for (let i = 0; i < 3; i++) bus.emit('messages', 'c4', 'instructor', consumers.get('c4')!.receive(1, 'c4'));
+      expect(errors).toHaveBeenCalledTimes(1);
+      expect(String(errors.mock.calls[0][0])).toMatch(/^Sending 1 messages of consumer c4 to live subscribers failed; this is a bug: Error: queue broke/);
+      jest.advanceTimersByTime(FAILURE_LOG_EVERY_MS);
+      bus.emit('messages', 'c4', 'instructor', consumers.get('c4')!.receive(1, 'c4'));
+      expect(errors).toHaveBeenCalledTimes(2);
+      expect(String(errors.mock.calls[1][0])).toMatch(/\(2 more failures since the last report\)/);
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('checks cursors and names each mistake in a sentence', () => {

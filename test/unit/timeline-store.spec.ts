@@ -151,6 +151,27 @@ describe('TimelineService (SQLite store)', () => {
     expect(timeline.query({ after: total - 50, visible: (s) => s.owner === 'alice' })).toEqual(again);
   });
 
+  it('reads one consumer\'s events by its indexed id, from disk and from memory, filed even when the scope left it out', () => {
+    const insertAll = db.db.transaction(() => {
+      timeline.publish({ type: 'consumer.started', actor: 'alice', consumerId: 'c1', groupId: 'g' }, { owner: 'alice', consumerId: 'c1' });
+      for (let i = 0; i < TAIL_SIZE + 500; i++) timeline.publish({ type: 'messages.produced', actor: 'kafka', i });
+      timeline.publish({ type: 'consumer.started', actor: 'alice', consumerId: 'c2', groupId: 'g' }, { owner: 'alice', consumerId: 'c2' });
+      // A publisher that named the consumer only in the event: still filed under it.
+      timeline.publish({ type: 'consumer.stopped', actor: 'alice', consumerId: 'c1', groupId: 'g' }, { owner: 'alice' });
+    });
+    insertAll();
+    db.close();
+    open(); // the tail now starts after c1's start: that one is read from disk
+    const plan = db.db
+      .prepare('EXPLAIN QUERY PLAN SELECT seq FROM events WHERE consumer_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all('c1', 0, 10) as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toContain('events_consumer_seq');
+    const c1 = timeline.query({ after: 0, consumerId: 'c1' }).events;
+    expect(c1.map((e) => [e.seq, e.type])).toEqual([[1, 'consumer.started'], [TAIL_SIZE + 503, 'consumer.stopped']]);
+    expect(timeline.query({ after: 1, consumerId: 'c1', types: ['consumer.started'] }).events).toEqual([]);
+    expect(timeline.query({ after: TAIL_SIZE, consumerId: 'c2' }).events.map((e) => e.seq)).toEqual([TAIL_SIZE + 502]);
+  });
+
   // How fast publishing is belongs to the benchmarks (machines are noisy); this checks that a burst of
   // single publishes is stored whole and in order.
   it('stores 10,000 single publishes, numbered without a gap', () => {
