@@ -73,14 +73,23 @@
     delete(route) { return this.request('DELETE', route); }
   }
 
+  /** How far behind the newest seq a SeqStream still tells a new item from one it delivered. */
+  const STREAM_SEEN_MAX = 20000;
+
   /**
    * Items with an increasing `seq` read page by page from a polling route (and pushed live meanwhile):
-   * while a backfill runs, pushed items wait; every item is delivered once, in seq order.
+   * while a backfill runs, pushed items wait; every item is delivered once. Pushed items are told
+   * apart by seq, not by order: the server keeps order per subscription only, so an item older than
+   * the newest one delivered may still be new (another subscription's replay) and is delivered too.
    */
   class SeqStream {
     constructor(deliver, after = 0) {
       this.deliver = deliver;
+      /** The newest seq delivered: pages are read after it. */
       this.last = after;
+      /** Every seq up to this counts as delivered; `seen` holds the delivered ones above it. */
+      this.floor = after;
+      this.seen = new Set();
       this.backfilling = 0;
       this.queue = [];
     }
@@ -91,9 +100,18 @@
     }
 
     emit(item) {
-      if (typeof item.seq === 'number' && item.seq <= this.last) return;
-      if (typeof item.seq === 'number') this.last = item.seq;
+      if (typeof item.seq === 'number') {
+        if (item.seq <= this.floor || this.seen.has(item.seq)) return;
+        this.seen.add(item.seq);
+        if (item.seq > this.last) this.last = item.seq;
+        if (this.seen.size > 2 * STREAM_SEEN_MAX) this.forgetOld();
+      }
       this.deliver(item);
+    }
+
+    forgetOld() {
+      this.floor = this.last - STREAM_SEEN_MAX;
+      for (const seq of this.seen) if (seq <= this.floor) this.seen.delete(seq);
     }
 
     /**
@@ -144,6 +162,12 @@
   /** How many recent (socket event, seq) pairs are remembered to deliver an event once. */
   const SEEN_MAX = 20000;
   const KINDS = ['consumer', 'topic', 'group', 'cluster', 'events', 'progress'];
+  /**
+   * The order follows are resumed in, broadest first: the server leaves out of a replay what another
+   * subscription of the socket already covers, so once `{ events }` has replayed, a narrower one
+   * resends nothing on `event` that would come after newer items.
+   */
+  const RESUME_ORDER = ['events', 'progress', 'cluster', 'topic', 'group', 'consumer'];
 
   /**
    * One socket.io connection to `/lab` and the subscriptions made over it. Listen with `on(name, fn)`:
@@ -159,6 +183,7 @@
       this.seenOrder = [];
       this.lastMessage = new Map();
       this.closing = false;
+      this.resumes = 0;
       this.connections = socket.connected ? 1 : 0;
       socket.refusal = undefined;
       socket.on('error', (e) => { socket.refusal = (e && e.message) || String(e); });
@@ -167,6 +192,8 @@
       socket.on('cluster', (view) => this.fire('cluster', view));
       socket.on('overflow', (o) => this.fire('notice', `the server dropped ${o && o.dropped} live items (this reader was too slow); catching up`));
       socket.on('disconnect', (reason) => {
+        // Nothing arrives for a follow until it is subscribed again: its cursor stays where it is.
+        for (const f of this.follows.values()) f.acked = false;
         if (this.closing) return;
         if (socket.refusal) return this.fire('fatal', new ApiError(socket.refusal, 401));
         this.fire('notice', `live connection lost (${reason}); reconnecting`);
@@ -216,7 +243,9 @@
       try {
         return await this.subscribeFollow(f);
       } catch (e) {
-        this.follows.delete(key);
+        if (this.follows.get(key) === f) this.follows.delete(key);
+        // Not answered in time (status 0 while still connected): the server may still register it.
+        if (e.status === 0 && this.socket.connected) this.socket.emit('unsubscribe', f.what);
         throw e;
       }
     }
@@ -252,10 +281,23 @@
       return ack;
     }
 
-    /** After a reconnect: every subscription again, from where it was. */
-    resume() {
-      for (const f of this.follows.values()) {
-        this.subscribeFollow(f).catch((e) => this.fire(this.socket.refusal ? 'fatal' : 'notice', this.socket.refusal ? e : `resubscribing ${JSON.stringify(f.what)} failed: ${e.message}`));
+    /**
+     * After a reconnect: every subscription again, from where it was, one after another (each waits
+     * for the ack of the one before) in RESUME_ORDER, so one socket event's items come in seq order.
+     */
+    async resume() {
+      const run = ++this.resumes;
+      const follows = [...this.follows.values()].sort((a, b) => RESUME_ORDER.indexOf(a.kind) - RESUME_ORDER.indexOf(b.kind));
+      for (const f of follows) {
+        // Dropped again (the next connect resumes), or unfollowed meanwhile.
+        if (run !== this.resumes || !this.socket.connected) return;
+        if (this.follows.get(f.key) !== f) continue;
+        try {
+          await this.subscribeFollow(f);
+        } catch (e) {
+          if (this.socket.refusal) return this.fire('fatal', e);
+          if (run === this.resumes && this.socket.connected) this.fire('notice', `resubscribing ${JSON.stringify(f.what)} failed: ${e.message}`);
+        }
       }
     }
 

@@ -286,14 +286,17 @@ function addLine(card, li) {
 }
 
 /**
- * Follows the card's consumer: without a cursor the server sends its whole story (start, rebalances)
- * and every message it still keeps, then goes on live; the link resumes it after a reconnect.
+ * Follows the card's consumer: without an event cursor the server sends its whole story (start,
+ * rebalances), then the last messages a card shows (not all it keeps: a socket holds only so many
+ * replayed items, and every card replays), then goes on live; the link resumes it after a reconnect.
  */
 async function follow(card) {
   if (!state.link || !state.socket.connected || card.subscribed) return;
   card.subscribed = true;
   try {
-    await state.link.follow({ consumer: card.consumer.id });
+    // A consumer's message seqs count its messages: `received` is its newest one.
+    const after = { message: Math.max(0, (card.consumer.received || 0) - MAX_CARD_LINES) };
+    await state.link.follow({ consumer: card.consumer.id, after });
   } catch (e) {
     card.subscribed = false;
     showError(e);
@@ -357,7 +360,10 @@ function addEvent(e) {
   const li = h('li', { testid: 'timeline-event', dataset: { type: e.type, seq: e.seq }, class: eventClass(e), hidden: Boolean(filter) && !e.type.startsWith(filter) },
     h('time', null, clock(e.time)), ' ', h('code', null, e.type), ' ', describeEvent(e));
   const ol = $('timeline');
-  ol.prepend(li);
+  // Newest on top, in seq order: an older event may come after newer ones (order is per subscription).
+  let before = ol.firstChild;
+  while (before && Number(before.dataset.seq) > e.seq) before = before.nextSibling;
+  ol.insertBefore(li, before);
   while (ol.children.length > MAX_TIMELINE) ol.lastChild.remove();
 }
 
@@ -400,15 +406,17 @@ function connectLive() {
   const link = new LabClient.LiveLink(socket);
   state.socket = socket;
   state.link = link;
-  let first = true;
+  let followed = false;
   link.on('connect', async () => {
     setLive('live', 'ok');
     try {
-      if (first) {
-        first = false;
+      if (!followed) {
         // The timeline was read over HTTP; the subscription goes on from its last event, the cards
         // from each consumer's creation. After a reconnect the link resumes them from where they were.
-        await Promise.all([link.follow({ cluster: true }), link.follow({ events: true, after: state.timeline.last })]);
+        // Marked only once both are answered: a drop before that rejects them, and the next connect
+        // follows them again.
+        await Promise.all([link.follow({ events: true, after: state.timeline.last }), link.follow({ cluster: true })]);
+        followed = true;
       }
       // Cards that appeared while the link was down are followed now (the others are resumed by the link).
       for (const card of state.cards.values()) if (!TERMINAL.includes(card.consumer.state)) follow(card);
@@ -426,6 +434,7 @@ function connectLive() {
   link.on('notice', (text) => {
     if (/^live connection lost/.test(text)) setLive('reconnecting…', 'warn');
     else if (/dropped/.test(text)) showError(new Error('The live link fell behind and was reset; the page caught up from the server.'));
+    else if (/^resubscribing/.test(text)) showError(new Error(`Live updates stopped for part of the page (${text}); reload the page.`));
   });
   socket.on('connect_error', (err) => {
     setLive('offline', 'bad');

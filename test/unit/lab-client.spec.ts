@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { LiveLink } = require('../../clients/lib/lab-client.js');
+const { LiveLink, SeqStream } = require('../../clients/lib/lab-client.js');
 
 /** A socket.io client stand-in: `emit` is what the client sends, `deliver` what the server sends it. */
 class FakeSocket {
@@ -9,12 +9,15 @@ class FakeSocket {
   active = true;
   refusal: string | undefined;
   readonly subscribes: Array<{ body: Record<string, unknown>; ack: (a: unknown) => void }> = [];
+  /** Every unsubscribe sent, in order. */
+  readonly unsubscribes: Array<Record<string, unknown>> = [];
 
   on(ev: string, fn: (...a: unknown[]) => void) { this.bus.on(ev, fn); return this; }
   once(ev: string, fn: (...a: unknown[]) => void) { this.bus.once(ev, fn); return this; }
   off(ev: string, fn: (...a: unknown[]) => void) { this.bus.off(ev, fn); return this; }
   emit(ev: string, body: Record<string, unknown>, ack?: (a: unknown) => void) {
     if (ev === 'subscribe' && ack) this.subscribes.push({ body, ack });
+    if (ev === 'unsubscribe') this.unsubscribes.push(body);
     return this;
   }
   deliver(ev: string, data?: unknown) { this.bus.emit(ev, data); }
@@ -85,6 +88,58 @@ describe('lab-client LiveLink: resume from the last seqs, deliver once', () => {
     socket.drop();
     socket.reconnect();
     expect(socket.subscribes.map((s) => s.body)).toEqual([{ events: true, after: 43 }]);
+  });
+
+  it('resumes one follow after another, { events } first, so one socket event\'s items come in seq order', async () => {
+    const socket = new FakeSocket();
+    const link = new LiveLink(socket);
+    const got: string[] = [];
+    const notices: string[] = [];
+    link.on('event', (e: { seq: number }) => got.push(`e${e.seq}`));
+    link.on('rebalance', (e: { seq: number }) => got.push(`r${e.seq}`));
+    link.on('notice', (t: string) => notices.push(t));
+    const follows = [link.follow({ consumer: 'c1' }), link.follow({ cluster: true }), link.follow({ events: true, after: 5 })];
+    socket.answer({ ok: true, seq: 10, messageSeq: 0 });
+    socket.answer({ ok: true, seq: 10 });
+    socket.answer({ ok: true, seq: 10 });
+    await Promise.all(follows);
+    socket.drop();
+    socket.reconnect();
+    // Only the broadest is asked first; the next waits for its ack.
+    expect(socket.subscribes.map((s) => s.body)).toEqual([{ events: true, after: 10 }]);
+    socket.deliver('event', { seq: 11 });
+    socket.deliver('rebalance', { seq: 12 }); // live to no follow yet: the consumer's cursor stays
+    socket.deliver('event', { seq: 13 });
+    socket.answer({ ok: true, seq: 13 });
+    await flushPromises();
+    expect(socket.subscribes.map((s) => s.body)).toEqual([{ cluster: true, after: 10 }]);
+    socket.answer({ ok: false, error: 'The cluster is thinking.' });
+    await flushPromises();
+    expect(socket.subscribes.map((s) => s.body)).toEqual([{ consumer: 'c1', after: { event: 10, message: 0 } }]);
+    socket.answer({ ok: true, seq: 13, messageSeq: 0 });
+    await flushPromises();
+    expect(got).toEqual(['e11', 'r12', 'e13']);
+    expect(notices.filter((t) => /^resubscribing/.test(t))).toEqual(['resubscribing {"cluster":true} failed: The cluster is thinking.']);
+    expect(link.cursorOf({ events: true })).toBe(13);
+  });
+
+  it('tells the server to forget a subscription it did not answer in time', async () => {
+    const socket = new FakeSocket();
+    const link = new LiveLink(socket);
+    const following = link.follow({ topic: 'orders', after: 3 });
+    const failed = expect(following).rejects.toThrow(/did not answer the subscription to \{"topic":"orders","after":3\} within 10 s/);
+    jest.advanceTimersByTime(10_000);
+    await failed;
+    expect(socket.unsubscribes).toEqual([{ topic: 'orders' }]);
+    expect(link.cursorOf({ topic: 'orders' })).toBeUndefined();
+  });
+
+  it('SeqStream delivers an older item it has not seen, once, and nothing at or before its start', () => {
+    const got: number[] = [];
+    const stream = new SeqStream((x: { seq: number }) => got.push(x.seq), 10);
+    for (const seq of [10, 13, 11, 13, 12, 11, 14]) stream.push({ seq });
+    expect(got).toEqual([13, 11, 12, 14]);
+    expect(stream.last).toBe(14);
   });
 
   it('gives up with the server\'s sentence when the server refused the token', async () => {
