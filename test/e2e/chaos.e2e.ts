@@ -3,14 +3,15 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { freePort, freePortBase } from '../support/free-ports';
 import { uniqueName, waitFor } from '../support/lab';
-import { ROOT, ServerHandle, kafkaPidsUnder, startLabServer } from '../support/lab-server';
+import { ROOT, ServerHandle, kafkaPidsUnder, killKafkaUnder, startLabServer } from '../support/lab-server';
 
 /**
  * Chaos on a SECOND lab server (1 controller + 2 brokers of its own): a seeded random sequence of
  * lifecycle calls (stop/kill/pause/resume/start of any node including the controller, add broker,
- * with and without ?wait=false, some in concurrent pairs). Every answer is 2xx/404/409, or a 503 with
- * a sentence; after each call settles, every state the API reports matches the node's process (pid
- * file + /proc). A port held by another program shows as the node's `reason`. It ends with a reset.
+ * with and without ?wait=false, some in concurrent pairs). Every answer is 2xx/404/409 with a sentence
+ * (no 5xx, but a 503 saying a node missed its deadline); after each call settles, every state the API
+ * reports matches the node's process (pid file + /proc), and while calls run a node shown `starting`
+ * has a live process. A port held by another program shows as the node's `reason`. It ends with a reset.
  * Re-run a failure with CHAOS_SEED=<the seed in its message>.
  */
 const SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
@@ -48,6 +49,10 @@ describe(`chaos: random lifecycle calls tell the truth (CHAOS_SEED=${SEED})`, ()
   const fail = (msg: string) => new Error(`[CHAOS_SEED=${SEED}] ${msg}\nlast calls:\n  ${history.slice(-12).join('\n  ')}`);
   let server: ServerHandle | undefined;
   const statuses = new Map<number, number>();
+  /** How often a look at the processes had to be repeated before the API and /proc agreed (logged). */
+  const lookedAgain: string[] = [];
+  /** A lie must end within this (a process that just died is reaped and reported within milliseconds). */
+  const TRUTH_WITHIN_MS = 3_000;
 
   const call = async (method: 'GET' | 'POST', p: string): Promise<Answer> => {
     const res = await fetch(`${server!.url}${p}`, { method, headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
@@ -67,25 +72,44 @@ describe(`chaos: random lifecycle calls tell the truth (CHAOS_SEED=${SEED})`, ()
   };
   const nodesOf = (c: any): any[] => [...c.controllers, ...c.brokers];
 
-  /** 2xx, 404, 409, or 503 with a sentence; never another 5xx, never a body without a message. */
+  /**
+   * 2xx, 404 or 409 with a sentence; no 5xx. The one 503 the issue leaves possible is a node that truly
+   * missed its deadline (a JVM starved on a busy machine): allowed only with that sentence.
+   */
   const judge = (a: Answer) => {
     statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
     const said = a.status >= 300 ? ` ${a.body?.message}` : '';
     history.push(`${a.call} -> ${a.status}${said}`);
-    if (![200, 201, 202, 404, 409, 503].includes(a.status)) throw fail(`${a.call} answered ${a.status}: ${JSON.stringify(a.body)}`);
+    const deadline = a.status === 503 && /did not become ready within \d+ s/.test(String(a.body?.message));
+    if (![200, 201, 202, 404, 409].includes(a.status) && !deadline) throw fail(`${a.call} answered ${a.status}: ${JSON.stringify(a.body)}`);
     if (a.status >= 400 && !(typeof a.body?.message === 'string' && a.body.message.length > 15 && a.body.statusCode === a.status)) {
       throw fail(`${a.call} answered ${a.status} without a sentence: ${JSON.stringify(a.body)}`);
     }
   };
 
-  /** Waits until no call is in progress and no node is starting (the node deadline bounds it). */
-  const settled = () => waitFor('the cluster to settle', async () => {
-    const c = await cluster();
-    const busy = c.state === 'starting' || c.state === 'stopping' || nodesOf(c).some((n) => n.pending || n.state === 'starting');
-    return busy ? undefined : c;
-  }, NODE_TIMEOUT_MS + 60_000, 200).catch((e) => {
-    throw fail(e.message);
-  });
+  /**
+   * Waits until no call is in progress and no node is starting (the node deadline bounds it); every
+   * look meanwhile also checks that a node shown `starting` has a process.
+   */
+  const settled = async () => {
+    let lie: Error | undefined;
+    const c = await waitFor('the cluster to settle', async () => {
+      let v: any;
+      try {
+        v = await startingTruth();
+      } catch (e) {
+        if (!(e as { lie?: boolean }).lie) throw e; // waitFor looks again
+        lie = e as Error;
+        return true;
+      }
+      const busy = v.state === 'starting' || v.state === 'stopping' || nodesOf(v).some((n) => n.pending || n.state === 'starting');
+      return busy ? undefined : v;
+    }, NODE_TIMEOUT_MS + 60_000, 200).catch((e) => {
+      throw fail(e.message);
+    });
+    if (lie) throw lie;
+    return c;
+  };
 
   /** The process behind each node, from its pid file and /proc: null when there is none. */
   const procState = (id: number): string | null => {
@@ -105,17 +129,26 @@ describe(`chaos: random lifecycle calls tell the truth (CHAOS_SEED=${SEED})`, ()
         : st === null;
     return ok ? [] : [`node ${n.id} shows ${n.state} but its process is ${st === null ? 'gone' : `in /proc state ${st}`}`];
   });
-  /** After a call settled: every reported state matches the processes (looked at twice, for a crash in between). */
-  const expectTruth = async () => {
-    let c = await settled();
-    if (lies(c).length) {
-      await new Promise((r) => setTimeout(r, 1500));
-      c = await settled();
+  /**
+   * Looks until `wrong` finds nothing, within TRUTH_WITHIN_MS: a process that just died is a zombie
+   * for a moment before the server reaps it and says so. Every extra look is counted and logged.
+   */
+  const agreed = async (look: () => Promise<any>, wrong: (c: any) => string[]) => {
+    let until = 0; // counted from the first lie seen (a look may itself wait long for the cluster to settle)
+    for (;;) {
+      const c = await look();
+      const w = wrong(c);
+      if (w.length === 0) return c;
+      until ||= Date.now() + TRUTH_WITHIN_MS;
+      if (Date.now() > until) throw Object.assign(fail(`the API does not tell the truth: ${w.join('; ')}`), { lie: true });
+      lookedAgain.push(`after ${history[history.length - 1] ?? 'the start'}: ${w.join('; ')}`);
+      await new Promise((r) => setTimeout(r, 50));
     }
-    const wrong = lies(c);
-    if (wrong.length) throw fail(`the API does not tell the truth: ${wrong.join('; ')}`);
-    return c;
   };
+  /** While calls run: a node shown `starting` has a live process (API.md). */
+  const startingTruth = () => agreed(cluster, (c) => lies(c).filter((l) => / shows starting /.test(l)));
+  /** After a call settled: every reported state matches the processes. */
+  const expectTruth = () => agreed(settled, lies);
 
   const nodeCall = (id: number, action: Action, wait: boolean) =>
     call('POST', `/api/cluster/nodes/${id}/${action}${wait ? '' : '?wait=false'}`);
@@ -196,6 +229,9 @@ describe(`chaos: random lifecycle calls tell the truth (CHAOS_SEED=${SEED})`, ()
 
   afterAll(async () => {
     await server?.stop();
+    // Killed first (the machine stays clean whatever the outcome), then it fails if any was left.
+    const left = killKafkaUnder(dataDir);
+    expect(left).toEqual([]);
     expect(kafkaPidsUnder(dataDir)).toEqual([]);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
@@ -242,8 +278,9 @@ describe(`chaos: random lifecycle calls tell the truth (CHAOS_SEED=${SEED})`, ()
     const end = await expectTruth();
     expect(end.state).toBe('running');
     const tally = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}: ${n}`).join(', ');
-    process.stdout.write(`% chaos (CHAOS_SEED=${SEED}): ${history.length} calls (${random} random) in ${Math.round((Date.now() - t0) / 1000)} s; ${tally}\n${history.map((h) => `%   ${h}`).join('\n')}\n`);
+    process.stdout.write(`% chaos (CHAOS_SEED=${SEED}): ${history.length} calls (${random} random) in ${Math.round((Date.now() - t0) / 1000)} s; ${tally}; looked again ${lookedAgain.length} time(s)\n${history.map((h) => `%   ${h}`).join('\n')}\n${lookedAgain.map((l) => `%   looked again ${l}`).join('\n')}\n`);
     expect(random).toBeGreaterThanOrEqual(60);
     expect(statuses.get(500)).toBeUndefined();
+    expect([...statuses.keys()].filter((st) => st >= 500 && st !== 503)).toEqual([]);
   }, 15 * 60_000);
 });

@@ -31,7 +31,10 @@ export async function startLabServer(env: Record<string, string>, opts: { logFil
   const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
   const want = opts.untilState === undefined ? 'running' : opts.untilState;
   for (;;) {
-    if (exited !== null) throw new Error(`the lab server exited with code ${exited} while starting; see ${opts.logFile}:\n${tail(opts.logFile)}`);
+    if (exited !== null) {
+      if (env.LAB_DATA_DIR) killKafkaUnder(env.LAB_DATA_DIR);
+      throw new Error(`the lab server exited with code ${exited} while starting; see ${opts.logFile}:\n${tail(opts.logFile)}`);
+    }
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.ok) {
@@ -42,7 +45,10 @@ export async function startLabServer(env: Record<string, string>, opts: { logFil
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      // SIGTERM first: the server stops its own Kafka nodes (a SIGKILL would orphan its detached JVMs);
+      // whatever still runs under its data dir afterwards is killed here.
+      await stopPid(child.pid!, 60_000, () => exited !== null);
+      if (env.LAB_DATA_DIR) killKafkaUnder(env.LAB_DATA_DIR);
       throw new Error(`the lab server did not reach cluster state ${want} in time; see ${opts.logFile}:\n${tail(opts.logFile)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -104,4 +110,18 @@ export function kafkaPidsUnder(dataDir: string): number[] {
     if (pid && alive(pid)) out.push(pid);
   }
   return out;
+}
+
+/** SIGKILLs the Kafka JVMs kafkaPidsUnder finds (SIGCONT first: a stopped JVM is killed all the same); returns their pids. */
+export function killKafkaUnder(dataDir: string): number[] {
+  const pids = kafkaPidsUnder(dataDir);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGCONT');
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
