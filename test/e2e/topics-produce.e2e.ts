@@ -42,6 +42,11 @@ describe('topics and producing (real Kafka, kcat as the outside client)', () => 
     await api().get(`/api/topics/${name}?format=xml`).expect(400);
 
     await api().delete(`/api/topics/${name}`).expect(204);
+    // Writing at once to the topic just deleted (the metadata picture may be a second old): 404 quickly.
+    const t0 = Date.now();
+    const gone = await api().post(`/api/topics/${name}/messages`).send({ value: 'too late' }).expect(404);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(gone.body.message).toBe(`Topic ${name} does not exist.`);
     await api().get(`/api/topics/${name}`).expect(404);
     await api().delete(`/api/topics/${name}`).expect(404);
     await waitForEvents('topic.created and topic.deleted', mark, (e) =>
@@ -167,6 +172,13 @@ describe('topics and producing (real Kafka, kcat as the outside client)', () => 
     const strictReplicas = (await api().get(`/api/topics/${strict}`).expect(200)).body.partitions[0].replicas as number[];
     try {
       await api().post(`/api/cluster/nodes/${victim}/kill`).expect(200);
+      // At once, while Kafka still lists the dead broker (and may name it controller): creating works,
+      // or says that ONE broker does not answer (retriable), never that the whole cluster is down.
+      const rf2 = await api().post('/api/topics').send({ name: uniqueName('after-kill'), partitions: 1, replicationFactor: 2 });
+      if (rf2.status !== 201) {
+        expect([rf2.status, rf2.body.retriable]).toEqual([503, true]);
+        expect(rf2.body.message).not.toMatch(/No broker of the cluster answers/);
+      }
       // Once fenced, the RF 1 partitions it held have no leader: the describe still answers, with null.
       const desc = await waitFor('leaderless partitions', async () => {
         const b = (await api().get(`/api/topics/${rf1}`).expect(200)).body;
