@@ -38,7 +38,7 @@ export class TopicAdmin {
    * (TIMEOUT) at `deadline` at the latest.
    */
   async createTopic(t: NewTopic, deadline: number): Promise<boolean> {
-    return refusedAgain(async () => (await this.kafka.admin()).createTopics({
+    return this.freshAdminIfStale(async () => (await this.kafka.admin()).createTopics({
       topics: [{
         topic: t.name,
         numPartitions: t.partitions,
@@ -52,7 +52,23 @@ export class TopicAdmin {
 
   /** Rejects (TIMEOUT) at `deadline` at the latest. */
   async deleteTopic(name: string, deadline: number): Promise<void> {
-    await refusedAgain(async () => (await this.kafka.admin()).deleteTopics({ topics: [name], timeout: kafkaTimeout(deadline) }), deadline);
+    await this.freshAdminIfStale(async () => (await this.kafka.admin()).deleteTopics({ topics: [name], timeout: kafkaTimeout(deadline) }), deadline);
+  }
+
+  /**
+   * refusedAgain(call), and once more on a new admin client when kafkajs says a topic is unknown:
+   * before each topic change kafkajs refreshes the metadata of every topic its admin has looked at
+   * (e.g. for a group's lag), and one deleted since then fails every later change with
+   * UNKNOWN_TOPIC_OR_PARTITION, whatever topic the change is about, until the admin is new.
+   */
+  private async freshAdminIfStale<T>(call: () => Promise<T>, deadline: number): Promise<T> {
+    try {
+      return await refusedAgain(call, deadline);
+    } catch (e) {
+      if (!isUnknownTopic(e) || deadline - Date.now() < 3_000) throw e;
+      await this.kafka.resetAdmin();
+      return refusedAgain(call, deadline);
+    }
   }
 
   async describeConfigs(name: string): Promise<TopicConfigEntry[]> {
@@ -60,6 +76,14 @@ export class TopicAdmin {
     const entries = (res.resources[0]?.configEntries ?? []) as Array<{ configName: string; configValue: string; configSource?: number; isDefault?: boolean }>;
     return entries.map((e) => ({ name: e.configName, value: e.configValue, source: e.configSource, isDefault: e.isDefault }));
   }
+}
+
+/** kafkajs's UNKNOWN_TOPIC_OR_PARTITION, also inside its retry wrappers. */
+function isUnknownTopic(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  const e = err as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+  return [e.cause, e.originalError].some((x) => x !== err && isUnknownTopic(x, depth + 1));
 }
 
 /** What Kafka itself may take for a topic change: at most 10 s, and less than is left. */

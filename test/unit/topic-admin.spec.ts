@@ -15,8 +15,9 @@ function adminWith(answers: Array<() => Promise<unknown>>) {
   const calls: Array<{ timeout: number }> = [];
   const next = (opts: { timeout: number }) => (calls.push(opts), (answers[calls.length - 1] ?? answers[answers.length - 1])());
   const admin = { createTopics: next, deleteTopics: next };
-  const kafka = { admin: async () => admin } as unknown as KafkaService;
-  return { ta: new TopicAdmin(kafka), calls };
+  const resets: number[] = [];
+  const kafka = { admin: async () => admin, resetAdmin: async () => void resets.push(calls.length) } as unknown as KafkaService;
+  return { ta: new TopicAdmin(kafka), calls, resets };
 }
 
 describe('TopicAdmin: a topic change sent to a broker that has just died', () => {
@@ -44,6 +45,17 @@ describe('TopicAdmin: a topic change sent to a broker that has just died', () =>
     const closed = adminWith([() => Promise.reject(new K.KafkaJSConnectionClosedError('Closed connection', { host: '127.0.0.1', port: 31002 }))]);
     await expect(closed.ta.createTopic(topic, Date.now() + 25_000)).rejects.toThrow('Closed connection');
     expect(closed.calls).toHaveLength(1);
+  });
+
+  it('asks once more on a new admin client when kafkajs says a topic is unknown (its admin still asks for one deleted since)', async () => {
+    const unknown = new K.KafkaJSProtocolError({ message: 'This server does not host this topic-partition', type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true });
+    const { ta, calls, resets } = adminWith([() => Promise.reject(new K.KafkaJSNumberOfRetriesExceeded(unknown, {})), () => Promise.resolve(true)]);
+    await expect(ta.createTopic(topic, Date.now() + 25_000)).resolves.toBe(true);
+    expect([calls.length, resets]).toEqual([2, [1]]);
+    // Still unknown on the new client: that answer stands (the caller says what it means).
+    const still = adminWith([() => Promise.reject(unknown)]);
+    await expect(still.ta.deleteTopic('t', Date.now() + 25_000)).rejects.toBe(unknown);
+    expect([still.calls.length, still.resets]).toEqual([2, [1]]);
   });
 
   it('answers TIMEOUT at the deadline when Kafka does not answer, and does not retry with no time left', async () => {
