@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import request from 'supertest';
 import type { Ev } from '../support/events';
 import { freePort } from '../support/free-ports';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
@@ -17,14 +16,7 @@ describe('external driver: a second server observing the shared cluster', () => 
   const runDir = path.join(ROOT, '.test-data', uniqueName('external'));
   let server: ServerHandle | undefined;
   let killed: number | undefined;
-  const second = () => {
-    const base = request(server!.url);
-    return {
-      get: (p: string) => base.get(p).set('Authorization', `Bearer ${token}`),
-      post: (p: string) => base.post(p).set('Authorization', `Bearer ${token}`),
-      delete: (p: string) => base.delete(p).set('Authorization', `Bearer ${token}`),
-    };
-  };
+  const second = () => api(token, server!.url);
   const secondBroker = async (id: number) => ((await second().get('/api/cluster').expect(200)).body.brokers as any[]).find((b) => b.id === id);
   const secondEvents = async (after: number): Promise<Ev[]> => {
     const out: Ev[] = [];

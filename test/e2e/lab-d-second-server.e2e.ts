@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import request from 'supertest';
 import { freePort, freePortBase } from '../support/free-ports';
 import { kcat } from '../support/kcat';
-import { uniqueName, waitFor } from '../support/lab';
+import { api, uniqueName, waitFor } from '../support/lab';
 import { ROOT, ServerHandle, alive, kafkaPidsUnder, startLabServer } from '../support/lab-server';
 
 /**
@@ -16,13 +15,7 @@ describe('Lab D: from one broker to a fault-tolerant cluster (second server side
   const runDir = path.join(ROOT, '.test-data', uniqueName('second'));
   let env: Record<string, string>;
   let server: ServerHandle | undefined;
-  const http = () => {
-    const base = request(server!.url);
-    return {
-      get: (p: string) => base.get(p).set('Authorization', `Bearer ${token}`),
-      post: (p: string) => base.post(p).set('Authorization', `Bearer ${token}`),
-    };
-  };
+  const http = () => api(token, server!.url);
   const bootstrapOf = async () => (await http().get('/api/cluster').expect(200)).body.bootstrapServers as string;
 
   beforeAll(async () => {

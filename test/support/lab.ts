@@ -23,9 +23,9 @@ export function sharedLab(): SharedLab {
   return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as SharedLab;
 }
 
-/** supertest against the shared server, with the instructor token unless told otherwise. */
-export function api(token: string | null = sharedLab().token) {
-  const base = request(sharedLab().url);
+/** supertest against the shared server (or the server at `url`), with the instructor token unless told otherwise. */
+export function api(token: string | null = sharedLab().token, url: string = sharedLab().url) {
+  const base = request(url);
   const auth = (t: request.Test) => (token ? t.set('Authorization', `Bearer ${token}`) : t);
   return {
     get: (p: string) => auth(base.get(p)),
