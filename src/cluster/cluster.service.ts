@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { withDeadline } from '../common/deadline';
+import { settleWithin, withDeadline } from '../common/deadline';
 import { LabError, conflict, driverFailed, inProgress } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import type { BrokerObserver, LiveBroker } from '../kafka/cluster-link';
@@ -11,7 +11,7 @@ import { CLUSTER_DRIVER, ClusterDriver } from './drivers/cluster-driver';
 import {
   NODE_ACTIONS, NodeActionContext, NodeActionName, addBrokerRefusal, busySentence, label, refusalOf,
 } from './node-actions';
-import { LifecycleCalls, settleWithin } from './lifecycle-calls';
+import { LifecycleCalls } from './lifecycle-calls';
 import { NodeLauncher } from './node-launcher';
 import { NodeRecord, NodeStore } from './node-store';
 import { READINESS_PROBES, Readiness, ReadinessProbes } from './readiness';

@@ -105,13 +105,3 @@ export class LifecycleCalls {
     return task.then(() => this.view());
   }
 }
-
-/** Resolves once every promise settled, or after `ms`, whichever is first. */
-export async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.allSettled(promises),
-    new Promise<void>((r) => (timer = setTimeout(r, ms))),
-  ]);
-  if (timer) clearTimeout(timer);
-}

@@ -29,3 +29,13 @@ export function withDeadline<T>(p: Promise<T>, ms: number, onTimeout?: () => Pro
 export function byDeadline<T>(p: Promise<T>, deadline: number): Promise<T> {
   return withDeadline(p, Math.max(1, deadline - Date.now()));
 }
+
+/** Resolves once every promise settled, or after `ms`, whichever is first. */
+export async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise<void>((r) => (timer = setTimeout(r, ms))),
+  ]);
+  if (timer) clearTimeout(timer);
+}

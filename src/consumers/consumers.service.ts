@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { settleWithin } from '../common/deadline';
 import { randomBytes } from 'node:crypto';
 import { fromClusterName, toClusterName } from '../class/namespace';
 import { Principal } from '../class/principal';
@@ -195,12 +196,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     this.progressWatchdog = null;
     const alive = [...this.sessions.values()].filter((s) => s.isAlive());
     if (alive.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled(alive.map((s) => s.stop('system'))),
-      new Promise<void>((r) => (timer = setTimeout(r, SHUTDOWN_DEADLINE_MS))),
-    ]);
-    clearTimeout(timer);
+    await settleWithin(alive.map((s) => s.stop('system')), SHUTDOWN_DEADLINE_MS);
   }
 
   // ---- helpers -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { settleWithin } from '../common/deadline';
 import { Consumer, ConsumerConfig, EachBatchPayload, KafkaConfig, LogEntry, logLevel } from 'kafkajs';
 import { LAB_PARTITION_ASSIGNERS } from './lab-assigners';
 
@@ -166,12 +167,7 @@ export class ClassicConsumer implements ClassicMember {
   }
 
   async leave(deadlineMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.consumer.disconnect().catch(() => undefined),
-      new Promise<void>((r) => (timer = setTimeout(r, deadlineMs))),
-    ]);
-    clearTimeout(timer);
+    await settleWithin([this.consumer.disconnect()], deadlineMs);
     this.sever();
   }
 

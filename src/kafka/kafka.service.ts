@@ -8,8 +8,6 @@ import { isConnectionFailure } from './connection-failure';
 import { KafkaErrorContext, kafkaErrorToLabError } from './kafka-error.mapper';
 import { NoBrokerAnsweredError } from './protocol/kafka-connection';
 
-export { BOOTSTRAP_SOURCE, BROKER_OBSERVER } from './cluster-link';
-export type { BootstrapSource, BrokerObserver, LiveBroker } from './cluster-link';
 
 /** How old the shared metadata snapshot may be for a first produce attempt to go by it. */
 const PRODUCE_METADATA_MAX_AGE_MS = 2000;
