@@ -10,6 +10,9 @@ const { parseArgs, keyValues, UsageError } = require('./lib/args');
 const { LabApi, ApiError, resolveServer, resolveToken, saveToken, seg } = require('./lib/api');
 const { connectLab, SeqStream } = require('./lib/live');
 const fmt = require('./lib/format');
+const { notice, print, show, need } = require('./lib/io');
+const { cmdConsume } = require('./commands/consume');
+const { cmdAck } = require('./commands/ack');
 
 const USAGE = `Usage: klab <command> [options]
 
@@ -28,7 +31,23 @@ Messages
   klab produce <topic> [-k key] [-p partition] [-H name=value] [--acks -1|0|1] [value ...]
                                                  no values: one message per stdin line (like kcat -P)
   klab consume <topic> [-G group] [-b|--from-beginning] [-f format] [--name n] [--kill-on-exit]
+               [--protocol classic|consumer|share] [--ack auto|manual]
                                                  Ctrl-C leaves the group cleanly (--kill-on-exit: crash)
+      --protocol classic   (default) eager rebalances: every member is revoked everything
+      --protocol consumer  KIP-848: the broker assigns; only the partitions that move are revoked,
+                           one member epoch at a time (the rebalance lines show the epoch)
+      --protocol share     a share group (KIP-932): members share even one partition record by record;
+                           lines are partition:offset value, "(delivery N)" when a record comes back
+      --ack manual         (share) acknowledge each record yourself, one command a line on stdin
+                           (typed, or piped from a script):
+                             r 5   release offset 5 (it comes back, its delivery count grows)
+                             a 5   accept it          x 5   reject it (never delivered again)
+                             records: 5  0:5 (partition:offset)  jobs:0:5  3-7  all
+                             l     list the records held     ?   this help
+                           unacknowledged records come back when their lock runs out
+  klab ack <consumer> accept|release|reject <topic>:<partition>:<offset> ...
+                                                 acknowledge for a manual share consumer from any
+                                                 terminal (<partition>:<offset> when it reads one topic)
   klab consumers | klab consumer stop|kill|rm <id>
   klab groups | klab group <groupId>
 Timeline and class
@@ -41,22 +60,9 @@ Options
   --token T      your token (KLAB_TOKEN, or the file ~/.klab-token)
   --json, -J     machine-readable output (one JSON document, or one per line for streams)
   -f FORMAT      kcat tokens for consumed messages: %t topic %p partition %o offset %k key %s value
-                 %T timestamp (ms) %h headers %K/%S key/value size, \\n \\t (default '%s\\n')
+                 %T timestamp (ms) %h headers %K/%S key/value size, %d delivery count (share
+                 groups; -1 otherwise), \\n \\t (default '%s\\n'; share: '%p:%o\\t%s')
 `;
-
-const notice = (line) => process.stderr.write(`% ${line}\n`);
-/** Writes to stdout and resolves once it is flushed, so an exit right after loses nothing. */
-const print = (text) => new Promise((resolve) => process.stdout.write(text.endsWith('\n') ? text : text + '\n', () => resolve()));
-
-/** Prints a body as JSON with --json, else through `human`. */
-function show(ctx, body, human) {
-  return print(ctx.opts.json ? JSON.stringify(body, null, 2) : human(body));
-}
-
-function need(value, what) {
-  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
-  return value;
-}
 
 // ---------------------------------------------------------------------------------------------- cluster
 
@@ -169,82 +175,6 @@ async function cmdProduce(ctx, [topic, ...values]) {
 
 // -------------------------------------------------------------------------------------------- consume
 
-async function cmdConsume(ctx, [topic]) {
-  const { api, opts } = ctx;
-  need(topic, 'topic');
-  // Compile the format first: a bad token should fail before a consumer exists.
-  const render = opts.json ? (m) => JSON.stringify(m) + '\n' : fmt.compileFormat(opts.format || '%s\n');
-  const link = await connectLab(ctx.server, ctx.token);
-
-  let consumer; // set once created
-  let received = 0;
-  let exiting = false;
-
-  const finish = async (how, code) => {
-    if (exiting) return;
-    exiting = true;
-    try {
-      if (consumer && how) {
-        await api.post(`/consumers/${seg(consumer.id)}/${how}`);
-        notice(`Consumer ${consumer.id} ${how === 'kill' ? 'killed without leaving its group' : 'stopped and left its group'} (${received} message(s) received)`);
-      }
-    } catch (e) {
-      notice(`ERROR: ${e.message}`);
-      code = 1;
-    }
-    link.close();
-    process.stdout.write('', () => process.exit(code));
-  };
-  let interrupted = false; // Ctrl-C while the consumer was being created: stop it as soon as it exists
-  const onSignal = () => {
-    if (exiting) return process.exit(130);
-    if (!consumer) return void (interrupted = true);
-    finish(opts.killOnExit ? 'kill' : 'stop', 0);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.stdout.on('error', () => finish('stop', 0)); // `klab consume t | head -3`
-
-  // The consumer subscription carries its whole story (start, rebalances, stop, crash) and its messages,
-  // from its creation on: nothing it did before we subscribed is missed, nothing comes twice.
-  const onEvent = (ev) => {
-    if (!consumer || ev.consumerId !== consumer.id) return;
-    if (ev.type === 'group.rebalanced') return notice(fmt.rebalanceLine(ev).slice(2));
-    // The server supervises its consumers: a crash is followed by a recovery, so say it and go on.
-    if (ev.type === 'consumer.crashed') return notice(`consumer ${consumer.id} crashed${ev.reason ? ` (${ev.reason})` : ''}; the server is restarting it`);
-    if (ev.type === 'consumer.recovered') return notice(`consumer ${consumer.id} recovered`);
-    if (['consumer.stopped', 'consumer.killed'].includes(ev.type) && !exiting) {
-      notice(`consumer ${consumer.id} ${ev.type.slice(9)}`);
-      finish(null, 0);
-    }
-  };
-  link.on('event', onEvent);
-  link.on('rebalance', (ev) => onEvent({ type: 'group.rebalanced', ...ev }));
-  link.on('message', (m) => {
-    if (!consumer || m.consumerId !== consumer.id) return;
-    received++;
-    process.stdout.write(render(m));
-  });
-  link.on('notice', notice);
-  link.on('fatal', (e) => { notice(`ERROR: ${e.message}`); finish('stop', 1); });
-
-  consumer = await api.post('/consumers', {
-    topics: [topic],
-    groupId: opts.group,
-    fromBeginning: Boolean(opts.fromBeginning),
-    name: opts.name,
-  });
-  notice(`Consumer ${consumer.id} started: group ${consumer.groupId}, topic ${topic}${opts.fromBeginning ? ', from the beginning' : ''}`);
-  if (interrupted) return finish(opts.killOnExit ? 'kill' : 'stop', 0);
-  try {
-    await link.follow({ consumer: consumer.id });
-  } catch (e) {
-    notice(`ERROR: ${e.message}`);
-    return finish('stop', 1);
-  }
-  await new Promise(() => {}); // runs until a signal or the consumer ends
-}
-
 async function cmdConsumers(ctx) {
   return show(ctx, await ctx.api.get('/consumers'), (cs) => (cs.length ? fmt.renderConsumers(cs) : '(no consumers)'));
 }
@@ -328,7 +258,7 @@ async function cmdGrading(ctx, [student]) {
 const COMMANDS = {
   cluster: cmdCluster, broker: cmdBroker, node: cmdNode,
   topics: cmdTopics, topic: cmdTopic,
-  produce: cmdProduce, consume: cmdConsume,
+  produce: cmdProduce, consume: cmdConsume, ack: cmdAck,
   consumers: cmdConsumers, consumer: cmdConsumer, groups: cmdGroups, group: cmdGroup,
   events: cmdEvents, join: cmdJoin, me: cmdMe, grading: cmdGrading,
 };
@@ -360,8 +290,9 @@ async function main(argv) {
   const token = resolveToken(opts);
   const ctx = { opts, server, token, api: new LabApi(server, token) };
   try {
-    await command(ctx, rest);
-    return 0;
+    // A command may answer its own exit code (klab ack: 1 when a record was refused).
+    const code = await command(ctx, rest);
+    return typeof code === 'number' ? code : 0;
   } catch (e) {
     if (e instanceof UsageError) process.stderr.write(`% ERROR: ${e.message}\n\n${USAGE}`);
     else if (e instanceof ApiError || e instanceof Error) process.stderr.write(`% ERROR: ${e.message}\n`);

@@ -71,6 +71,15 @@
     get(route, query) { return this.request('GET', route, { query }); }
     post(route, body, query) { return this.request('POST', route, { body, query }); }
     delete(route) { return this.request('DELETE', route); }
+
+    /**
+     * Accepts, releases or rejects records a manual share consumer holds:
+     * `acks` = `[{ topic, partition, offset, type: 'accept' | 'release' | 'reject' }]`; answers
+     * `{ results: [{ topic, partition, offsets, type, error? }] }` (one per partition and type).
+     */
+    acknowledge(consumerId, acks) {
+      return this.post(`/consumers/${encodeURIComponent(String(consumerId))}/acknowledge`, { acks });
+    }
   }
 
   /** How far behind the newest seq a SeqStream still tells a new item from one it delivered. */
@@ -330,5 +339,84 @@
     }
   }
 
-  return { ApiError, LabApi, SeqStream, LiveLink, subscribe };
+  // ------------------------------------------------------------------ what both clients print
+
+  /** `[{ topic, partitions: [2, 0] }]` → `t [0], t [2]`, kcat's way of listing a partition assignment. */
+  function partitionList(list) {
+    const out = [];
+    for (const { topic, partitions } of list || []) {
+      for (const p of [...(partitions || [])].sort((a, b) => a - b)) out.push(`${topic} [${p}]`);
+    }
+    return out.join(', ');
+  }
+
+  /**
+   * The rebalance line of a console consumer, as LABS.md shows it, without kcat's leading `% `:
+   * `Group g rebalanced (memberid m-1): assigned: t [2], revoked: t [0]`. Consumer-protocol and share
+   * members carry their member epoch (`memberid m-1, epoch 7`): KIP-848 reconciles one epoch at a
+   * time and the event names only what moved, so the epoch is what tells the steps apart.
+   */
+  function rebalanceText(ev) {
+    const halves = [];
+    if (partitionList(ev.assigned)) halves.push(`assigned: ${partitionList(ev.assigned)}`);
+    if (partitionList(ev.revoked)) halves.push(`revoked: ${partitionList(ev.revoked)}`);
+    if (!halves.length) halves.push('assigned: nothing new, revoked: nothing');
+    const epoch = ev.memberEpoch != null ? `, epoch ${ev.memberEpoch}` : '';
+    return `Group ${ev.groupId} rebalanced (memberid ${ev.memberId || '?'}${epoch}): ${halves.join(', ')}`;
+  }
+
+  /** Offsets as `@5`, `@3..5,8` (runs of consecutive offsets folded), in order. */
+  function offsetsText(offsets) {
+    const nums = [...new Set((offsets || []).map(Number))].sort((a, b) => a - b);
+    const runs = [];
+    for (const n of nums) {
+      const last = runs[runs.length - 1];
+      if (last && n === last[1] + 1) last[1] = n;
+      else runs.push([n, n]);
+    }
+    return '@' + runs.map(([a, b]) => (a === b ? String(a) : `${a}..${b}`)).join(',');
+  }
+
+  /** What an acknowledgement type did, for sentences. */
+  const ACK_DONE = { accept: 'accepted', release: 'released', reject: 'rejected' };
+
+  /**
+   * The acknowledgement type of a share.acknowledged event. API.md names the field `type`, which the
+   * event's own `type` shadows once spread into `{ seq, time, type, actor, ...fields }`; read the names
+   * a server may use instead, and `type` only when it is an acknowledgement type.
+   */
+  function ackKindOf(ev) {
+    for (const k of ['ackType', 'acknowledgement', 'ack', 'kind', 'type']) if (ev[k] in ACK_DONE) return ev[k];
+    return undefined;
+  }
+
+  /**
+   * One sentence per share-group event (KIP-932), without a leading `% `:
+   * `t [0] @5 redelivered (delivery 2): released`, `t [0] @5 archived: rejected`, `t [0] @3..4 released`.
+   */
+  function shareEventText(ev) {
+    const tp = `${ev.topic} [${ev.partition}]`;
+    switch (ev.type) {
+      case 'share.redelivered':
+        return `${tp} ${offsetsText([ev.offset])} redelivered (delivery ${ev.deliveryCount})${ev.why ? `: ${ev.why}` : ''}`;
+      case 'share.archived':
+        return `${tp} ${offsetsText([ev.offset])} archived${ev.why ? `: ${ev.why}` : ''}`;
+      case 'share.acknowledged': {
+        const kind = ackKindOf(ev);
+        return `${tp} ${offsetsText(ev.offsets)} ${ACK_DONE[kind] || 'acknowledged'}`;
+      }
+      default:
+        return ev.type;
+    }
+  }
+
+  /** One result of POST /api/consumers/{id}/acknowledge: `t [0] @5 released`, or the refusal. */
+  function ackResultText(r) {
+    const what = `${r.topic} [${r.partition}] ${offsetsText(r.offsets)}`;
+    return r.error ? `${r.type} of ${what} refused: ${r.error}` : `${what} ${ACK_DONE[r.type] || r.type}`;
+  }
+
+  const text = { partitionList, rebalanceText, offsetsText, shareEventText, ackResultText, ackKindOf, ACK_DONE };
+
+  return { ApiError, LabApi, SeqStream, LiveLink, subscribe, text };
 });

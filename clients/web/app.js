@@ -34,8 +34,9 @@ function h(tag, attrs, ...children) {
 }
 
 const list = (xs) => (xs && xs.length ? xs.join(', ') : '–');
-const partitionList = (assignment) =>
-  (assignment || []).flatMap((a) => [...(a.partitions || [])].sort((x, y) => x - y).map((p) => `${a.topic} [${p}]`)).join(', ');
+// The sentences klab prints too (clients/lib/lab-client.js): the page and the terminal say the same.
+const say = LabClient.text;
+const partitionList = say.partitionList;
 const clock = (iso) => {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
@@ -233,10 +234,10 @@ async function loadConsumers() {
 function upsertCard(c) {
   let card = state.cards.get(c.id);
   if (!card) {
-    card = { consumer: c, el: null, stream: null, subscribed: false, delivered: 0 };
-    card.el = h('article', { class: 'card', testid: 'consumer-card', dataset: { consumerId: c.id, topic: (c.topics || []).join(',') } });
-    card.stream = new LabClient.SeqStream((m) => { card.delivered++; showReceived(card); addLine(card, h('li', { testid: 'consumer-message', dataset: { partition: m.partition, offset: m.offset } },
-      h('span', { class: 'where' }, `[${m.partition}]@${m.offset}`), m.key != null ? h('span', { class: 'key' }, `${m.key}=`) : null, m.value == null ? '(null)' : m.value)); });
+    // `held`: the message lines of a manual share consumer still waiting for accept/release/reject.
+    card = { consumer: c, el: null, stream: null, subscribed: false, delivered: 0, held: new Map() };
+    card.el = h('article', { class: 'card', testid: 'consumer-card', dataset: { consumerId: c.id, topic: (c.topics || []).join(','), protocol: c.protocol || 'classic' } });
+    card.stream = new LabClient.SeqStream((m) => { card.delivered++; showReceived(card); addLine(card, messageLine(card, m)); });
     state.cards.set(c.id, card);
     $('consumer-cards').prepend(card.el);
   }
@@ -262,15 +263,91 @@ function drawCard(card) {
   stop.addEventListener('click', () => act(stop, async () => upsertCard(await api('POST', `/consumers/${c.id}/stop`) || c)));
   kill.addEventListener('click', () => act(kill, async () => upsertCard(await api('POST', `/consumers/${c.id}/kill`) || c)));
   rm.addEventListener('click', () => act(rm, async () => { await api('DELETE', `/consumers/${c.id}`); removeCard(c.id); }));
-  el.replaceChildren(
+  // A manual share consumer's held records can all be accepted at once (the lock runs meanwhile).
+  const acceptAll = isManual(c) ? h('button', { type: 'button', testid: 'consumer-accept-all', title: 'accept every record this consumer holds' }, 'accept all') : null;
+  if (acceptAll) {
+    acceptAll.disabled = TERMINAL.includes(c.state);
+    acceptAll.addEventListener('click', () => act(acceptAll, () => acknowledge(card, 'accept', [...card.held.values()].map((li) => li.record))));
+  }
+  el.dataset.protocol = c.protocol || 'classic';
+  el.replaceChildren(...[
     h('header', null,
       h('strong', null, c.name || c.id), ' ',
       h('span', { class: `state s-${c.state}`, testid: 'consumer-state' }, c.state), ' ',
-      h('span', { class: 'muted' }, `${c.id} · group ${c.groupId} · ${list(c.topics)}${c.fromBeginning ? ' · from beginning' : ''}`)),
+      h('span', { class: 'muted' }, `${c.id} · group ${c.groupId} · ${list(c.topics)}${c.fromBeginning ? ' · from beginning' : ''}`), ' ',
+      h('span', { class: `protocol p-${c.protocol || 'classic'}`, testid: 'consumer-protocol' }, protocolLabel(c))),
     h('div', null, 'assigned: ', h('span', { testid: 'consumer-assignment' }, partitionList(c.assignment) || '–')),
+    // KIP-848 and KIP-932 members have an epoch: it rises with every reconciliation step.
+    c.protocol && c.protocol !== 'classic' ? h('div', null, 'member epoch: ', h('span', { testid: 'consumer-epoch' }, c.memberEpoch == null ? '–' : c.memberEpoch)) : null,
     h('div', null, 'received: ', h('span', { testid: 'consumer-received' }, Math.max(c.received || 0, card.delivered))),
-    h('div', { class: 'row' }, stop, kill, rm),
-    lines);
+    h('div', { class: 'row' }, stop, kill, rm, acceptAll),
+    lines].filter(Boolean));
+}
+
+const isManual = (c) => c.protocol === 'share' && c.ack === 'manual';
+
+function protocolLabel(c) {
+  if (c.protocol === 'consumer') return 'consumer protocol';
+  if (c.protocol === 'share') return `share group${isManual(c) ? ', manual acks' : ''}`;
+  return 'classic';
+}
+
+const recordKey = (topic, partition, offset) => `${topic}\u0000${partition}\u0000${offset}`;
+
+/**
+ * One received message. Share records show their delivery count (highlighted once a record came
+ * back); a manual share consumer's records get accept/release/reject buttons until acknowledged.
+ */
+function messageLine(card, m) {
+  const dataset = { partition: m.partition, offset: m.offset };
+  if (m.deliveryCount != null) dataset.deliveryCount = m.deliveryCount;
+  const li = h('li', { testid: 'consumer-message', dataset },
+    h('span', { class: 'where' }, `[${m.partition}]@${m.offset}`),
+    m.deliveryCount != null ? h('span', { class: m.deliveryCount > 1 ? 'delivery again' : 'delivery', testid: 'consumer-delivery', title: 'how many times the share group handed this record out' }, `delivery ${m.deliveryCount}`) : null,
+    m.key != null ? h('span', { class: 'key' }, `${m.key}=`) : null,
+    m.value == null ? '(null)' : m.value);
+  if (isManual(card.consumer) && !TERMINAL.includes(card.consumer.state)) {
+    li.record = { topic: m.topic, partition: m.partition, offset: String(m.offset) };
+    const buttons = ['accept', 'release', 'reject'].map((type) => {
+      const titles = { accept: 'done with it', release: 'give it back: it is delivered again with a higher delivery count', reject: 'never deliver it again' };
+      const b = h('button', { type: 'button', testid: `ack-${type}`, title: titles[type], class: type === 'reject' ? 'danger' : null }, type);
+      b.addEventListener('click', () => act(b, () => acknowledge(card, type, [li.record])));
+      return b;
+    });
+    li.append(h('span', { class: 'acks' }, buttons));
+    // A redelivery of a record still shown as held replaces it there.
+    card.held.set(recordKey(m.topic, m.partition, li.record.offset), li);
+  }
+  return li;
+}
+
+/** Acknowledges records of a manual share consumer; each partition's answer marks its lines or shows why not. */
+async function acknowledge(card, type, records) {
+  if (!records.length) throw new Error('this consumer holds no records to acknowledge');
+  let res;
+  try {
+    res = await new LabClient.LabApi('', state.token).acknowledge(card.consumer.id, records.map((r) => ({ ...r, type })));
+  } catch (e) {
+    if (e.status === 401) showLogin();
+    throw e;
+  }
+  for (const r of (res && res.results) || []) {
+    if (r.error) showError(new Error(say.ackResultText(r)));
+    else markAcknowledged(card, r.topic, r.partition, r.offsets, r.type || type);
+  }
+}
+
+/** The held lines of these records lose their buttons and say what became of them. */
+function markAcknowledged(card, topic, partition, offsets, type) {
+  for (const offset of offsets || []) {
+    const key = recordKey(topic, partition, String(offset));
+    const li = card.held.get(key);
+    if (!li) continue;
+    card.held.delete(key);
+    const done = say.ACK_DONE[type] || 'acknowledged';
+    li.querySelector('.acks')?.replaceWith(h('span', { class: `acked ${type || ''}`, testid: 'ack-state' }, done));
+    li.dataset.ack = done;
+  }
 }
 
 /** The server's count, or what this page saw arrive if that is ahead (the count is refreshed lazily). */
@@ -318,6 +395,10 @@ async function startConsumer(e) {
   e.preventDefault();
   await act(e.submitter, async () => {
     const body = { topics: [$('consumer-topic').value.trim()], fromBeginning: $('consumer-from-beginning').checked };
+    // Classic sends no protocol: the body stays the one servers before Kafka 4's protocols know.
+    const protocol = $('consumer-protocol').value;
+    if (protocol !== 'classic') body.protocol = protocol;
+    if (protocol === 'share') body.ack = $('consumer-ack').value;
     if ($('consumer-group').value.trim()) body.groupId = $('consumer-group').value.trim();
     if ($('consumer-name').value.trim()) body.name = $('consumer-name').value.trim();
     upsertCard(await api('POST', '/consumers', body));
@@ -331,12 +412,10 @@ function describeEvent(e) {
   switch (e.type) {
     case 'partition.leader-changed': return `${tp}: leader ${e.from ?? 'none'} → ${e.to == null ? 'NONE (no leader)' : e.to}`;
     case 'partition.isr-changed': return `${tp}: ISR ${list(e.previous)} → ${list(e.isr)}`;
-    case 'group.rebalanced': {
-      const halves = [];
-      if (partitionList(e.assigned)) halves.push(`assigned: ${partitionList(e.assigned)}`);
-      if (partitionList(e.revoked)) halves.push(`revoked: ${partitionList(e.revoked)}`);
-      return `Group ${e.groupId} rebalanced (memberid ${e.memberId || '?'}): ${halves.join(', ') || 'no change'} — consumer ${e.consumerId}`;
-    }
+    case 'group.rebalanced': return `${say.rebalanceText(e)} — consumer ${e.consumerId}`;
+    case 'share.acknowledged':
+    case 'share.redelivered': return `${say.shareEventText(e)} — consumer ${e.consumerId}, group ${e.groupId}`;
+    case 'share.archived': return `${say.shareEventText(e)} — group ${e.groupId}`;
     case 'messages.produced': return `${e.count} message(s) to ${e.topic}`;
     case 'topic.created': return `topic ${e.topic} created: ${e.partitions} partition(s), replication factor ${e.replicationFactor}`;
     case 'topic.deleted': return `topic ${e.topic} deleted`;
@@ -352,6 +431,7 @@ function eventClass(e) {
   if (e.type === 'partition.isr-changed' && (e.isr || []).length < (e.previous || []).length) return 'warn';
   if (/\.(killed|crashed)$/.test(e.type)) return 'bad';
   if (/\.(stopped|paused)$/.test(e.type)) return 'warn';
+  if (e.type === 'share.archived') return 'warn';
   return e.type.split('.')[0];
 }
 
@@ -372,6 +452,8 @@ function react(e) {
   if (e.type === 'topic.created' || e.type === 'topic.deleted') reloadTopics();
   if ((e.type.startsWith('partition.') || e.type === 'messages.produced') && e.topic === state.selectedTopic) redescribe();
   if (e.consumerId && state.cards.has(e.consumerId) && (e.type.startsWith('consumer.') || e.type === 'group.rebalanced')) refreshConsumer(e.consumerId);
+  // An acknowledgement made elsewhere (klab ack, another tab) ends the record's buttons here too.
+  if (e.type === 'share.acknowledged' && state.cards.has(e.consumerId)) markAcknowledged(state.cards.get(e.consumerId), e.topic, e.partition, e.offsets, say.ackKindOf(e));
   if (e.type.startsWith('node.') && !state.socket) loadCluster().catch(showError);
 }
 
@@ -455,8 +537,8 @@ function connectLive() {
   link.on('rebalance', (e) => {
     const card = state.cards.get(e.consumerId);
     if (!card) return;
-    const halves = [partitionList(e.assigned) && `assigned: ${partitionList(e.assigned)}`, partitionList(e.revoked) && `revoked: ${partitionList(e.revoked)}`].filter(Boolean);
-    addLine(card, h('li', { class: 'notice', testid: 'consumer-rebalance' }, `% Group ${e.groupId} rebalanced (memberid ${e.memberId || '?'}): ${halves.join(', ') || 'no change'}`));
+    const dataset = e.memberEpoch != null ? { epoch: e.memberEpoch } : null;
+    addLine(card, h('li', { class: 'notice', testid: 'consumer-rebalance', dataset }, `% ${say.rebalanceText(e)}`));
     refreshConsumer(e.consumerId);
   });
 }
@@ -531,6 +613,8 @@ function wire() {
   }));
   $('producer-form').addEventListener('submit', produce);
   $('consumer-form').addEventListener('submit', startConsumer);
+  // Acknowledgement modes exist for share groups only.
+  $('consumer-protocol').addEventListener('change', () => { $('consumer-ack').disabled = $('consumer-protocol').value !== 'share'; });
   $('timeline-filter').addEventListener('change', filterTimeline);
 }
 

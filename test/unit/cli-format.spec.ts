@@ -2,7 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const format = require('../../clients/cli/lib/format');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parseArgs, keyValues, UsageError } = require('../../clients/cli/lib/args');
+const { parseArgs, keyValues, consumeMode, UsageError } = require('../../clients/cli/lib/args');
 
 const message = {
   seq: 7,
@@ -136,8 +136,106 @@ describe('argument parsing', () => {
     expect(() => parseArgs(['consume', 't', '-G'])).toThrow('option -G needs a value');
   });
 
+  it('reads --protocol and --ack, and refuses what the server would refuse before a consumer exists', () => {
+    const { opts } = parseArgs(['consume', 'jobs', '-G', 'workers', '--protocol', 'share', '--ack=manual']);
+    expect(consumeMode(opts)).toEqual({ protocol: 'share', ack: 'manual' });
+    // Nothing given: nothing sent, so the body is the one of a classic consumer as before.
+    expect(consumeMode(parseArgs(['consume', 't']).opts)).toEqual({});
+    expect(consumeMode(parseArgs(['consume', 't', '--protocol', 'consumer']).opts)).toEqual({ protocol: 'consumer' });
+    expect(() => consumeMode({ protocol: 'queue' })).toThrow('--protocol takes classic, consumer or share, not "queue"');
+    expect(() => consumeMode({ protocol: 'share', ack: 'later' })).toThrow('--ack takes auto or manual, not "later"');
+    expect(() => consumeMode({ protocol: 'consumer', ack: 'manual' })).toThrow(/--ack is for share consumers/);
+    expect(() => consumeMode({ ack: 'manual' })).toThrow(UsageError);
+  });
+
   it('turns -c pairs into a configs object', () => {
     expect(keyValues(['min.insync.replicas=2', 'cleanup.policy=compact'], 'config')).toEqual({ 'min.insync.replicas': '2', 'cleanup.policy': 'compact' });
     expect(() => keyValues(['oops'], 'config')).toThrow('config "oops" should look like name=value');
+  });
+});
+
+describe('new group protocols in the output (KIP-848, KIP-932)', () => {
+  const share = { ...message, partition: 0, offset: '5', value: 'job5', deliveryCount: 1 };
+
+  it('%d is the delivery count of a share record, -1 for a record of a classic or consumer group', () => {
+    expect(format.formatMessage('%p:%o %d %s', { ...share, deliveryCount: 3 })).toBe('0:5 3 job5');
+    expect(format.formatMessage('[%d]', message)).toBe('[-1]');
+  });
+
+  it("a share record's default line names partition:offset, and the delivery count only once it came back", () => {
+    expect(format.shareLine(share)).toBe('0:5\tjob5\n');
+    expect(format.shareLine({ ...share, deliveryCount: 2 })).toBe('0:5\tjob5\t(delivery 2)\n');
+    expect(format.shareLine({ ...share, value: null, deliveryCount: undefined })).toBe('0:5\t\n');
+  });
+
+  it('a consumer-protocol rebalance line carries the member epoch and only what moved', () => {
+    const ev = { groupId: 'new-g', memberId: 'Xq2', memberEpoch: 7, protocol: 'consumer', assigned: [{ topic: 't', partitions: [2] }], revoked: [], owned: [{ topic: 't', partitions: [0, 2] }] };
+    expect(format.rebalanceLine(ev)).toBe('% Group new-g rebalanced (memberid Xq2, epoch 7): assigned: t [2]');
+    expect(format.rebalanceLine({ ...ev, memberEpoch: 8, assigned: [], revoked: [{ topic: 't', partitions: [0] }] })).toBe('% Group new-g rebalanced (memberid Xq2, epoch 8): revoked: t [0]');
+    // A classic member has no epoch: the line stays the one of LABS.md.
+    expect(format.rebalanceLine({ ...ev, memberEpoch: undefined, protocol: 'classic' })).toBe('% Group new-g rebalanced (memberid Xq2): assigned: t [2]');
+  });
+
+  it('says what happened to a share record, like the other % lines', () => {
+    expect(format.shareNotice({ type: 'share.redelivered', consumerId: 'c2', groupId: 'workers', topic: 'jobs', partition: 0, offset: '5', deliveryCount: 2, why: 'released' }))
+      .toBe('% jobs [0] @5 redelivered (delivery 2): released');
+    expect(format.shareNotice({ type: 'share.redelivered', topic: 'jobs', partition: 0, offset: '6', deliveryCount: 2 })).toBe('% jobs [0] @6 redelivered (delivery 2)');
+    expect(format.shareNotice({ type: 'share.archived', groupId: 'workers', topic: 'jobs', partition: 0, offset: '7', why: 'released at the delivery limit (3)' }))
+      .toBe('% jobs [0] @7 archived: released at the delivery limit (3)');
+    // The acknowledgement type under any of the names a server may give it, never the event type.
+    expect(format.shareNotice({ type: 'share.acknowledged', topic: 'jobs', partition: 0, offsets: ['3', '4', '5', '8'], ackType: 'reject' })).toBe('% jobs [0] @3..5,8 rejected');
+    expect(format.shareNotice({ type: 'share.acknowledged', topic: 'jobs', partition: 0, offsets: ['3'], acknowledgement: 'accept' })).toBe('% jobs [0] @3 accepted');
+  });
+
+  it('prints each acknowledge result, a refusal as an ERROR line with the server sentence', () => {
+    expect(format.ackResultLine({ topic: 'jobs', partition: 0, offsets: ['5', '6'], type: 'release' })).toBe('% jobs [0] @5..6 released');
+    expect(format.ackResultLine({ topic: 'jobs', partition: 0, offsets: ['9'], type: 'accept', error: 'the record lock ran out' }))
+      .toBe('% ERROR: accept of jobs [0] @9 refused: the record lock ran out');
+  });
+
+  it('lists consumers with their protocol and member epoch', () => {
+    const text = format.renderConsumers([
+      { id: 'c1', groupId: 'g', protocol: 'classic', topics: ['t'], state: 'running', received: 4, assignment: [{ topic: 't', partitions: [0] }] },
+      { id: 'c2', groupId: 'new-g', protocol: 'consumer', memberEpoch: 12, topics: ['t'], state: 'running', received: 0, assignment: [] },
+      { id: 'c3', groupId: 'workers', protocol: 'share', ack: 'manual', memberEpoch: 3, topics: ['jobs'], state: 'joining', received: 0, assignment: [] },
+    ]);
+    const rows = text.split('\n').map((l: string) => l.split(/\s{2,}/));
+    expect(rows[0]).toEqual(['ID', 'NAME', 'GROUP', 'PROTOCOL', 'TOPICS', 'STATE', 'EPOCH', 'RECEIVED', 'ASSIGNMENT']);
+    expect(rows.slice(1).map((r: string[]) => [r[3], r[6]])).toEqual([['classic', '-'], ['consumer', '12'], ['share/manual', '3']]);
+  });
+
+  it('describes a share group with its epochs and the records in flight instead of lag', () => {
+    const text = format.renderGroup({
+      groupId: 'workers', type: 'share', state: 'Stable', groupEpoch: 4, targetAssignmentEpoch: 4,
+      members: [{ memberId: 'm1', consumerId: 'c1', clientId: 'klab-c1', memberEpoch: 4, assignment: [{ topic: 'jobs', partitions: [0] }] }],
+      offsets: [{ topic: 'jobs', partition: 0, startOffset: '3', latest: '12', inFlight: 9 }],
+    });
+    const [head, , members, m1, , offsets, o1] = text.split('\n');
+    expect(head).toBe('Group workers: Stable (share group, group epoch 4, target assignment epoch 4)');
+    expect(members.split(/\s+/)).toEqual(['MEMBER', 'CONSUMER', 'CLIENT', 'EPOCH', 'ASSIGNMENT']);
+    expect(m1.split(/\s+/)).toEqual(['m1', 'c1', 'klab-c1', '4', 'jobs', '[0]']);
+    expect(offsets.split(/\s+/)).toEqual(['TOPIC', 'PARTITION', 'START', 'LATEST', 'IN-FLIGHT']);
+    expect(o1.split(/\s+/)).toEqual(['jobs', '0', '3', '12', '9']);
+  });
+
+  it('keeps the classic group description as it was (no epoch column, committed offsets and lag)', () => {
+    const text = format.renderGroup({
+      groupId: 'g', state: 'Stable', protocol: 'range',
+      members: [{ memberId: 'm1', consumerId: 'c1', clientId: 'x', assignment: [] }],
+      offsets: [{ topic: 't', partition: 0, committed: '4', latest: '6', lag: 2 }],
+    });
+    expect(text.split('\n')[0]).toBe('Group g: Stable (range)');
+    expect(text).not.toContain('EPOCH');
+    expect(text).toMatch(/^t\s+0\s+4\s+6\s+2$/m);
+  });
+
+  it('timeline lines: the rebalance epoch instead of the generation, share events with their consumer', () => {
+    expect(format.describeEvent({ type: 'group.rebalanced', groupId: 'new-g', consumerId: 'c2', memberId: 'm', generation: 5, memberEpoch: 5, assigned: [{ topic: 't', partitions: [1] }], revoked: [] }))
+      .toBe('Group new-g rebalanced (memberid m, epoch 5): assigned: t [1] [consumer c2]');
+    expect(format.describeEvent({ type: 'group.rebalanced', groupId: 'g', consumerId: 'c1', memberId: 'm', generation: 2, assigned: [], revoked: [{ topic: 't', partitions: [0] }] }))
+      .toBe('Group g rebalanced (memberid m): revoked: t [0] [consumer c1, generation 2]');
+    expect(format.describeEvent({ type: 'share.redelivered', consumerId: 'c3', groupId: 'workers', topic: 'jobs', partition: 0, offset: '2', deliveryCount: 2, why: 'lock expired' }))
+      .toBe('jobs [0] @2 redelivered (delivery 2): lock expired [consumer c3, group workers]');
+    expect(format.describeEvent({ type: 'share.archived', groupId: 'workers', topic: 'jobs', partition: 0, offset: '2', why: 'rejected' })).toBe('jobs [0] @2 archived: rejected [group workers]');
   });
 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { LiveLink, SeqStream } = require('../../clients/lib/lab-client.js');
+const { LiveLink, SeqStream, LabApi, text } = require('../../clients/lib/lab-client.js');
 
 /** A socket.io client stand-in: `emit` is what the client sends, `deliver` what the server sends it. */
 class FakeSocket {
@@ -151,5 +151,37 @@ describe('lab-client LiveLink: resume from the last seqs, deliver once', () => {
     socket.drop();
     expect(fatal.map((e) => e.message)).toEqual(['The token is not known to this lab server.']);
     await expect(link.follow({ events: true })).rejects.toThrow('The token is not known to this lab server.');
+  });
+});
+
+describe('lab-client: acknowledging share records', () => {
+  const realFetch = global.fetch;
+  afterEach(() => { global.fetch = realFetch; });
+
+  it('posts { acks } to the consumer\'s acknowledge route and answers the results', async () => {
+    const calls: Array<{ url: string; method: string; body: unknown; auth: string | undefined }> = [];
+    global.fetch = (async (url: URL, init: { method: string; body: string; headers: Record<string, string> }) => {
+      calls.push({ url: String(url), method: init.method, body: JSON.parse(init.body), auth: init.headers.authorization });
+      const results = [{ topic: 'jobs', partition: 0, offsets: ['5'], type: 'release' }];
+      return new Response(JSON.stringify({ results }), { status: 200, headers: { 'content-type': 'application/json' } });
+    }) as unknown as typeof fetch;
+    const api = new LabApi('http://127.0.0.1:1', 'tok');
+    const res = await api.acknowledge('c/1', [{ topic: 'jobs', partition: 0, offset: '5', type: 'release' }]);
+    expect(calls).toEqual([{ url: 'http://127.0.0.1:1/api/consumers/c%2F1/acknowledge', method: 'POST', body: { acks: [{ topic: 'jobs', partition: 0, offset: '5', type: 'release' }] }, auth: 'Bearer tok' }]);
+    expect(res.results[0].offsets).toEqual(['5']);
+  });
+
+  it('throws the server sentence of a refusal (409: not a manual share consumer)', async () => {
+    global.fetch = (async () => new Response(JSON.stringify({ statusCode: 409, error: 'Conflict', message: 'Consumer c1 is not a share consumer with manual acknowledgement.' }), {
+      status: 409, headers: { 'content-type': 'application/json' },
+    })) as unknown as typeof fetch;
+    await expect(new LabApi('http://127.0.0.1:1', 'tok').acknowledge('c1', [])).rejects.toMatchObject({ status: 409, message: 'Consumer c1 is not a share consumer with manual acknowledgement.' });
+  });
+
+  it('folds offsets into runs and names every share event the way the CLI and the page print it', () => {
+    expect(text.offsetsText(['9', '3', '4', '5', '5', 7])).toBe('@3..5,7,9');
+    expect(text.rebalanceText({ groupId: 'g', memberId: null, memberEpoch: 0, assigned: [], revoked: [] })).toBe('Group g rebalanced (memberid ?, epoch 0): assigned: nothing new, revoked: nothing');
+    expect(text.ackKindOf({ type: 'share.acknowledged' })).toBeUndefined();
+    expect(text.shareEventText({ type: 'share.acknowledged', topic: 'jobs', partition: 0, offsets: ['1'] })).toBe('jobs [0] @1 acknowledged');
   });
 });

@@ -33,6 +33,8 @@ const FLAGS = {
   '--format': ['format', 'string'],
   '--name': ['name', 'string'],
   '--kill-on-exit': ['killOnExit', 'bool'],
+  '--protocol': ['protocol', 'string'],
+  '--ack': ['ack', 'string'],
   '--brokers': ['brokers', 'int'],
   '--controllers': ['controllers', 'int'],
   '--follow': ['follow', 'bool'],
@@ -85,6 +87,26 @@ function parseArgs(argv) {
   return { words, opts };
 }
 
+const PROTOCOLS = ['classic', 'consumer', 'share'];
+
+/**
+ * `--protocol` and `--ack` of `klab consume`, checked before a consumer exists: `{ protocol, ack }`
+ * with only what was given (a server without these fields sees the same body as before).
+ */
+function consumeMode(opts) {
+  const out = {};
+  if (opts.protocol !== undefined) {
+    if (!PROTOCOLS.includes(opts.protocol)) throw new UsageError(`--protocol takes classic, consumer or share, not "${opts.protocol}"`);
+    out.protocol = opts.protocol;
+  }
+  if (opts.ack !== undefined) {
+    if (!['auto', 'manual'].includes(opts.ack)) throw new UsageError(`--ack takes auto or manual, not "${opts.ack}"`);
+    if (out.protocol !== 'share') throw new UsageError('--ack is for share consumers (--protocol share): classic and consumer-protocol members commit offsets instead');
+    out.ack = opts.ack;
+  }
+  return out;
+}
+
 /** `['retention.ms=1000', 'min.insync.replicas=2']` → `{ 'retention.ms': '1000', ... }` (values stay strings). */
 function keyValues(pairs, what) {
   const out = {};
@@ -96,4 +118,4 @@ function keyValues(pairs, what) {
   return out;
 }
 
-module.exports = { parseArgs, keyValues, UsageError, FLAGS };
+module.exports = { parseArgs, keyValues, consumeMode, UsageError, FLAGS };

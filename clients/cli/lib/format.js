@@ -2,7 +2,9 @@
 /**
  * Pure output helpers of the klab CLI: kcat's `-f` tokens, kcat's rebalance line, plain-text tables,
  * and one sentence per timeline event. No I/O here, so test/unit/cli-format.spec.ts can pin them down.
+ * The sentences the web page prints too (rebalance, share events) come from clients/lib/lab-client.js.
  */
+const { text: shared } = require('../../lib/lab-client');
 
 /** The tokens kcat's `-f` understands that make sense for a message read through the lab API. */
 const FORMAT_TOKENS = {
@@ -15,6 +17,8 @@ const FORMAT_TOKENS = {
   S: (m) => (m.value == null ? '-1' : String(Buffer.byteLength(m.value))),
   T: (m) => String(timestampMs(m.timestamp)),
   h: (m) => formatHeaders(m.headers),
+  // KIP-932: how many times the share group has handed this record out; -1 off share groups (like %K).
+  d: (m) => (m.deliveryCount == null ? '-1' : String(m.deliveryCount)),
   '%': () => '%',
 };
 const ESCAPES = { n: '\n', t: '\t', r: '\r', '\\': '\\', 0: '\0' };
@@ -35,7 +39,7 @@ function compileFormat(fmt) {
         continue;
       }
       const token = FORMAT_TOKENS[n];
-      if (!token) throw new Error(`unsupported format token %${n} (klab knows %t %p %o %k %s %K %S %T %h %%)`);
+      if (!token) throw new Error(`unsupported format token %${n} (klab knows %t %p %o %k %s %K %S %T %h %d %%)`);
       if (n === '%') { lit += '%'; continue; }
       if (lit) parts.push(lit);
       lit = '';
@@ -68,26 +72,35 @@ function formatHeaders(headers) {
   return entries.map(([k, v]) => `${k}=${v == null ? '' : v}`).join(',');
 }
 
-/** `[{ topic, partitions: [2, 0] }]` → `t [0], t [2]`, kcat's way of listing a partition assignment. */
-function partitionList(list) {
-  const out = [];
-  for (const { topic, partitions } of list || []) {
-    for (const p of [...(partitions || [])].sort((a, b) => a - b)) out.push(`${topic} [${p}]`);
-  }
-  return out.join(', ');
+/**
+ * A share consumer's default line (no -f): `partition:offset<TAB>value`, so the student sees what to
+ * acknowledge (`r 0:5`), and `<TAB>(delivery N)` once the record comes back (deliveryCount > 1).
+ */
+function shareLine(m) {
+  const again = m.deliveryCount > 1 ? `\t(delivery ${m.deliveryCount})` : '';
+  return `${m.partition}:${m.offset}\t${m.value == null ? '' : m.value}${again}\n`;
 }
+
+const partitionList = shared.partitionList;
 
 /**
  * The line a console consumer prints on a rebalance, as LABS.md shows it:
- * `% Group test-group rebalanced (memberid m-1): assigned: failsafe-test-topic [2], revoked: failsafe-test-topic [0]`.
+ * `% Group test-group rebalanced (memberid m-1): assigned: failsafe-test-topic [2], revoked: failsafe-test-topic [0]`,
+ * with `, epoch 7` after the member id for consumer-protocol and share members.
  * Only the non-empty halves are printed; a rebalance that changed nothing for this member says so.
  */
 function rebalanceLine(ev) {
-  const halves = [];
-  if (partitionList(ev.assigned)) halves.push(`assigned: ${partitionList(ev.assigned)}`);
-  if (partitionList(ev.revoked)) halves.push(`revoked: ${partitionList(ev.revoked)}`);
-  if (!halves.length) halves.push('assigned: nothing new, revoked: nothing');
-  return `% Group ${ev.groupId} rebalanced (memberid ${ev.memberId || '?'}): ${halves.join(', ')}`;
+  return `% ${shared.rebalanceText(ev)}`;
+}
+
+/** `% t [0] @5 redelivered (delivery 2): released` — the stderr notice of a share.* event. */
+function shareNotice(ev) {
+  return `% ${shared.shareEventText(ev)}`;
+}
+
+/** `% t [0] @5 released`, or `% ERROR: release of t [0] @5 refused: ...`, per acknowledge result. */
+function ackResultLine(r) {
+  return `% ${r.error ? 'ERROR: ' : ''}${shared.ackResultText(r)}`;
 }
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
@@ -145,10 +158,18 @@ function renderTopics(topics) {
   return renderTable(['NAME', 'PARTITIONS', 'RF', 'OWNER'], topics.map((t) => [t.name, t.partitions, t.replicationFactor, t.owner || '-']));
 }
 
+/** `classic`, `consumer`, `share` or `share/manual` (what a student asked for when starting it). */
+function protocolText(c) {
+  const protocol = c.protocol || 'classic';
+  return protocol === 'share' && c.ack === 'manual' ? 'share/manual' : protocol;
+}
+
+const epochText = (e) => (e == null ? '-' : e);
+
 function renderConsumers(consumers) {
   return renderTable(
-    ['ID', 'NAME', 'GROUP', 'TOPICS', 'STATE', 'RECEIVED', 'ASSIGNMENT'],
-    consumers.map((c) => [c.id, c.name || '-', c.groupId || '-', list(c.topics), c.state, c.received, assignmentText(c.assignment)]),
+    ['ID', 'NAME', 'GROUP', 'PROTOCOL', 'TOPICS', 'STATE', 'EPOCH', 'RECEIVED', 'ASSIGNMENT'],
+    consumers.map((c) => [c.id, c.name || '-', c.groupId || '-', protocolText(c), list(c.topics), c.state, epochText(c.memberEpoch), c.received, assignmentText(c.assignment)]),
   );
 }
 
@@ -158,16 +179,23 @@ function renderGroups(groups) {
   return renderTable(['GROUP', 'STATE', 'MEMBERS'], groups.map((g) => [g.groupId, g.state, memberCount(g.members)]));
 }
 
+/** `Group g: Stable (consumer group, group epoch 5, target assignment epoch 5)` and the tables under it. */
 function renderGroup(g) {
+  const about = [g.type ? `${g.type} group` : null, g.protocol && g.protocol !== g.type ? g.protocol : null,
+    g.groupEpoch != null ? `group epoch ${g.groupEpoch}` : null,
+    g.targetAssignmentEpoch != null ? `target assignment epoch ${g.targetAssignmentEpoch}` : null].filter(Boolean);
+  const epochs = g.type === 'consumer' || g.type === 'share' || (g.members || []).some((m) => m.memberEpoch != null);
   const members = renderTable(
-    ['MEMBER', 'CONSUMER', 'CLIENT', 'ASSIGNMENT'],
-    (g.members || []).map((m) => [m.memberId, m.consumerId || '-', m.clientId || '-', assignmentText(m.assignment)]),
+    ['MEMBER', 'CONSUMER', 'CLIENT', ...(epochs ? ['EPOCH'] : []), 'ASSIGNMENT'],
+    (g.members || []).map((m) => [m.memberId, m.consumerId || '-', m.clientId || '-', ...(epochs ? [epochText(m.memberEpoch)] : []), assignmentText(m.assignment)]),
   );
-  const offsets = renderTable(
-    ['TOPIC', 'PARTITION', 'COMMITTED', 'LATEST', 'LAG'],
-    (g.offsets || []).map((o) => [o.topic, o.partition, o.committed == null ? '-' : o.committed, o.latest, o.lag == null ? '-' : o.lag]),
-  );
-  return `Group ${g.groupId}: ${g.state}${g.protocol ? ` (${g.protocol})` : ''}\n\n${members}\n\n${offsets}`;
+  // A share group has no committed offsets: the share-partition start and the records still in flight.
+  const offsets = g.type === 'share'
+    ? renderTable(['TOPIC', 'PARTITION', 'START', 'LATEST', 'IN-FLIGHT'],
+      (g.offsets || []).map((o) => [o.topic, o.partition, o.startOffset == null ? '-' : o.startOffset, o.latest, o.inFlight == null ? '-' : o.inFlight]))
+    : renderTable(['TOPIC', 'PARTITION', 'COMMITTED', 'LATEST', 'LAG'],
+      (g.offsets || []).map((o) => [o.topic, o.partition, o.committed == null ? '-' : o.committed, o.latest, o.lag == null ? '-' : o.lag]));
+  return `Group ${g.groupId}: ${g.state}${about.length ? ` (${about.join(', ')})` : ''}\n\n${members}\n\n${offsets}`;
 }
 
 /** One readable sentence per timeline event (what the student should SEE). */
@@ -181,7 +209,13 @@ function describeEvent(e) {
       return `${tp}: ISR ${list(e.previous)} -> ${list(e.isr)}${shrunk ? ' (shrunk)' : ' (expanded)'}`;
     }
     case 'group.rebalanced':
-      return `${rebalanceLine(e).slice(2)} [consumer ${e.consumerId}, generation ${e.generation}]`;
+      // The epoch is in the line already for consumer-protocol and share members (generation = epoch).
+      return `${shared.rebalanceText(e)} [consumer ${e.consumerId}${e.memberEpoch != null ? '' : `, generation ${e.generation}`}]`;
+    case 'share.acknowledged':
+    case 'share.redelivered':
+      return `${shared.shareEventText(e)} [consumer ${e.consumerId}, group ${e.groupId}]`;
+    case 'share.archived':
+      return `${shared.shareEventText(e)} [group ${e.groupId}]`;
     case 'messages.produced': {
       const per = Object.entries(e.partitions || {}).map(([p, n]) => `[${p}] ${n}`).join(', ');
       return `${e.count} message(s) to ${e.topic}${per ? ` (${per})` : ''}`;
@@ -236,6 +270,7 @@ function renderStudentGrading(g) {
 
 module.exports = {
   compileFormat, formatMessage, timestampMs, formatHeaders, partitionList, rebalanceLine, renderTable,
+  shareLine, shareNotice, ackResultLine, protocolText,
   renderCluster, renderNode, renderDescription, renderTopics, renderConsumers, renderGroups, renderGroup,
   describeEvent, eventLine, produceSummary, renderGrading, renderStudentGrading, clock,
 };
