@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { conflict } from '../common/lab-error';
 import type { ClassicMember, ClassicMemberFactory, ConsumedBatch } from '../kafka/classic-consumer';
 import type { CommitIdentity, CommitOffset } from '../kafka/protocol';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
@@ -10,6 +9,7 @@ import { TopicPartitions } from './assignment-diff';
 import { CommitScheduler } from './commit-scheduler';
 import { toLabMessage } from './consumed-message';
 import { ConsumerSupervisor, describeError } from './consumer-supervisor';
+import { LabConsumer, notRunning } from './lab-consumer';
 import { CLIENT_ID_PREFIX, ConsumerState, ConsumerView } from './consumer.types';
 import { MessageRing } from './message-ring';
 import { PartitionEnds } from './partition-progress';
@@ -55,8 +55,9 @@ export interface SessionSpec {
  * rebalance story (rebalance-story.ts), when offsets are committed (commit-scheduler.ts), and keeping
  * it alive (consumer-supervisor.ts); this class wires them to the member's events and delivers.
  */
-export class ConsumerSession {
+export class ConsumerSession implements LabConsumer {
   readonly id: string;
+  readonly protocol = 'classic' as const;
   readonly name: string;
   readonly owner: string;
   readonly groupId: string;
@@ -136,6 +137,7 @@ export class ConsumerSession {
       name: this.name,
       owner: this.owner,
       groupId: this.groupId,
+      protocol: this.protocol,
       topics: [...this.topics],
       fromBeginning: this.fromBeginning,
       state: this.state,
@@ -178,13 +180,12 @@ export class ConsumerSession {
 
   /** Resolves once the consumer has joined and completed a fetch (so its start offsets are fixed), or at the deadline. */
   whenReady(timeoutMs: number): Promise<void> {
-    if (this.ready.isReady(this.state === 'running') || !this.isAlive()) return Promise.resolve();
-    return this.ready.wait(timeoutMs);
+    return this.ready.whenReady(this.state === 'running', this.isAlive(), timeoutMs);
   }
 
   /** Ctrl-C: leave the group cleanly (LeaveGroup), so it rebalances at once. */
   async stop(actor: string): Promise<void> {
-    if (!this.isAlive()) throw conflict(`Consumer ${this.id} is not running: it is ${this.state}.`);
+    if (!this.isAlive()) throw notRunning(this.id, this.state);
     this.state = 'stopped';
     this.supervisor.cancel();
     if (this.member) await this.retire(this.member, RETIRE_DEADLINE_MS);
@@ -195,7 +196,7 @@ export class ConsumerSession {
 
   /** A crash: sockets cut, no LeaveGroup; the group finds out only when the session timeout runs out. */
   kill(actor: string): void {
-    if (!this.isAlive()) throw conflict(`Consumer ${this.id} is not running: it is ${this.state}.`);
+    if (!this.isAlive()) throw notRunning(this.id, this.state);
     this.state = 'killed';
     this.supervisor.cancel();
     // A crash commits nothing more: whoever takes its partitions reads again from the last commit.
@@ -356,7 +357,8 @@ export class ConsumerSession {
 
   private publishRebalance(memberId: string | null, generation: number | null, assigned: TopicPartitions[], revoked: TopicPartitions[]): void {
     this.deps.timeline.publish(
-      { type: 'group.rebalanced', actor: 'kafka', groupId: this.clusterGroupId, consumerId: this.id, memberId, generation, assigned, revoked },
+      // The story's assignment is already the one after this change: what the member owns now.
+      { type: 'group.rebalanced', actor: 'kafka', groupId: this.clusterGroupId, consumerId: this.id, memberId, generation, protocol: 'classic', assigned, revoked, owned: this.story.assignment },
       this.scope(),
     );
   }

@@ -2,16 +2,27 @@ import type { TopicPartitions } from './assignment-diff';
 
 export type ConsumerState = 'joining' | 'running' | 'stopped' | 'killed' | 'crashed';
 
+/** classic: kafkajs, eager rebalances; consumer: KIP-848; share: KIP-932 share groups (both on the client host). */
+export const CONSUMER_PROTOCOLS = ['classic', 'consumer', 'share'] as const;
+export type ConsumerProtocol = (typeof CONSUMER_PROTOCOLS)[number];
+export const ACK_MODES = ['auto', 'manual'] as const;
+export type AckMode = (typeof ACK_MODES)[number];
+
 /** `Consumer` of API.md. */
 export interface ConsumerView {
   id: string;
   name: string;
   owner: string;
   groupId: string;
+  protocol: ConsumerProtocol;
+  /** share consumers only. */
+  ack?: AckMode;
   topics: string[];
   fromBeginning: boolean;
   state: ConsumerState;
   memberId: string | null;
+  /** consumer and share members: the member epoch (null before it joined); absent for classic members. */
+  memberEpoch?: number | null;
   assignment: TopicPartitions[];
   received: number;
   createdAt: string;
@@ -19,20 +30,54 @@ export interface ConsumerView {
   seq: number;
 }
 
+export type GroupType = 'classic' | 'consumer' | 'share' | 'streams' | 'unknown';
+
 /** `GET /api/groups` item. */
 export interface GroupSummary {
   groupId: string;
+  type: GroupType;
   state: string;
   members: number;
+}
+
+export interface GroupMemberView {
+  memberId: string;
+  clientId: string;
+  consumerId: string | null;
+  /** consumer and share groups. */
+  memberEpoch?: number | null;
+  assignment: TopicPartitions[];
+}
+
+/** A classic or consumer group's partition: committed offset and lag. */
+export interface CommittedOffsetView {
+  topic: string;
+  partition: number;
+  committed: string | null;
+  latest: string | null;
+  lag: number | null;
+}
+
+/** A share group's partition: where the share-partition starts and the records in flight (latest − startOffset). */
+export interface ShareOffsetView {
+  topic: string;
+  partition: number;
+  startOffset: string | null;
+  latest: string | null;
+  inFlight: number | null;
 }
 
 /** `GET /api/groups/{groupId}`. */
 export interface GroupView {
   groupId: string;
+  type: GroupType;
   state: string;
   protocol: string;
-  members: Array<{ memberId: string; clientId: string; consumerId: string | null; assignment: TopicPartitions[] }>;
-  offsets: Array<{ topic: string; partition: number; committed: string | null; latest: string | null; lag: number | null }>;
+  /** consumer and share groups. */
+  groupEpoch?: number | null;
+  targetAssignmentEpoch?: number | null;
+  members: GroupMemberView[];
+  offsets: Array<CommittedOffsetView | ShareOffsetView>;
 }
 
 /** Topic names as Kafka allows them; group ids kept to the same safe alphabet. */

@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import type { HostedAckResult } from '../client-host/client-host.types';
 import { Caller } from '../class/auth.guard';
 import { Principal } from '../class/principal';
 import type { LabMessage } from '../timeline/live-bus';
 import { ConsumerView } from './consumer.types';
 import { ConsumersService } from './consumers.service';
+import { parseAcknowledgeBody } from './dto/acknowledge-request';
 import { CreateConsumerDto } from './dto/create-consumer.dto';
 import { MessagesQueryDto } from './dto/messages-query.dto';
 
@@ -42,8 +44,15 @@ export class ConsumersController {
   /** A crash: no LeaveGroup, the group notices at the session timeout. */
   @Post(':id/kill')
   @HttpCode(200)
-  kill(@Caller() who: Principal, @Param('id') id: string): ConsumerView {
+  kill(@Caller() who: Principal, @Param('id') id: string): Promise<ConsumerView> {
     return this.consumers.kill(who, id);
+  }
+
+  /** Manual share consumers: accept, release or reject records they hold. */
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  acknowledge(@Caller() who: Principal, @Param('id') id: string, @Body() body: unknown): Promise<{ results: HostedAckResult[] }> {
+    return this.consumers.acknowledge(who, id, parseAcknowledgeBody(body));
   }
 
   @Delete(':id')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClusterModule } from '../cluster/cluster.module';
 import { KafkaModule } from '../kafka/kafka.module';
 import { CONSUMER_DIRECTORY } from '../live/consumer-directory';
 import { TimelineModule } from '../timeline/timeline.module';
@@ -9,7 +10,7 @@ import { GroupsService } from './groups.service';
 
 /** Consumer sessions, consumer groups and their rebalance story; the live view's CONSUMER_DIRECTORY. */
 @Module({
-  imports: [KafkaModule, TimelineModule],
+  imports: [KafkaModule, TimelineModule, ClusterModule],
   controllers: [ConsumersController, GroupsController],
   providers: [ConsumersService, GroupsService, { provide: CONSUMER_DIRECTORY, useExisting: ConsumersService }],
   exports: [ConsumersService, GroupsService, CONSUMER_DIRECTORY],

@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { settleWithin } from '../common/deadline';
 import { randomBytes } from 'node:crypto';
 import { fromClusterName, toClusterName } from '../class/namespace';
 import { Principal } from '../class/principal';
-import { badInput, notFound } from '../common/lab-error';
+import { AckRequest, CLIENT_HOST, ClientHost, HostedAckResult } from '../client-host/client-host.types';
+import { ClusterService } from '../cluster/cluster.service';
+import { badInput, conflict, LabError, notFound } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { ClassicConsumer } from '../kafka/classic-consumer';
 import { GroupAdmin } from '../kafka/group-admin';
@@ -11,10 +13,14 @@ import { KafkaService } from '../kafka/kafka.service';
 import { ConsumerDirectory, ConsumerFeed } from '../live/consumer-directory';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
-import { CLIENT_ID_PREFIX, ConsumerView, SOLO_GROUP_PREFIX } from './consumer.types';
+import { CLIENT_ID_PREFIX, ConsumerProtocol, ConsumerView, SOLO_GROUP_PREFIX } from './consumer.types';
 import { PartitionEnds } from './partition-progress';
-import { ConsumerSession, RING_SIZE, SessionDeps } from './consumer-session';
+import { ConsumerSession, RING_SIZE, SessionDeps, SessionSpec } from './consumer-session';
 import { CreateConsumerDto } from './dto/create-consumer.dto';
+import { HostedSession } from './hosted-session';
+import type { LabConsumer } from './lab-consumer';
+import { protocolRefusal } from './protocol-support';
+import { ShareLedger } from './share-story';
 
 /** How often the watchdog looks for stalled consumers. */
 const WATCHDOG_EVERY_MS = 2000;
@@ -23,15 +29,24 @@ const PROGRESS_EVERY_MS = 5000;
 const PROGRESS_THRESHOLD_MS = 20_000;
 /** Shutdown: every consumer leaves its group within this, or is cut. */
 const SHUTDOWN_DEADLINE_MS = 8000;
+/**
+ * The broker's group.share.delivery.count.limit as the lab's config sets it: a record given back at
+ * this many deliveries is archived. Until src/cluster/server-properties.ts exports it.
+ */
+const SHARE_DELIVERY_LIMIT = 3;
 
 /**
- * The consumers the API runs, by our own id. Each one is a ConsumerSession; this service checks who
- * may do what, validates against the cluster, and supervises (a watchdog for stalled consumers).
+ * The consumers the API runs, by our own id. Each one is a LabConsumer: a ConsumerSession (classic,
+ * kafkajs) or a HostedSession (consumer and share protocols, in the client-host JVM); this service
+ * checks who may do what, validates against the cluster, and supervises (a watchdog for stalled
+ * consumers).
  */
 @Injectable()
 export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Consumers');
-  private readonly sessions = new Map<string, ConsumerSession>();
+  private readonly sessions = new Map<string, LabConsumer>();
+  /** Per share group (cluster name): why its records come back, shared by its members. */
+  private readonly ledgers = new Map<string, ShareLedger>();
   /** Who ran an API consumer in a group (ever): a student may look at those groups. */
   private readonly groupOwners = new Map<string, Set<string>>();
   private readonly deps: SessionDeps;
@@ -48,6 +63,9 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     timeline: TimelineService,
     private readonly bus: LiveBus,
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
+    private readonly cluster: ClusterService,
+    /** Absent in a server built without the client host: consumer and share members are refused then. */
+    @Optional() @Inject(CLIENT_HOST) private readonly host: ClientHost | null = null,
   ) {
     this.deps = {
       members: (options, events) => new ClassicConsumer(kafka, options, events),
@@ -88,6 +106,13 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
   async create(who: Principal, dto: CreateConsumerDto): Promise<ConsumerView> {
     const topics = [...new Set([...(dto.topics ?? []), ...(dto.topic !== undefined ? [dto.topic] : [])])];
     if (topics.length === 0) throw badInput('Name the topics to read: "topics": ["name"] or "topic": "name".');
+    const protocol = dto.protocol ?? 'classic';
+    if (dto.ack !== undefined && protocol !== 'share') {
+      throw badInput(`ack is for share consumers only ("protocol": "share"); a ${protocol} consumer commits offsets instead of acknowledging records.`);
+    }
+    const refusal = protocolRefusal(protocol, this.kafkaVersion());
+    if (refusal) throw conflict(refusal);
+    if (protocol !== 'classic' && !this.host) throw new LabError('DRIVER_FAILED', `This server cannot run ${protocol}-protocol members: it has no client host for Kafka's Java clients.`);
 
     const clusterTopics = topics.map((t) => toClusterName(who, t));
     await this.checkTopicsExist(topics, clusterTopics);
@@ -95,21 +120,39 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     const id = this.newId();
     const groupId = dto.groupId ?? `${SOLO_GROUP_PREFIX}${id}`;
     const clusterGroupId = toClusterName(who, groupId);
-    const session = new ConsumerSession(
-      { id, name: dto.name ?? `consumer-${id}`, owner: who.id, groupId, topics, clusterGroupId, clusterTopics, fromBeginning: dto.fromBeginning ?? false },
-      this.deps,
-    );
+    const spec: SessionSpec = { id, name: dto.name ?? `consumer-${id}`, owner: who.id, groupId, topics, clusterGroupId, clusterTopics, fromBeginning: dto.fromBeginning ?? false };
+    const session: LabConsumer =
+      protocol === 'classic'
+        ? new ConsumerSession(spec, this.deps)
+        : new HostedSession(
+            { ...spec, protocol, ack: dto.ack ?? 'auto' },
+            { host: this.host!, timeline: this.deps.timeline, bus: this.bus, log: this.log, ledger: this.ledgerOf(clusterGroupId), deliveryLimit: SHARE_DELIVERY_LIMIT },
+          );
     this.sessions.set(id, session);
     this.ownGroup(clusterGroupId, who.id);
     try {
       await session.start(who.id);
     } catch (e) {
       this.sessions.delete(id);
+      if (e instanceof LabError) throw e;
       throw await this.kafka.explain(e, { action: `start a consumer on ${topics.join(', ')}`, brokers: this.kafka.bootstrapServers() });
     }
     // Answer once it has joined and fetched: what is produced after the 201 is then surely received.
     await session.whenReady(this.stallThresholdMs);
     return session.view();
+  }
+
+  /** A manual share consumer accepts, releases or rejects records it holds (topics as the caller names them). */
+  async acknowledge(who: Principal, id: string, acks: AckRequest[]): Promise<{ results: HostedAckResult[] }> {
+    const s = this.find(who, id);
+    if (!s.acknowledge) {
+      throw conflict(`Consumer ${id} does not take acknowledgements: only share consumers started with "ack": "manual" do (this one is a ${s.protocol} consumer).`);
+    }
+    const results = await s.acknowledge(
+      acks.map((a) => ({ ...a, topic: toClusterName(who, a.topic) })),
+      who.id,
+    );
+    return { results };
   }
 
   list(who: Principal): ConsumerView[] {
@@ -130,9 +173,9 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     return s.view();
   }
 
-  kill(who: Principal, id: string): ConsumerView {
+  async kill(who: Principal, id: string): Promise<ConsumerView> {
     const s = this.find(who, id);
-    s.kill(who.id);
+    await s.kill(who.id);
     return s.view();
   }
 
@@ -180,6 +223,12 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     return [...out];
   }
 
+  /** The protocol our consumers in this group (cluster name) speak, or null when we run none there. */
+  protocolOfGroup(clusterGroupId: string): ConsumerProtocol | null {
+    for (const s of this.sessions.values()) if (s.clusterGroupId === clusterGroupId) return s.protocol;
+    return null;
+  }
+
   /** Cluster names of the groups our consumers are (or were) in. */
   clusterGroupIds(): string[] {
     return [...new Set([...this.sessions.values()].map((s) => s.clusterGroupId))];
@@ -197,6 +246,11 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     const alive = [...this.sessions.values()].filter((s) => s.isAlive());
     if (alive.length === 0) return;
     await settleWithin(alive.map((s) => s.stop('system')), SHUTDOWN_DEADLINE_MS);
+  }
+
+  /** The Kafka version the cluster runs (as the cluster view says). */
+  kafkaVersion(): string {
+    return this.cluster.view().kafkaVersion;
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -275,14 +329,20 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     if (missing.length > 1) throw notFound(`The topics ${missing.join(', ')} do not exist.`);
   }
 
-  private find(who: Principal, id: string): ConsumerSession {
+  private ledgerOf(clusterGroupId: string): ShareLedger {
+    let ledger = this.ledgers.get(clusterGroupId);
+    if (!ledger) this.ledgers.set(clusterGroupId, (ledger = new ShareLedger()));
+    return ledger;
+  }
+
+  private find(who: Principal, id: string): LabConsumer {
     const s = this.sessions.get(id);
     // Someone else's consumer answers like an unknown one: a student must not learn what others run.
     if (!s || !this.mayUse(who, s)) throw notFound(`There is no consumer ${id}.`);
     return s;
   }
 
-  private mayUse(who: Principal, s: ConsumerSession): boolean {
+  private mayUse(who: Principal, s: LabConsumer): boolean {
     return who.role === 'instructor' || s.owner === who.id;
   }
 

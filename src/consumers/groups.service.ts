@@ -1,20 +1,27 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { fromClusterName, toClusterName } from '../class/namespace';
 import { Principal } from '../class/principal';
+import { CLIENT_HOST, ClientHost, HostedGroupDescription, HostedGroupListing } from '../client-host/client-host.types';
 import { LabError, notFound } from '../common/lab-error';
 import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
 import { KafkaService } from '../kafka/kafka.service';
 import { normalizeAssignment } from './assignment-diff';
-import { GroupSummary, GroupView } from './consumer.types';
+import { CommittedOffsetView, GroupSummary, GroupType, GroupView, ShareOffsetView } from './consumer.types';
 import { ConsumersService } from './consumers.service';
+import { protocolRefusal } from './protocol-support';
 
-/** Consumer groups as the brokers see them (every member, ours or not: kcat, console consumers). */
+/**
+ * Consumer groups as the brokers see them (every member, ours or not: kcat, console consumers).
+ * Classic groups through kafkajs; consumer-protocol and share groups, which kafkajs's DescribeGroups
+ * calls "Dead", through the client host's Admin.
+ */
 @Injectable()
 export class GroupsService {
   constructor(
     private readonly kafka: KafkaService,
     private readonly admin: GroupAdmin,
     private readonly consumers: ConsumersService,
+    @Optional() @Inject(CLIENT_HOST) private readonly host: ClientHost | null = null,
   ) {}
 
   async list(who: Principal): Promise<GroupSummary[]> {
@@ -27,12 +34,29 @@ export class GroupsService {
     } catch {
       // listGroups asks every broker and fails while one is dying: the groups our consumers use still show.
     }
+    // The host lists every type ([] while its JVM is not running: then there are none of the new types of ours).
+    const hosted = new Map<string, HostedGroupListing>();
+    for (const g of await (this.host?.listGroups() ?? Promise.resolve([])).catch(() => [] as HostedGroupListing[])) {
+      if (g.type === 'classic' || g.type === 'consumer' || g.type === 'share') {
+        hosted.set(g.groupId, g);
+        ids.add(g.groupId);
+      }
+    }
+    const typeOf = (id: string): GroupType => {
+      const t = hosted.get(id)?.type ?? this.consumers.protocolOfGroup(id);
+      return t && t !== 'classic' ? t : 'classic';
+    };
     const visible = [...ids].filter((g) => this.consumers.mayViewGroup(who, g)).sort();
-    const described = await this.describeMany(visible);
+    const described = await this.describeMany(visible.filter((id) => typeOf(id) === 'classic'));
+    const newer = await Promise.all(
+      visible.filter((id) => typeOf(id) !== 'classic').map(async (id) => [id, await this.hostedDescription(id).catch(() => null)] as const),
+    );
+    const newerById = new Map(newer);
     return visible
       .map((clusterId) => {
-        const d = described.get(clusterId);
-        return { groupId: fromClusterName(who, clusterId) ?? clusterId, state: d?.state ?? 'Unknown', members: d?.members.length ?? 0 };
+        const type = typeOf(clusterId);
+        const d = type === 'classic' ? described.get(clusterId) : newerById.get(clusterId);
+        return { groupId: fromClusterName(who, clusterId) ?? clusterId, type, state: d?.state ?? hosted.get(clusterId)?.state ?? 'Unknown', members: d?.members.length ?? 0 };
       })
       .filter((g) => g.state !== 'Dead');
   }
@@ -41,16 +65,18 @@ export class GroupsService {
     const clusterId = toClusterName(who, groupId);
     if (!this.consumers.mayViewGroup(who, clusterId)) throw notFound(`There is no consumer group ${groupId}.`);
     await this.reach();
-    const visible = (t: string) => fromClusterName(who, t) ?? t;
+    const ours = this.consumers.protocolOfGroup(clusterId);
+    if (ours === 'consumer' || ours === 'share') return this.describeHosted(who, groupId, clusterId);
     let desc: GroupInfo | undefined;
     try {
       desc = (await this.admin.describeGroups([clusterId]))[0];
     } catch (e) {
       const err = await this.kafka.explain(e, { action: `describe the consumer group ${groupId}` });
-      if (err instanceof LabError && err.code === 'NOT_FOUND') throw notFound(`There is no consumer group ${groupId}.`);
+      // Kafka 4 answers DescribeGroups for a consumer-protocol or share group as not found: ask the host.
+      if (err instanceof LabError && err.code === 'NOT_FOUND') return this.describeHosted(who, groupId, clusterId);
       throw err;
     }
-    if (!desc || desc.state === 'Dead') throw notFound(`There is no consumer group ${groupId}.`);
+    if (!desc || desc.state === 'Dead') return this.describeHosted(who, groupId, clusterId);
 
     const members = desc.members.map((m) => ({
       memberId: m.memberId,
@@ -58,20 +84,90 @@ export class GroupsService {
       consumerId: this.consumers.consumerIdOf(m.memberId, m.clientId),
       assignment: normalizeAssignment(m.assignment),
     }));
+    const offsets = await this.committedOffsetsOf(clusterId, members);
+    return { groupId, type: 'classic', state: desc.state, protocol: desc.protocol, members: this.visibleMembers(who, members), offsets: this.visibleOffsets(who, offsets) };
+  }
+
+  /** A consumer-protocol or share group, as the client host's Admin describes it; 404 when there is none. */
+  private async describeHosted(who: Principal, groupId: string, clusterId: string): Promise<GroupView> {
+    const desc = await this.hostedDescription(clusterId);
+    if (!desc || desc.state === 'Dead') throw notFound(`There is no consumer group ${groupId}.`);
+    const members = desc.members.map((m) => ({
+      memberId: m.memberId,
+      clientId: m.clientId,
+      consumerId: this.consumers.consumerIdOf(m.memberId, m.clientId),
+      memberEpoch: m.memberEpoch,
+      assignment: normalizeAssignment(m.assignment),
+    }));
+    const offsets: GroupView['offsets'] = desc.type === 'share' ? await this.shareOffsetsOf(clusterId, desc, members) : await this.committedOffsetsOf(clusterId, members);
+    const type: GroupType = desc.type;
+    return {
+      groupId,
+      type,
+      state: desc.state,
+      protocol: desc.protocol,
+      groupEpoch: desc.groupEpoch,
+      targetAssignmentEpoch: desc.targetAssignmentEpoch,
+      members: this.visibleMembers(who, members),
+      offsets: this.visibleOffsets(who, offsets),
+    };
+  }
+
+  /** null without a host, on a cluster too old for the new group types, or when the group does not exist. */
+  private async hostedDescription(clusterId: string): Promise<HostedGroupDescription | null> {
+    if (!this.host || protocolRefusal('consumer', this.consumers.kafkaVersion()) !== null) return null;
+    return this.host.describeGroup(clusterId);
+  }
+
+  /** Committed offsets and lag of every partition of the topics the group reads. */
+  private async committedOffsetsOf(clusterId: string, members: GroupView['members']): Promise<CommittedOffsetView[]> {
     const topics = new Set<string>([...members.flatMap((m) => m.assignment.map((a) => a.topic)), ...this.consumers.topicsOfGroup(clusterId)]);
     // A group nobody of ours reads (e.g. kcat's, now empty): look for its commits on every topic.
     const searchAll = topics.size === 0;
     if (searchAll) (await this.admin.listTopics().catch(() => [] as string[])).filter((t) => !t.startsWith('__')).forEach((t) => topics.add(t));
-    const offsets = (await Promise.all([...topics].sort().map((t) => this.topicOffsets(clusterId, t))))
+    return (await Promise.all([...topics].sort().map((t) => this.topicOffsets(clusterId, t))))
       .flat()
-      .filter((o) => !searchAll || o.committed !== null)
-      .map((o) => ({ ...o, topic: visible(o.topic) }));
-    for (const m of members) m.assignment = m.assignment.map((a) => ({ ...a, topic: visible(a.topic) }));
-    return { groupId, state: desc.state, protocol: desc.protocol, members, offsets };
+      .filter((o) => !searchAll || o.committed !== null);
+  }
+
+  /**
+   * A share group's partitions: the share-partition start offset (records before it are done with),
+   * the latest offset, and the records in flight between them (not yet acknowledged by the group).
+   */
+  private async shareOffsetsOf(clusterId: string, desc: HostedGroupDescription, members: GroupView['members']): Promise<ShareOffsetView[]> {
+    const start = new Map((desc.shareOffsets ?? []).map((o) => [`${o.topic}:${o.partition}`, o.startOffset]));
+    const topics = new Set<string>([
+      ...(desc.shareOffsets ?? []).map((o) => o.topic),
+      ...members.flatMap((m) => m.assignment.map((a) => a.topic)),
+      ...this.consumers.topicsOfGroup(clusterId),
+    ]);
+    const rows = await Promise.all(
+      [...topics].sort().map(async (topic) => {
+        const latest = await this.admin.latestOffsets(topic).catch(() => [] as Array<{ partition: number; latest: string }>);
+        const partitions = new Map<number, string | null>(latest.map((p) => [p.partition, p.latest]));
+        for (const o of desc.shareOffsets ?? []) if (o.topic === topic && !partitions.has(o.partition)) partitions.set(o.partition, null);
+        return [...partitions.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([partition, l]) => {
+            const startOffset = start.get(`${topic}:${partition}`) ?? null;
+            const inFlight = startOffset !== null && l !== null ? Math.max(0, Number(BigInt(l) - BigInt(startOffset))) : null;
+            return { topic, partition, startOffset, latest: l, inFlight };
+          });
+      }),
+    );
+    return rows.flat();
+  }
+
+  private visibleMembers(who: Principal, members: GroupView['members']): GroupView['members'] {
+    return members.map((m) => ({ ...m, assignment: m.assignment.map((a) => ({ ...a, topic: fromClusterName(who, a.topic) ?? a.topic })) }));
+  }
+
+  private visibleOffsets<T extends { topic: string }>(who: Principal, offsets: T[]): T[] {
+    return offsets.map((o) => ({ ...o, topic: fromClusterName(who, o.topic) ?? o.topic }));
   }
 
   /** Committed and latest offsets of one topic; a part Kafka cannot answer (no leader) is null, never a 5xx. */
-  private async topicOffsets(groupId: string, topic: string): Promise<GroupView['offsets']> {
+  private async topicOffsets(groupId: string, topic: string): Promise<CommittedOffsetView[]> {
     const [committed, latest] = await Promise.allSettled([this.admin.committedOffsets(groupId, [topic]), this.admin.latestOffsets(topic)]);
     const byPartition = new Map<number, { committed: string | null; latest: string | null }>();
     const row = (p: number) => byPartition.get(p) ?? byPartition.set(p, { committed: null, latest: null }).get(p)!;

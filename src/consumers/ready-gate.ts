@@ -29,6 +29,12 @@ export class ReadyGate {
     this.fetchedSinceJoin = false;
   }
 
+  /** A consumer's whenReady: at once when ready or gone, else when released or after `timeoutMs`. */
+  whenReady(running: boolean, alive: boolean, timeoutMs: number): Promise<void> {
+    if (this.isReady(running) || !alive) return Promise.resolve();
+    return this.wait(timeoutMs);
+  }
+
   /** Resolves when released or after `timeoutMs`. */
   wait(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {

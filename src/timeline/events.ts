@@ -72,7 +72,8 @@ export interface EventFields {
     /** The member's partitions after this change. */
     owned?: EventTopicPartitions[];
   };
-  'share.acknowledged': ShareFields & { offsets: string[]; type: string };
+  /** `ackType`, not API.md's `type`: an event's `type` is its own type. */
+  'share.acknowledged': ShareFields & { offsets: string[]; ackType: 'accept' | 'release' | 'reject' };
   'share.redelivered': ShareFields & { offset: string; deliveryCount: number; why?: string };
   'share.archived': { groupId: string; topic: string; partition: number; offset: string; why: string };
   'student.joined': { studentId: string; name?: string };

@@ -14,6 +14,8 @@ export interface LabMessage {
   value: string | null;
   headers: Record<string, string>;
   timestamp: string;
+  /** share consumers: how often Kafka delivered this record (1 the first time). */
+  deliveryCount?: number;
 }
 
 /** What the live streams carry. Listeners run synchronously: keep them cheap (queue, don't work). */

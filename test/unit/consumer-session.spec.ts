@@ -94,7 +94,7 @@ describe('ConsumerSession rebalance story', () => {
     // Another member joins: this one loses partition 1.
     consumer.fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [0, 2] } });
     consumer.fire('HEARTBEAT', { memberId: 'm1', groupGenerationId: 8 });
-    expect(rebalances()[1]).toMatchObject({ generation: 8, assigned: [], revoked: [{ topic: 't', partitions: [1] }] });
+    expect(rebalances()[1]).toMatchObject({ generation: 8, protocol: 'classic', assigned: [], revoked: [{ topic: 't', partitions: [1] }], owned: [{ topic: 't', partitions: [0, 2] }] });
 
     // A rejoin of the same generation with the same partitions (coordinator failover) is not a rebalance.
     consumer.fire('GROUP_JOIN', { memberId: 'm1', memberAssignment: { t: [2, 0] } });
@@ -116,7 +116,7 @@ describe('ConsumerSession rebalance story', () => {
     await session.stop('instructor');
     expect(consumer.disconnected).toBe(true);
     expect(session.view()).toMatchObject({ state: 'stopped', assignment: [] });
-    expect(rebalances()[1]).toMatchObject({ assigned: [], revoked: [{ topic: 't', partitions: [1, 3] }] });
+    expect(rebalances()[1]).toMatchObject({ assigned: [], revoked: [{ topic: 't', partitions: [1, 3] }], owned: [] });
     expect(published.map((e) => e.type)).toEqual(['consumer.started', 'group.rebalanced', 'group.rebalanced', 'consumer.stopped']);
     await expect(session.stop('instructor')).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(() => session.kill('instructor')).toThrow(/not running/);

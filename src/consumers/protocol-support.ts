@@ -1,0 +1,21 @@
+import type { ConsumerProtocol } from './consumer.types';
+
+/** The first Kafka release each protocol works on here (KAFKAJS-NOTES "Kafka 4.x facts"). */
+const NEEDS: Record<Exclude<ConsumerProtocol, 'classic'>, { major: number; minor: number; what: string }> = {
+  // KIP-848 is generally available from 4.0.
+  consumer: { major: 4, minor: 0, what: 'The consumer group protocol (KIP-848) needs' },
+  // 4.0's share RPCs are early access and incompatible with the 4.1+ clients; 4.1 is the first usable.
+  share: { major: 4, minor: 1, what: 'Share groups (KIP-932) need' },
+};
+
+/** Why `protocol` cannot run on a cluster of `kafkaVersion` (a sentence), or null when it can. */
+export function protocolRefusal(protocol: ConsumerProtocol, kafkaVersion: string): string | null {
+  if (protocol === 'classic') return null;
+  const need = NEEDS[protocol];
+  const m = /^(\d+)\.(\d+)/.exec(kafkaVersion);
+  // A version we cannot read (an external cluster's guess) is not refused: Kafka will say.
+  if (!m) return null;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major > need.major || (major === need.major && minor >= need.minor)) return null;
+  return `${need.what} Kafka ${need.major}.${need.minor} or newer, but this cluster runs Kafka ${kafkaVersion}; use "protocol": "classic", or start the server with a newer KAFKA_VERSION.`;
+}
