@@ -454,6 +454,14 @@ function react(e) {
   if (e.consumerId && state.cards.has(e.consumerId) && (e.type.startsWith('consumer.') || e.type === 'group.rebalanced')) refreshConsumer(e.consumerId);
   // An acknowledgement made elsewhere (klab ack, another tab) ends the record's buttons here too.
   if (e.type === 'share.acknowledged' && state.cards.has(e.consumerId)) markAcknowledged(state.cards.get(e.consumerId), e.topic, e.partition, e.offsets, say.ackKindOf(e));
+  // What the share group did with a record, on the cards it concerns (the consumer it came back to;
+  // an archived record names only its group), like klab's % lines.
+  if (e.type === 'share.redelivered' || e.type === 'share.archived') {
+    for (const card of state.cards.values()) {
+      const concerned = e.type === 'share.redelivered' ? card.consumer.id === e.consumerId : card.consumer.protocol === 'share' && card.consumer.groupId === e.groupId;
+      if (concerned) addLine(card, h('li', { class: 'notice', testid: 'consumer-share-event', dataset: { type: e.type } }, `% ${say.shareEventText(e)}`));
+    }
+  }
   if (e.type.startsWith('node.') && !state.socket) loadCluster().catch(showError);
 }
 

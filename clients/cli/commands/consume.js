@@ -119,11 +119,12 @@ async function cmdConsume(ctx, [topic]) {
   if (interrupted) return finish(opts.killOnExit ? 'kill' : 'stop', 0);
   try {
     await link.follow({ consumer: consumer.id });
-    if (mode.protocol === 'share') await link.follow({ group: consumer.groupId });
   } catch (e) {
     notice(`ERROR: ${e.message}`);
     return finish('stop', 1);
   }
+  // Archived records name only their group; without that subscription the consumer still works.
+  if (mode.protocol === 'share') await link.follow({ group: consumer.groupId }).catch((e) => notice(`archived records will not be shown: ${e.message}`));
   if (manual) readAckCommands({ api, consumer, held, own, interactive: Boolean(process.stdin.isTTY) });
   await new Promise(() => {}); // runs until a signal or the consumer ends
 }
@@ -140,6 +141,8 @@ function readAckCommands({ api, consumer, held, own, interactive }) {
   rl.on('line', (line) => {
     chain = chain.then(() => runCommand(line)).catch((e) => notice(`ERROR: ${e.message}`));
   });
+  // Ctrl-D at a terminal: the consumer goes on; what it holds can still be acknowledged elsewhere.
+  if (interactive) rl.on('close', () => notice(`no more commands from this terminal; acknowledge with klab ack ${consumer.id} <accept|release|reject> <records>, Ctrl-C stops`));
 
   async function runCommand(line) {
     const cmd = acks.parseCommand(line);
