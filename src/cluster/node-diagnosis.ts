@@ -46,7 +46,7 @@ export function lastFatalLine(logFile: string, from = 0): string | null {
 }
 
 /** What this run wrote to `logFile` after byte `from` (at most the last 256 KiB), or '' when unreadable. */
-function readTail(logFile: string, from: number): string {
+export function readTail(logFile: string, from: number): string {
   let text = '';
   try {
     const size = fs.statSync(logFile).size;

@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { LabConfig } from '../config/lab-config';
 import type { TimelineService } from '../timeline/timeline.service';
 import { LabError, LabErrorCode } from '../common/lab-error';
@@ -6,7 +8,9 @@ import type { KafkaDistribution, NodeExit, NodeSpec } from './cluster.types';
 import { locateKafka } from './distribution/kafka-distribution';
 import type { ClusterDriver } from './drivers/cluster-driver';
 import { label } from './node-actions';
-import { bindFailure, exitReason, fileSize, lastFatalLine, portFree, portInUse } from './node-diagnosis';
+import { bindFailure, exitReason, fileSize, lastFatalLine, portFree, portInUse, readTail } from './node-diagnosis';
+import { formattedBy, newerDataBeforeStart, newerDataFromLog, recordFormattedBy } from './data-version';
+import { parseKafkaVersion, supportsConsumerProtocol } from './distribution/kafka-version';
 import type { NodeRecord, NodeStore } from './node-store';
 
 /**
@@ -52,12 +56,17 @@ export class NodeLauncher {
     const specs = new Map<number, NodeSpec>();
     for (const n of nodes) {
       try {
-        specs.set(n.id, this.store.writeNodeFiles(n));
+        specs.set(n.id, this.store.writeNodeFiles(n, dist.version));
       } catch (e) {
         fail(n, `its files could not be written: ${(e as Error).message}`, 'DRIVER_FAILED');
       }
     }
-    await Promise.all(nodes.filter((n) => specs.has(n.id)).map((n) => this.driver.format(dist, specs.get(n.id)!, clusterId).catch((e) => fail(n, (e as Error).message, codeOf(e, 'DRIVER_FAILED')))));
+    for (const n of nodes.filter((x) => specs.has(x.id))) {
+      // Data a newer Kafka formatted: an older one would die on it with a stack trace.
+      const newer = newerDataBeforeStart(this.store.nodeDir(n.id), specs.get(n.id)!.dataDir, dist.version);
+      if (newer) fail(n, newer, null, true);
+    }
+    await Promise.all(nodes.filter((n) => specs.has(n.id) && !failed.has(n.id)).map((n) => this.format(dist, specs.get(n.id)!, clusterId).catch((e) => fail(n, (e as Error).message, codeOf(e, 'DRIVER_FAILED')))));
     const ordered = [...nodes.filter((n) => n.role === 'controller'), ...nodes.filter((n) => n.role === 'broker')];
     for (const n of ordered) {
       checkCurrent(n);
@@ -106,14 +115,29 @@ export class NodeLauncher {
     n.blocked = blocked !== null || held !== null;
   }
 
+  /**
+   * Formats a node's storage once (the driver skips formatted data) and records which Kafka formatted
+   * it, so an older Kafka is refused before it meets data it cannot read (data-version.ts).
+   */
+  private async format(dist: KafkaDistribution, spec: NodeSpec, clusterId: string): Promise<void> {
+    const fresh = !fs.existsSync(path.join(spec.dataDir, 'meta.properties'));
+    await this.driver.format(dist, spec, clusterId);
+    if (fresh && parseKafkaVersion(dist.version)) recordFormattedBy(spec.dir, dist.version);
+    const written = formattedBy(spec.dir);
+    if (written && !supportsConsumerProtocol(written) && supportsConsumerProtocol(dist.version) && spec.role === 'controller') {
+      this.log.warn(`Node ${spec.id}'s data was formatted by Kafka ${written}: Kafka ${dist.version} runs it, but its consumer-protocol and share groups stay off until the cluster is reset.`);
+    }
+  }
+
   /** A node's process ended without anybody asking: crashed, with Kafka's own last error if it wrote one. */
   onExit(e: NodeExit): void {
     const n = this.store.get(e.id);
     if (!n || e.expected) return;
     // Another program took the port between our check and the JVM's bind: the same 409 as a held port.
-    const held = this.heldPort(n);
-    this.crashed(n, held ?? exitReason(e.code, e.signal, lastFatalLine(this.store.logFile(n.id), n.logOffset)), e.code, e.signal, 'kafka');
-    if (held) n.blocked = true;
+    // Data a newer Kafka wrote (formatted before the lab recorded versions): a 409 too, said plainly.
+    const blocked = this.heldPort(n) ?? newerDataFromLog(readTail(this.store.logFile(n.id), n.logOffset ?? 0), this.store.dataDir(n.id));
+    this.crashed(n, blocked ?? exitReason(e.code, e.signal, lastFatalLine(this.store.logFile(n.id), n.logOffset)), e.code, e.signal, 'kafka');
+    if (blocked) n.blocked = true;
   }
 
   /** portInUse's sentence when this run of the node failed to bind its port, else null. */

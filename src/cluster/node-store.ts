@@ -5,7 +5,7 @@ import { LabErrorCode, notFound } from '../common/lab-error';
 import type { LabConfig } from '../config/lab-config';
 import type { ClusterState, NodeRole, NodeSpec, NodeState, NodeView } from './cluster.types';
 import type { NodeActionName } from './node-actions';
-import { ClusterShape, brokerAddress, controllerAddress, renderLog4jProperties, renderServerProperties } from './server-properties';
+import { ClusterShape, brokerAddress, controllerAddress, renderLogConfig, renderServerProperties } from './server-properties';
 
 export interface NodeRecord {
   id: number;
@@ -183,25 +183,34 @@ export class NodeStore {
     return path.join(this.nodesRoot, String(id));
   }
 
+  /** Kafka's log.dirs of the node. */
+  dataDir(id: number): string {
+    return path.join(this.nodeDir(id), 'data');
+  }
+
   logFile(id: number): string {
     return path.join(this.nodeDir(id), 'server.log');
   }
 
-  /** Writes the node's server.properties and log4j.properties (every start: edits are overwritten). */
-  writeNodeFiles(n: NodeRecord): NodeSpec {
+  /**
+   * Writes the node's server.properties and logging configuration for the Kafka release that will run
+   * it (every start: edits are overwritten; log4j.properties for 3.9, log4j2.properties for 4.x).
+   */
+  writeNodeFiles(n: NodeRecord, kafkaVersion: string): NodeSpec {
     const dir = this.nodeDir(n.id);
+    const logConfig = renderLogConfig(kafkaVersion, this.logFile(n.id));
     const spec: NodeSpec = {
       id: n.id, role: n.role, host: n.host, port: n.port, dir,
       propertiesPath: path.join(dir, 'server.properties'),
-      log4jPath: path.join(dir, 'log4j.properties'),
-      dataDir: path.join(dir, 'data'),
+      log4jPath: path.join(dir, logConfig.fileName),
+      dataDir: this.dataDir(n.id),
       logFile: this.logFile(n.id),
     };
     fs.mkdirSync(spec.dataDir, { recursive: true });
     fs.writeFileSync(spec.propertiesPath, renderServerProperties({
-      node: { id: n.id, role: n.role, host: n.host, port: n.port }, shape: this.persisted!.shape, portBase: this.config.kafkaPortBase, dataDir: spec.dataDir,
+      node: { id: n.id, role: n.role, host: n.host, port: n.port }, shape: this.persisted!.shape, portBase: this.config.kafkaPortBase, dataDir: spec.dataDir, kafkaVersion,
     }));
-    fs.writeFileSync(spec.log4jPath, renderLog4jProperties(spec.logFile));
+    fs.writeFileSync(spec.log4jPath, logConfig.text);
     return spec;
   }
 

@@ -1,5 +1,6 @@
 import { PORT_LAYOUT } from '../config/lab-config';
 import type { NodeRole } from './cluster.types';
+import { formatFeatures, parseKafkaVersion, usesLog4j2 } from './distribution/kafka-version';
 
 export const FIRST_CONTROLLER_ID = 100;
 
@@ -31,6 +32,23 @@ export function quorumVoters(base: number, controllers: number, host = '127.0.0.
     .join(',');
 }
 
+// ---- the lab's group settings on Kafka 4 (named: the consumers module and the labs rely on them) ----
+
+/** KIP-848 consumer-protocol groups: a member that stops heartbeating leaves after this (broker default 45 s). */
+export const CONSUMER_PROTOCOL_SESSION_MS = 6000;
+/** How often a consumer-protocol member heartbeats; each reconciliation step rides on a heartbeat. */
+export const CONSUMER_PROTOCOL_HEARTBEAT_MS = 1000;
+/** Share groups: the same session and heartbeat as consumer-protocol groups. */
+export const SHARE_SESSION_MS = CONSUMER_PROTOCOL_SESSION_MS;
+export const SHARE_HEARTBEAT_MS = CONSUMER_PROTOCOL_HEARTBEAT_MS;
+/** How long a share member holds a record it was given before it goes to another (broker default 30 s). */
+export const SHARE_RECORD_LOCK_MS = 5000;
+/** Deliveries of one record before the share group archives it (broker default 5; Kafka accepts 2..10). */
+export const SHARE_DELIVERY_LIMIT = 3;
+
+/** The lowest values the broker lets groups ask for (its minimums are above the lab's values otherwise). */
+const GROUP_MINIMUMS = { sessionMs: 3000, heartbeatMs: 500, recordLockMs: 1000 } as const;
+
 export interface PropertiesInput {
   node: NodeAddress;
   /** The shape the cluster was started with; decides replication of internal topics. */
@@ -38,6 +56,8 @@ export interface PropertiesInput {
   portBase: number;
   /** Kafka's log.dirs for this node. */
   dataDir: string;
+  /** The Kafka release that will read the file: 4.x gets the group protocols' settings, 3.9 its file as before. */
+  kafkaVersion: string;
 }
 
 /**
@@ -49,6 +69,8 @@ export function renderServerProperties(input: PropertiesInput): string {
   const { node, shape, portBase, dataDir } = input;
   const voters = quorumVoters(portBase, shape.controllers, node.host);
   const internalRf = Math.max(1, Math.min(3, shape.brokers));
+  const kafka4 = (parseKafkaVersion(input.kafkaVersion)?.major ?? 0) >= 4;
+  const topicDefaults: Array<[string, number]> = [['num.partitions', 3], ['default.replication.factor', internalRf]];
   const p: Array<[string, string | number | boolean]> = [
     ['process.roles', node.role],
     ['node.id', node.id],
@@ -61,8 +83,8 @@ export function renderServerProperties(input: PropertiesInput): string {
       ['advertised.listeners', `PLAINTEXT://${node.host}:${node.port}`],
       ['inter.broker.listener.name', 'PLAINTEXT'],
       ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
-      ['num.partitions', 3],
-      ['default.replication.factor', internalRf],
+      // Kafka 4 takes a new topic's defaults from the controller (below) and warns when a broker has them.
+      ...(kafka4 ? [] : topicDefaults),
       ['min.insync.replicas', 1],
       ['offsets.topic.replication.factor', internalRf],
       ['offsets.topic.num.partitions', 10],
@@ -87,11 +109,14 @@ export function renderServerProperties(input: PropertiesInput): string {
       ['log.retention.check.interval.ms', 60000],
       ['controlled.shutdown.enable', true],
     );
+    if (kafka4) p.push(...groupProtocolSettings(internalRf));
   } else {
     p.push(
       ['listeners', `CONTROLLER://${node.host}:${node.port}`],
       ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT'],
     );
+    // In KRaft the controller decides a new topic's defaults; Kafka 4 wants them there only.
+    if (kafka4) p.push(...topicDefaults);
   }
   p.push(
     ['log.dirs', dataDir],
@@ -104,6 +129,38 @@ export function renderServerProperties(input: PropertiesInput): string {
     p.map(([k, v]) => `${k}=${v}`).join('\n') +
     '\n'
   );
+}
+
+/**
+ * Kafka 4's consumer-protocol (KIP-848) and share (KIP-932) groups, lab-sized: short sessions and
+ * heartbeats so joins, leaves and kills show within seconds, a short record lock and a low delivery
+ * limit so redelivery and archiving show in a lesson, and the share-state topic replicated like the
+ * offsets topic (its default RF 3 cannot be met by a smaller cluster).
+ */
+function groupProtocolSettings(internalRf: number): Array<[string, number]> {
+  return [
+    ['group.consumer.min.session.timeout.ms', GROUP_MINIMUMS.sessionMs],
+    ['group.consumer.session.timeout.ms', CONSUMER_PROTOCOL_SESSION_MS],
+    ['group.consumer.min.heartbeat.interval.ms', GROUP_MINIMUMS.heartbeatMs],
+    ['group.consumer.heartbeat.interval.ms', CONSUMER_PROTOCOL_HEARTBEAT_MS],
+    ['group.share.min.session.timeout.ms', GROUP_MINIMUMS.sessionMs],
+    ['group.share.session.timeout.ms', SHARE_SESSION_MS],
+    ['group.share.min.heartbeat.interval.ms', GROUP_MINIMUMS.heartbeatMs],
+    ['group.share.heartbeat.interval.ms', SHARE_HEARTBEAT_MS],
+    ['group.share.min.record.lock.duration.ms', GROUP_MINIMUMS.recordLockMs],
+    ['group.share.record.lock.duration.ms', SHARE_RECORD_LOCK_MS],
+    ['group.share.delivery.count.limit', SHARE_DELIVERY_LIMIT],
+    ['share.coordinator.state.topic.replication.factor', internalRf],
+    ['share.coordinator.state.topic.min.isr', Math.min(2, internalRf)],
+    ['share.coordinator.state.topic.num.partitions', 10],
+  ];
+}
+
+/** The node's logging configuration, by the logging library its Kafka uses; `fileName` is where it goes. */
+export function renderLogConfig(kafkaVersion: string, logFile: string): { fileName: string; text: string } {
+  return usesLog4j2(kafkaVersion)
+    ? { fileName: 'log4j2.properties', text: renderLog4j2Properties(logFile) }
+    : { fileName: 'log4j.properties', text: renderLog4jProperties(logFile) };
 }
 
 /** log4j 1.x (reload4j) configuration: everything to one file per node, INFO, controller/state-change quieter. */
@@ -123,6 +180,36 @@ export function renderLog4jProperties(logFile: string): string {
   ].join('\n');
 }
 
+/**
+ * The same for Kafka 4's log4j2 (properties format, read by log4j-core itself): one file per node, the
+ * same line layout as log4j 1 (node-diagnosis.ts reads it), the same quieter loggers.
+ */
+export function renderLog4j2Properties(logFile: string): string {
+  return [
+    'status = warn',
+    'appender.file.type = RollingFile',
+    'appender.file.name = file',
+    `appender.file.fileName = ${logFile}`,
+    `appender.file.filePattern = ${logFile}.%i`,
+    'appender.file.layout.type = PatternLayout',
+    'appender.file.layout.pattern = [%d] %p %m (%c)%n',
+    'appender.file.policies.type = Policies',
+    'appender.file.policies.size.type = SizeBasedTriggeringPolicy',
+    'appender.file.policies.size.size = 20MB',
+    'appender.file.strategy.type = DefaultRolloverStrategy',
+    'appender.file.strategy.max = 2',
+    'rootLogger.level = INFO',
+    'rootLogger.appenderRef.file.ref = file',
+    'logger.request.name = kafka.request.logger',
+    'logger.request.level = WARN',
+    'logger.statechange.name = state.change.logger',
+    'logger.statechange.level = INFO',
+    'logger.raft.name = org.apache.kafka.raft',
+    'logger.raft.level = INFO',
+    '',
+  ].join('\n');
+}
+
 /** Parses a properties text back into a map (used by tests and by drivers reading a node's config). */
 export function parseProperties(text: string): Map<string, string> {
   const m = new Map<string, string>();
@@ -135,15 +222,29 @@ export function parseProperties(text: string): Map<string, string> {
   return m;
 }
 
+/** The JVM option that points the node's Kafka at its logging configuration (log4j2 for 4.x, log4j 1 for 3.9). */
+export function logConfigOption(kafkaVersion: string, log4jPath: string): string {
+  return usesLog4j2(kafkaVersion) ? `-Dlog4j2.configurationFile=${log4jPath}` : `-Dlog4j.configuration=file:${log4jPath}`;
+}
+
+/**
+ * The storage tool's arguments that format a node for `clusterId`, with the feature levels the labs need
+ * for this release (group.version, share.version; see formatFeatures). The same for every driver.
+ */
+export function storageFormatArgs(kafkaVersion: string, clusterId: string, propertiesPath: string): string[] {
+  const features = formatFeatures(kafkaVersion).flatMap((f) => ['--feature', f]);
+  return ['format', `--cluster-id=${clusterId}`, '-c', propertiesPath, '--ignore-formatted', ...features];
+}
+
 /** The JVM command line for a node, the same for every driver (the docker driver mounts the same paths). */
-export function kafkaJvmArgs(opts: { libsDir: string; log4jPath: string; logDir: string; heap: string; mainArgs: string[]; main?: string }): string[] {
+export function kafkaJvmArgs(opts: { kafkaVersion: string; libsDir: string; log4jPath: string; logDir: string; heap: string; mainArgs: string[]; main?: string }): string[] {
   return [
     `-Xmx${opts.heap}`,
     '-Xms64m',
     '-XX:+UseSerialGC',
     '-XX:MaxMetaspaceSize=256m',
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${opts.log4jPath}`,
+    logConfigOption(opts.kafkaVersion, opts.log4jPath),
     `-Dkafka.logs.dir=${opts.logDir}`,
     '-cp',
     `${opts.libsDir}/*`,

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_KAFKA_VERSION, versionProblem } from '../cluster/distribution/kafka-version';
 
 export type DriverName = 'process' | 'docker' | 'external';
 export const DRIVER_NAMES: readonly DriverName[] = ['process', 'docker', 'external'];
@@ -22,6 +23,7 @@ export interface LabConfig {
   brokers: number;
   controllers: 1 | 3;
   kafkaPortBase: number;
+  /** The Kafka release to fetch and run (3.9.x or any 4.x); KAFKA_HOME's own jars win when set. */
   kafkaVersion: string;
   kafkaHome: string | undefined;
   /** Where fetched Kafka jars are cached, shared by every data dir on the machine. */
@@ -88,10 +90,10 @@ export function loadConfig(env: Env = process.env): LabConfig {
   if (token !== undefined && token.length < 8) {
     throw new ConfigError('LAB_INSTRUCTOR_TOKEN must be at least 8 characters long.');
   }
-  const kafkaVersion = (env.KAFKA_VERSION ?? '3.9.2').trim();
-  if (!/^3\.9\.\d+$/.test(kafkaVersion)) {
-    throw new ConfigError(`KAFKA_VERSION must be a 3.9.x release such as 3.9.2, but it is "${kafkaVersion}".`);
-  }
+  const kafkaVersion = (env.KAFKA_VERSION?.trim() || DEFAULT_KAFKA_VERSION);
+  // The shape and the range here; whether the release exists is known when it is fetched.
+  const versionWrong = versionProblem(kafkaVersion);
+  if (versionWrong) throw new ConfigError(versionWrong);
   const heap = (env.LAB_KAFKA_HEAP ?? '384m').trim();
   if (!/^\d+[mMgG]$/.test(heap)) throw new ConfigError(`LAB_KAFKA_HEAP must look like 384m or 1g, but it is "${heap}".`);
 
@@ -131,7 +133,8 @@ export function loadConfig(env: Env = process.env): LabConfig {
     docker: {
       socketPath: env.LAB_DOCKER_SOCKET?.trim() || undefined,
       host: env.DOCKER_HOST?.trim() || undefined,
-      image: (env.LAB_DOCKER_IMAGE ?? 'apache/kafka:3.9.1').trim(),
+      // The official image of the same release, so both drivers run the Kafka KAFKA_VERSION names.
+      image: (env.LAB_DOCKER_IMAGE?.trim() || `apache/kafka:${kafkaVersion}`),
       network: 'host',
     },
   };

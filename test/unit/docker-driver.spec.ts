@@ -29,7 +29,7 @@ describe('containerSpec', () => {
     expect(spec.Image).toBe(HOST_IMAGE);
     expect(spec.Entrypoint).toEqual(['/usr/bin/java']);
     expect(spec.Cmd).toEqual(
-      kafkaJvmArgs({ libsDir: dist.libsDir, log4jPath: node.log4jPath, logDir: node.dir, heap: '256m', mainArgs: [node.propertiesPath] }),
+      kafkaJvmArgs({ kafkaVersion: dist.version, libsDir: dist.libsDir, log4jPath: node.log4jPath, logDir: node.dir, heap: '256m', mainArgs: [node.propertiesPath] }),
     );
     expect(spec.Labels).toEqual({ 'kafka-lab.owner': 'abc123', 'kafka-lab.node-id': '1', 'kafka-lab.role': 'broker' });
     expect(spec.User).toBe('0:0');
@@ -174,7 +174,7 @@ describe('compose/ (documentation for Docker users)', () => {
           .filter(([k]) => k.startsWith('KAFKA_') && k !== 'KAFKA_HEAP_OPTS')
           .map(([k, v]) => [k.slice('KAFKA_'.length).toLowerCase().replace(/_/g, '.'), String(v)]),
       );
-      const generated = parseProperties(renderServerProperties({ node: n, shape, portBase: 9092, dataDir: '/tmp/kraft-combined-logs' }));
+      const generated = parseProperties(renderServerProperties({ node: n, shape, portBase: 9092, dataDir: '/tmp/kraft-combined-logs', kafkaVersion: loadConfig({}).kafkaVersion }));
       expect(Object.fromEntries(fromCompose)).toEqual(Object.fromEntries(generated));
     }
   });

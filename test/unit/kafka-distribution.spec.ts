@@ -43,4 +43,25 @@ describe('locating Java and Kafka', () => {
     const d = await locateKafka(loadConfig({ KAFKA_HOME: home }), () => undefined, env);
     expect(d).toMatchObject({ version: '3.9.1', libsDir: path.join(home, 'libs'), origin: `KAFKA_HOME ${home}` });
   });
+
+  it('refuses a KAFKA_HOME Kafka older than 3.9, naming it', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lab-home-'));
+    fs.mkdirSync(path.join(home, 'libs'));
+    fs.writeFileSync(path.join(home, 'libs', 'kafka_2.13-3.7.2.jar'), '');
+    await expect(locateKafka(loadConfig({ KAFKA_HOME: home }), () => undefined, { PATH: fakePath('17.0.15') })).rejects.toThrow(
+      `The Kafka in KAFKA_HOME (${home}) is 3.7.2, but the lab needs Kafka 3.9 or newer`,
+    );
+  });
+
+  it('fetches a Kafka 4 cache again when an earlier lab left it without the log4j2 binding', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lab-cache-'));
+    const libs = path.join(cache, 'kafka-4.4.0', 'libs');
+    fs.mkdirSync(libs, { recursive: true });
+    fs.writeFileSync(path.join(cache, 'kafka-4.4.0', '.complete'), '');
+    for (const j of ['kafka_2.13-4.4.0.jar', 'log4j-core-2.25.5.jar', 'slf4j-reload4j-1.7.36.jar']) fs.writeFileSync(path.join(libs, j), '');
+    // No mvn on this PATH: a cache taken as complete would resolve; one to fetch again says Maven is missing.
+    await expect(locateKafka(loadConfig({ LAB_KAFKA_CACHE: cache }), () => undefined, { PATH: fakePath('17.0.15') })).rejects.toThrow(/Maven/);
+    fs.writeFileSync(path.join(libs, 'log4j-slf4j-impl-2.25.5.jar'), '');
+    await expect(locateKafka(loadConfig({ LAB_KAFKA_CACHE: cache }), () => undefined, { PATH: fakePath('17.0.15') })).resolves.toMatchObject({ version: '4.4.0', libsDir: libs });
+  });
 });

@@ -3,7 +3,8 @@ import { ConfigError, loadConfig } from '../../src/config/lab-config';
 describe('configuration validated at boot', () => {
   it('has the contract defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, driver: 'process', autostart: true, brokers: 3, controllers: 1, kafkaPortBase: 9092, kafkaVersion: '3.9.2' });
+    expect(c).toMatchObject({ port: 8080, driver: 'process', autostart: true, brokers: 3, controllers: 1, kafkaPortBase: 9092, kafkaVersion: '4.4.0' });
+    expect(c.docker.image).toBe('apache/kafka:4.4.0');
     expect(c.dataDir.endsWith('.lab-data')).toBe(true);
     expect(c.instructorToken).toBeUndefined();
   });
@@ -14,7 +15,11 @@ describe('configuration validated at boot', () => {
     [{ LAB_BROKERS: '12' }, 'LAB_BROKERS must be between 1 and 9, but it is 12.'],
     [{ LAB_CONTROLLERS: '2' }, 'LAB_CONTROLLERS must be 1 or 3, but it is 2.'],
     [{ LAB_AUTOSTART: 'sometimes' }, 'LAB_AUTOSTART must be true or false, but it is "sometimes".'],
-    [{ KAFKA_VERSION: '4.0.0' }, 'KAFKA_VERSION must be a 3.9.x release such as 3.9.2, but it is "4.0.0".'],
+    [{ KAFKA_VERSION: 'latest' }, 'KAFKA_VERSION must be a Kafka release such as 4.4.0 or 3.9.2, but it is "latest".'],
+    [{ KAFKA_VERSION: '4.4' }, 'KAFKA_VERSION must be a Kafka release such as 4.4.0 or 3.9.2, but it is "4.4".'],
+    [{ KAFKA_VERSION: '3.8.1' }, 'KAFKA_VERSION is 3.8.1, but the lab needs Kafka 3.9 or newer (4.x, e.g. 4.4.0, or 3.9.x).'],
+    [{ KAFKA_VERSION: '2.8.2' }, 'KAFKA_VERSION is 2.8.2, but the lab needs Kafka 3.9 or newer'],
+    [{ KAFKA_VERSION: '5.0.0' }, 'KAFKA_VERSION is 5.0.0, but the lab knows Kafka 3.9.x and 4.x only (e.g. 4.4.0).'],
     [{ LAB_INSTRUCTOR_TOKEN: 'short' }, 'LAB_INSTRUCTOR_TOKEN must be at least 8 characters long.'],
     [{ LAB_DRIVER: 'external' }, 'LAB_DRIVER=external needs LAB_BOOTSTRAP_SERVERS, e.g. "127.0.0.1:9092".'],
     [{ LAB_DRIVER: 'external', LAB_BOOTSTRAP_SERVERS: 'nohost' }, 'LAB_BOOTSTRAP_SERVERS has "nohost", which is not host:port.'],
@@ -23,6 +28,12 @@ describe('configuration validated at boot', () => {
   ])('stops on %j with a sentence naming the variable', (env, sentence) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(sentence);
+  });
+
+  it('runs any 4.x and 3.9.x, and the official image of the same release on docker', () => {
+    for (const v of ['4.4.0', '4.0.0', '4.1.1', '3.9.2', '3.9.0']) expect(loadConfig({ KAFKA_VERSION: v }).kafkaVersion).toBe(v);
+    expect(loadConfig({ KAFKA_VERSION: '3.9.2' }).docker.image).toBe('apache/kafka:3.9.2');
+    expect(loadConfig({ KAFKA_VERSION: '3.9.2', LAB_DOCKER_IMAGE: 'mine:1' }).docker.image).toBe('mine:1');
   });
 
   it('logs at info as text unless told otherwise (any case)', () => {

@@ -71,7 +71,7 @@ const view = (state: ClusterView['state'], brokers: NodeView[], controllers: Nod
 describe('the stages of a start', () => {
   it('the configuration in one line', () => {
     const c = loadConfig({ LAB_DATA_DIR: '/data/lab', LAB_BROKERS: '3' });
-    expect(configurationSummary(c)).toBe('Starting kafka-lab: 3 brokers and 1 controller run by the process driver (Kafka 3.9.2, ports from 9092), started now; data in /data/lab; log level info.');
+    expect(configurationSummary(c)).toBe('Starting kafka-lab: 3 brokers and 1 controller run by the process driver (Kafka 4.4.0, ports from 9092), started now; data in /data/lab; log level info.');
     const ext = loadConfig({ LAB_DRIVER: 'external', LAB_BOOTSTRAP_SERVERS: '10.0.0.1:9092', LAB_DATA_DIR: '/d', LAB_LOG_LEVEL: 'debug' });
     expect(configurationSummary(ext)).toBe('Starting kafka-lab: the existing cluster at 10.0.0.1:9092; data in /d; log level debug.');
   });

@@ -1,16 +1,18 @@
 import { kafkaClusterId } from '../../src/cluster/node-store';
 import {
-  brokerAddress, controllerAddress, kafkaJvmArgs, parseProperties, quorumVoters, renderLog4jProperties, renderServerProperties,
+  CONSUMER_PROTOCOL_HEARTBEAT_MS, CONSUMER_PROTOCOL_SESSION_MS, SHARE_DELIVERY_LIMIT, SHARE_RECORD_LOCK_MS,
+  brokerAddress, controllerAddress, kafkaJvmArgs, parseProperties, quorumVoters, renderLogConfig, renderServerProperties, storageFormatArgs,
 } from '../../src/cluster/server-properties';
 
 describe('server.properties generation (shared by every driver)', () => {
   const base = 9092;
-  const render = (role: 'broker' | 'controller', id: number, brokers = 3, controllers = 1) =>
+  const render = (role: 'broker' | 'controller', id: number, brokers = 3, controllers = 1, kafkaVersion = '4.4.0') =>
     parseProperties(renderServerProperties({
       node: role === 'broker' ? brokerAddress(base, id) : controllerAddress(base, id - 100),
       shape: { brokers, controllers },
       portBase: base,
       dataDir: `/data/${id}`,
+      kafkaVersion,
     }));
 
   it('lays ports out from one base: brokers base+i like the classic lab, controllers from base+20', () => {
@@ -54,12 +56,61 @@ describe('server.properties generation (shared by every driver)', () => {
     expect(Number(p.get('broker.session.timeout.ms'))).toBeLessThan(9000);
   });
 
-  it('logs each node to its own file and runs it with a modest heap', () => {
-    expect(renderLog4jProperties('/n/0/server.log')).toContain('log4j.appender.file.File=/n/0/server.log');
-    const args = kafkaJvmArgs({ libsDir: '/libs', log4jPath: '/n/0/log4j.properties', logDir: '/n/0', heap: '384m', mainArgs: ['/n/0/server.properties'] });
+  it('gives Kafka 4 brokers lab-sized consumer-protocol and share group settings within the broker minimums', () => {
+    const p = render('broker', 0, 2);
+    expect(Number(p.get('group.consumer.session.timeout.ms'))).toBe(CONSUMER_PROTOCOL_SESSION_MS);
+    expect(Number(p.get('group.consumer.heartbeat.interval.ms'))).toBe(CONSUMER_PROTOCOL_HEARTBEAT_MS);
+    expect(Number(p.get('group.consumer.min.session.timeout.ms'))).toBeLessThanOrEqual(CONSUMER_PROTOCOL_SESSION_MS);
+    expect(Number(p.get('group.consumer.min.heartbeat.interval.ms'))).toBeLessThanOrEqual(CONSUMER_PROTOCOL_HEARTBEAT_MS);
+    expect(Number(p.get('group.share.record.lock.duration.ms'))).toBe(SHARE_RECORD_LOCK_MS);
+    expect(Number(p.get('group.share.min.record.lock.duration.ms'))).toBeLessThanOrEqual(SHARE_RECORD_LOCK_MS);
+    expect(Number(p.get('group.share.delivery.count.limit'))).toBe(SHARE_DELIVERY_LIMIT);
+    expect(SHARE_DELIVERY_LIMIT).toBeGreaterThanOrEqual(2); // Kafka's lowest accepted limit
+    // The share-state topic like the offsets topic: a 2-broker cluster cannot hold Kafka's default RF 3.
+    expect(p.get('share.coordinator.state.topic.replication.factor')).toBe('2');
+    expect(p.get('share.coordinator.state.topic.min.isr')).toBe('2');
+    expect(render('broker', 0, 1).get('share.coordinator.state.topic.min.isr')).toBe('1');
+  });
+
+  it('gives Kafka 4 controllers the topic defaults they decide in KRaft, and brokers none (4.x warns about them)', () => {
+    const p = render('controller', 100, 2);
+    expect(p.get('num.partitions')).toBe('3');
+    expect(p.get('default.replication.factor')).toBe('2');
+    expect(render('broker', 0).has('num.partitions')).toBe(false);
+    expect(render('broker', 0).has('default.replication.factor')).toBe(false);
+    expect(render('broker', 0, 3, 1, '3.9.2').get('num.partitions')).toBe('3');
+  });
+
+  it('keeps the 3.9 files as they were: no group protocol settings, no topic defaults on the controller', () => {
+    const broker = render('broker', 0, 3, 1, '3.9.2');
+    expect([...broker.keys()].filter((k) => k.startsWith('group.consumer.') || k.startsWith('group.share.') || k.startsWith('share.'))).toEqual([]);
+    expect(render('controller', 100, 3, 1, '3.9.2').has('num.partitions')).toBe(false);
+  });
+
+  it('formats with the feature levels the labs need: consumer groups on 4.x, share groups switched on in 4.1', () => {
+    const head = ['format', '--cluster-id=ID', '-c', '/n/server.properties', '--ignore-formatted'];
+    expect(storageFormatArgs('3.9.2', 'ID', '/n/server.properties')).toEqual(head);
+    expect(storageFormatArgs('4.0.0', 'ID', '/n/server.properties')).toEqual([...head, '--feature', 'group.version=1']);
+    expect(storageFormatArgs('4.1.1', 'ID', '/n/server.properties')).toEqual([...head, '--feature', 'group.version=1', '--feature', 'share.version=1']);
+    // 4.2+ has share groups on by default (4.4: share.version=2); lowering it would lose features.
+    expect(storageFormatArgs('4.4.0', 'ID', '/n/server.properties')).toEqual([...head, '--feature', 'group.version=1']);
+  });
+
+  it('logs each node to its own file through the logging library of its Kafka, with a modest heap', () => {
+    const v4 = renderLogConfig('4.4.0', '/n/0/server.log');
+    expect(v4.fileName).toBe('log4j2.properties');
+    expect(v4.text).toContain('appender.file.fileName = /n/0/server.log');
+    // node-diagnosis.ts reads this layout back.
+    expect(v4.text).toContain('appender.file.layout.pattern = [%d] %p %m (%c)%n');
+    const v3 = renderLogConfig('3.9.2', '/n/0/server.log');
+    expect(v3.fileName).toBe('log4j.properties');
+    expect(v3.text).toContain('log4j.appender.file.File=/n/0/server.log');
+    const args = kafkaJvmArgs({ kafkaVersion: '4.4.0', libsDir: '/libs', log4jPath: '/n/0/log4j2.properties', logDir: '/n/0', heap: '384m', mainArgs: ['/n/0/server.properties'] });
     expect(args).toContain('-Xmx384m');
     expect(args.slice(-4)).toEqual(['-cp', '/libs/*', 'kafka.Kafka', '/n/0/server.properties']);
-    expect(args).toContain('-Dlog4j.configuration=file:/n/0/log4j.properties');
+    expect(args).toContain('-Dlog4j2.configurationFile=/n/0/log4j2.properties');
+    const args3 = kafkaJvmArgs({ kafkaVersion: '3.9.2', libsDir: '/libs', log4jPath: '/n/0/log4j.properties', logDir: '/n/0', heap: '384m', mainArgs: [] });
+    expect(args3).toContain('-Dlog4j.configuration=file:/n/0/log4j.properties');
   });
 
   it('parses properties back, ignoring comments and blank lines', () => {

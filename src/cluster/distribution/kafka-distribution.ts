@@ -3,14 +3,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LabConfig } from '../../config/lab-config';
 import type { KafkaDistribution } from '../cluster.types';
-import { runCommand } from '../drivers/process-runner';
-import { kafkaPom } from './kafka-pom';
+import { RunResult, runCommand } from '../drivers/process-runner';
+import { kafkaPom, log4j2Binding } from './kafka-pom';
+import { usesLog4j2, versionProblem } from './kafka-version';
 import { LabError } from '../../common/lab-error';
 
 const log = new Logger('KafkaDistribution');
 
-/** A missing prerequisite, said as what to install. Stops the service at boot. */
-/** Java or Kafka's jars are missing and could not be fetched: a 503 that says what to install. */
+/**
+ * Java or Kafka's jars are missing and could not be fetched: a sentence that says what to install or
+ * set. At boot it stops the service; later (a fetch failing during a start) it is the nodes' reason.
+ */
 export class DistributionError extends LabError {
   constructor(message: string) {
     super('KAFKA_DISTRIBUTION', message);
@@ -31,7 +34,7 @@ export async function findJava(env: NodeJS.ProcessEnv = process.env): Promise<st
   const m = /version "(\d+)(?:\.(\d+))?/.exec(out.stderr + out.stdout);
   const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : 0;
   if (major < 17) {
-    throw new DistributionError(`Kafka 3.9 needs Java 17 or newer, but \`${candidate}\` is Java ${major || 'of an unknown version'}: install Java 17 or set JAVA_HOME.`);
+    throw new DistributionError(`Kafka needs Java 17 or newer, but \`${candidate}\` is Java ${major || 'of an unknown version'}: install Java 17 or set JAVA_HOME.`);
   }
   return candidate;
 }
@@ -44,6 +47,16 @@ function hasKafkaJar(libsDir: string): boolean {
   }
 }
 
+/**
+ * A finished fetch of this version. A Kafka 4 cache without the log4j2 binding was made by an earlier
+ * lab (with log4j 1's): it is fetched again, so its nodes log through log4j2.
+ */
+function cacheComplete(home: string, version: string): boolean {
+  const libsDir = path.join(home, 'libs');
+  if (!fs.existsSync(path.join(home, '.complete')) || !hasKafkaJar(libsDir)) return false;
+  return !usesLog4j2(version) || fs.readdirSync(libsDir).some((j) => j.startsWith('log4j-slf4j-impl-'));
+}
+
 type Located = { kind: 'ready'; dist: KafkaDistribution } | { kind: 'fetch'; javaBin: string; home: string };
 
 /**
@@ -54,29 +67,51 @@ async function inspect(config: LabConfig, env: NodeJS.ProcessEnv): Promise<Locat
   const javaBin = await findJava(env);
   if (config.kafkaHome) {
     const libsDir = path.join(config.kafkaHome, 'libs');
-    if (!hasKafkaJar(libsDir)) {
-      throw new DistributionError(`KAFKA_HOME is ${config.kafkaHome}, but ${libsDir} holds no kafka_2.13 jar: point it at an unpacked Kafka 3.9 download.`);
+    const version = hasKafkaJar(libsDir) ? versionFromLibs(libsDir) : null;
+    if (!version) {
+      throw new DistributionError(`KAFKA_HOME is ${config.kafkaHome}, but ${libsDir} holds no kafka_2.13 jar: point it at an unpacked Kafka download (4.x or 3.9).`);
     }
-    return { kind: 'ready', dist: { version: versionFromLibs(libsDir) ?? 'unknown', libsDir, javaBin, origin: `KAFKA_HOME ${config.kafkaHome}` } };
+    const wrong = versionProblem(version, `The Kafka in KAFKA_HOME (${config.kafkaHome})`);
+    if (wrong) throw new DistributionError(wrong);
+    return { kind: 'ready', dist: { version, libsDir, javaBin, origin: `KAFKA_HOME ${config.kafkaHome}` } };
   }
   const home = path.join(config.kafkaCacheDir, `kafka-${config.kafkaVersion}`);
   const libsDir = path.join(home, 'libs');
-  if (fs.existsSync(path.join(home, '.complete')) && hasKafkaJar(libsDir)) {
+  if (cacheComplete(home, config.kafkaVersion)) {
     return { kind: 'ready', dist: { version: config.kafkaVersion, libsDir, javaBin, origin: `cache ${home}` } };
   }
   try {
     await runCommand('mvn', ['-v'], { timeoutMs: 60_000, env });
   } catch {
     throw new DistributionError(
-      'Kafka is not cached yet and Maven (`mvn`) is not installed to fetch it: install Maven (e.g. `apt-get install maven`) or set KAFKA_HOME to an unpacked Kafka 3.9 download.',
+      'Kafka is not cached yet and Maven (`mvn`) is not installed to fetch it: install Maven (e.g. `apt-get install maven`) or set KAFKA_HOME to an unpacked Kafka download.',
     );
   }
   return { kind: 'fetch', javaBin, home };
 }
 
+/** Maven's words for an artifact the repository does not have (not for a failed download). */
+const NOT_FOUND = /Could not find artifact org\.apache\.kafka:kafka_2\.13|org\.apache\.kafka:kafka_2\.13:\w+:[\w.-]+ was not found/;
+
+const notReleased = (version: string) =>
+  new DistributionError(
+    `Kafka ${version} is not on Maven Central (there is no org.apache.kafka:kafka_2.13:${version}): set KAFKA_VERSION to a released version such as 4.4.0 or 3.9.2.`,
+  );
+
+/**
+ * Asks Maven for kafka_2.13's pom alone (a second or two): a release that does not exist stops the
+ * service at boot with a sentence instead of failing the first start. A failed download (offline, a
+ * proxy) says nothing here: the fetch itself will say why.
+ */
+async function checkReleased(version: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const res = await runCommand('mvn', ['-B', 'dependency:get', `-Dartifact=org.apache.kafka:kafka_2.13:${version}:pom`, '-Dtransitive=false'], { timeoutMs: 120_000, env });
+  if (res.code !== 0 && NOT_FOUND.test(res.stdout + res.stderr)) throw notReleased(version);
+}
+
 /** The boot check: fails at once, with a sentence, when Kafka can be neither found nor fetched. */
 export async function checkKafkaPrerequisites(config: LabConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await inspect(config, env);
+  const found = await inspect(config, env);
+  if (found.kind === 'fetch') await checkReleased(config.kafkaVersion, env);
 }
 
 /**
@@ -112,7 +147,7 @@ async function fetchWithMaven(version: string, home: string, onProgress: (line: 
       fs.mkdirSync(lock);
       break;
     } catch {
-      if (fs.existsSync(path.join(home, '.complete'))) return;
+      if (cacheComplete(home, version)) return;
       const st = fs.statSync(lock, { throwIfNoEntry: false });
       if (st && Date.now() - st.mtimeMs > 10 * 60_000) fs.rmSync(lock, { recursive: true, force: true }); // a fetch that died
       if (Date.now() > deadline) throw new DistributionError(`Another fetch of Kafka into ${home} did not finish in 15 minutes.`);
@@ -120,6 +155,8 @@ async function fetchWithMaven(version: string, home: string, onProgress: (line: 
     }
   }
   try {
+    // The one that held the lock before may have just finished.
+    if (cacheComplete(home, version)) return;
     const tmp = path.join(home, 'libs.partial');
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.writeFileSync(path.join(home, 'pom.xml'), kafkaPom(version));
@@ -140,15 +177,41 @@ async function fetchWithMaven(version: string, home: string, onProgress: (line: 
         },
       },
     );
-    if (res.code !== 0 || !hasKafkaJar(tmp)) {
-      const tail = (res.stdout + res.stderr).split('\n').filter((l) => /ERROR|Could not/.test(l)).slice(-5).join('\n');
-      throw new DistributionError(`Fetching Kafka ${version} from Maven Central with mvn failed (exit ${res.code}): ${tail || 'no error text'}`);
-    }
+    if (res.code !== 0 || !hasKafkaJar(tmp)) throw fetchFailed(version, res);
+    if (usesLog4j2(version)) await addLog4j2Binding(version, home, tmp, env);
+    fs.rmSync(path.join(home, '.complete'), { force: true });
     fs.rmSync(path.join(home, 'libs'), { recursive: true, force: true });
     fs.renameSync(tmp, path.join(home, 'libs'));
     fs.writeFileSync(path.join(home, '.complete'), new Date().toISOString() + '\n');
     onProgress(`Kafka ${version} is ready (${fs.readdirSync(path.join(home, 'libs')).length} jars).`);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function fetchFailed(version: string, res: RunResult): DistributionError {
+  const text = res.stdout + res.stderr;
+  if (NOT_FOUND.test(text)) return notReleased(version);
+  return new DistributionError(`Fetching Kafka ${version} from Maven Central with mvn failed (exit ${res.code}): ${mavenErrors(text, 5)}`);
+}
+
+/** The last `n` lines of Maven's output that say what went wrong. */
+function mavenErrors(text: string, n: number): string {
+  return text.split('\n').filter((l) => /ERROR|Could not/.test(l)).slice(-n).join('\n') || 'no error text';
+}
+
+/**
+ * Kafka 4's jars log through slf4j 1.7 and bring log4j-core, but no binding between them (Kafka's own
+ * download ships log4j-slf4j-impl in libs/): without it every log line is lost. The binding of the
+ * same log4j version as the log4j-core Kafka chose, fetched without its dependencies (already there).
+ */
+async function addLog4j2Binding(version: string, home: string, libs: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const jars = fs.readdirSync(libs);
+  if (jars.some((j) => j.startsWith('log4j-slf4j-impl-'))) return;
+  const artifact = log4j2Binding(jars);
+  if (!artifact) throw new DistributionError(`Kafka ${version}'s jars hold no log4j-core, so the lab cannot give its logs a home.`);
+  const res = await runCommand('mvn', ['-B', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${libs}`], { timeoutMs: 5 * 60_000, cwd: home, env });
+  if (res.code !== 0) {
+    throw new DistributionError(`Fetching ${artifact} (Kafka ${version}'s logging binding) with mvn failed (exit ${res.code}): ${mavenErrors(res.stdout + res.stderr, 3)}`);
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { KafkaDistribution, NodeRole, NodeSpec } from '../cluster.types';
-import { kafkaJvmArgs } from '../server-properties';
+import { kafkaJvmArgs, logConfigOption, storageFormatArgs } from '../server-properties';
 import type { ContainerCreateSpec } from './container-client';
 
 /** What a node's container is: its name, labels, image, mounts and command line (pure, unit-tested). */
@@ -73,7 +73,7 @@ export function containerSpec(input: ContainerSpecInput): ContainerCreateSpec {
   const { image, labelValue, node, dist, heap, task, user } = input;
   if (task === 'format' && !input.clusterId) throw new Error('containerSpec: a format task needs a clusterId.');
   const mode = imageMode(image);
-  const formatArgs = ['format', `--cluster-id=${input.clusterId ?? ''}`, '-c', node.propertiesPath, '--ignore-formatted'];
+  const formatArgs = storageFormatArgs(dist.version, input.clusterId ?? '', node.propertiesPath);
   // The node's folder and anything of it that lives elsewhere, read-write at the same path.
   const nodeDirs = outermost([node.dir, path.dirname(node.propertiesPath), path.dirname(node.log4jPath), node.dataDir, path.dirname(node.logFile)]);
   const binds = nodeDirs.map((d) => `${d}:${d}:rw`);
@@ -84,6 +84,7 @@ export function containerSpec(input: ContainerSpecInput): ContainerCreateSpec {
   const tmpfs: Record<string, string> = {};
   if (mode === 'host-runtime') {
     const javaArgs = kafkaJvmArgs({
+      kafkaVersion: dist.version,
       libsDir: dist.libsDir,
       log4jPath: node.log4jPath,
       logDir: node.dir,
@@ -103,10 +104,10 @@ export function containerSpec(input: ContainerSpecInput): ContainerCreateSpec {
     tmpfs['/tmp'] = 'rw,mode=1777';
     env.push('HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin');
   } else {
-    // The image's own scripts, given the same heap and log4j file the process driver uses.
+    // The image's own scripts, given the same heap and logging file the process driver uses.
     entrypoint = [`${KAFKA_HOME_IN_IMAGE}/bin/${task === 'run' ? 'kafka-server-start.sh' : 'kafka-storage.sh'}`];
     cmd = task === 'run' ? [node.propertiesPath] : formatArgs;
-    env.push(`KAFKA_HEAP_OPTS=-Xmx${heap} -Xms64m`, `KAFKA_LOG4J_OPTS=-Dlog4j.configuration=file:${node.log4jPath}`, `LOG_DIR=${node.dir}`);
+    env.push(`KAFKA_HEAP_OPTS=-Xmx${heap} -Xms64m`, `KAFKA_LOG4J_OPTS=${logConfigOption(dist.version, node.log4jPath)}`, `LOG_DIR=${node.dir}`);
   }
 
   const labels: Record<string, string> = {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LabConfig } from '../../config/lab-config';
 import type { KafkaDistribution, NodeExit, NodeSpec } from '../cluster.types';
-import { kafkaJvmArgs } from '../server-properties';
+import { kafkaJvmArgs, storageFormatArgs } from '../server-properties';
 import type { ClusterDriver } from './cluster-driver';
 import { runCommand } from './process-runner';
 import { driverFailed, wrongState } from '../../common/lab-error';
@@ -70,8 +70,8 @@ export class ProcessDriver implements ClusterDriver {
   async format(dist: KafkaDistribution, node: NodeSpec, clusterId: string): Promise<void> {
     if (fs.existsSync(path.join(node.dataDir, 'meta.properties'))) return;
     const args = kafkaJvmArgs({
-      libsDir: dist.libsDir, log4jPath: node.log4jPath, logDir: node.dir, heap: '256m',
-      main: 'kafka.tools.StorageTool', mainArgs: ['format', `--cluster-id=${clusterId}`, '-c', node.propertiesPath, '--ignore-formatted'],
+      kafkaVersion: dist.version, libsDir: dist.libsDir, log4jPath: node.log4jPath, logDir: node.dir, heap: '256m',
+      main: 'kafka.tools.StorageTool', mainArgs: storageFormatArgs(dist.version, clusterId, node.propertiesPath),
     });
     const res = await runCommand(dist.javaBin, args, { timeoutMs: 120_000 });
     if (res.code !== 0) {
@@ -84,7 +84,7 @@ export class ProcessDriver implements ClusterDriver {
     const existing = this.nodes.get(node.id);
     if (existing) throw wrongState(`Node ${node.id} is already running (pid ${existing.child.pid}).`);
     const out = fs.openSync(node.logFile, 'a');
-    const args = kafkaJvmArgs({ libsDir: dist.libsDir, log4jPath: node.log4jPath, logDir: node.dir, heap: this.config.kafkaHeap, mainArgs: [node.propertiesPath] });
+    const args = kafkaJvmArgs({ kafkaVersion: dist.version, libsDir: dist.libsDir, log4jPath: node.log4jPath, logDir: node.dir, heap: this.config.kafkaHeap, mainArgs: [node.propertiesPath] });
     const child = spawn(dist.javaBin, args, { detached: true, stdio: ['ignore', out, out], cwd: node.dir });
     fs.closeSync(out);
     await new Promise<void>((resolve, reject) => {

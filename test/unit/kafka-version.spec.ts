@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { formattedBy, newerDataBeforeStart, newerDataFromLog, recordFormattedBy } from '../../src/cluster/data-version';
+import { kafkaPom, log4j2Binding } from '../../src/cluster/distribution/kafka-pom';
+import {
+  isNewerRelease, releaseOfMetadataLevel, supportsConsumerProtocol, supportsShareGroups, usesLog4j2, versionProblem,
+} from '../../src/cluster/distribution/kafka-version';
+
+describe('Kafka releases the lab runs', () => {
+  it('takes 3.9.x and any 4.x, and says why not otherwise', () => {
+    for (const v of ['3.9.0', '3.9.2', '4.0.0', '4.4.0', '4.12.3']) expect(versionProblem(v)).toBeNull();
+    expect(versionProblem('3.8.1')).toMatch(/needs Kafka 3\.9 or newer/);
+    expect(versionProblem('4.4')).toMatch(/must be a Kafka release such as 4\.4\.0/);
+    expect(versionProblem('3.7.0', 'The Kafka in KAFKA_HOME (/opt/k)')).toMatch(/^The Kafka in KAFKA_HOME \(\/opt\/k\) is 3\.7\.0/);
+  });
+
+  it('knows what each release brings', () => {
+    expect([usesLog4j2('3.9.2'), usesLog4j2('4.0.0')]).toEqual([false, true]);
+    expect([supportsConsumerProtocol('3.9.2'), supportsConsumerProtocol('4.0.0')]).toEqual([false, true]);
+    expect([supportsShareGroups('4.0.0'), supportsShareGroups('4.1.0'), supportsShareGroups('4.4.0')]).toEqual([false, true, true]);
+  });
+
+  it('compares feature releases, not patches', () => {
+    expect(isNewerRelease('4.4.0', '3.9.2')).toBe(true);
+    expect(isNewerRelease('4.4.0', '4.1.1')).toBe(true);
+    expect(isNewerRelease('4.4.1', '4.4.0')).toBe(false);
+    expect(isNewerRelease('3.9.2', '4.4.0')).toBe(false);
+  });
+
+  it('names the release of a metadata.version feature level', () => {
+    expect(releaseOfMetadataLevel(21)).toBe('3.9');
+    expect(releaseOfMetadataLevel(33)).toBe('4.4');
+    expect(releaseOfMetadataLevel(40)).toBe('newer than 4.4');
+  });
+});
+
+describe('the Maven project that is a Kafka broker', () => {
+  it('binds slf4j to reload4j for 3.9 and leaves Kafka 4 to its own log4j2', () => {
+    expect(kafkaPom('3.9.2')).toContain('<artifactId>slf4j-reload4j</artifactId>');
+    expect(kafkaPom('4.4.0')).not.toContain('reload4j');
+    expect(kafkaPom('4.4.0')).toContain('<artifactId>kafka_2.13</artifactId>\n      <version>4.4.0</version>');
+  });
+
+  it('picks the log4j2 binding of the log4j-core Kafka brought', () => {
+    expect(log4j2Binding(['kafka_2.13-4.4.0.jar', 'log4j-api-2.25.5.jar', 'log4j-core-2.25.5.jar'])).toBe('org.apache.logging.log4j:log4j-slf4j-impl:2.25.5');
+    expect(log4j2Binding(['kafka_2.13-4.4.0.jar'])).toBeNull();
+  });
+});
+
+describe('data written by a newer Kafka', () => {
+  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lab-node-'));
+
+  it('is refused before an older Kafka starts on it, naming the dir and the way out', () => {
+    const d = dir();
+    expect(newerDataBeforeStart(d, `${d}/data`, '3.9.2')).toBeNull();
+    recordFormattedBy(d, '4.4.0');
+    expect(formattedBy(d)).toBe('4.4.0');
+    expect(newerDataBeforeStart(d, `${d}/data`, '3.9.2')).toBe(
+      `the data in ${d}/data was written by a newer Kafka (4.4); start with KAFKA_VERSION=4.4.0 or reset the cluster`,
+    );
+    expect(newerDataBeforeStart(d, `${d}/data`, '4.4.0')).toBeNull();
+    expect(newerDataBeforeStart(d, `${d}/data`, '4.4.1')).toBeNull();
+  });
+
+  it('is read from the line Kafka 3.9.2 wrote when it met 4.4 data (no record of the formatting Kafka)', () => {
+    // Captured from a 3.9.2 controller started on a data dir Kafka 4.4.0 formatted.
+    const log = [
+      '[2026-12-02 04:35:31,794] ERROR Encountered fatal fault: Error loading metadata log record 0 in snapshot at offset -1 (org.apache.kafka.server.fault.ProcessTerminatingFaultHandler)',
+      'java.lang.IllegalArgumentException: No MetadataVersion with feature level 33',
+      '\tat org.apache.kafka.server.common.MetadataVersion.fromFeatureLevel(MetadataVersion.java:592)',
+    ].join('\n');
+    expect(newerDataFromLog(log, '/n/100/data')).toBe(
+      'the data in /n/100/data was written by a newer Kafka (4.4); start with KAFKA_VERSION=4.4.0 or reset the cluster',
+    );
+    expect(newerDataFromLog('[x] ERROR something else', '/n/100/data')).toBeNull();
+  });
+});
