@@ -44,8 +44,8 @@ export function subtractAssignment(a: readonly TopicPartitions[], b: readonly To
 }
 
 /**
- * Eager rebalance, seen from one member: `assigned = next − previous`, `revoked = previous − next`.
- * Partitions kept across the rebalance appear in neither list.
+ * What moved between two assignments of one member: `assigned = next − previous`,
+ * `revoked = previous − next`. Partitions kept appear in neither list.
  */
 export function diffAssignments(previous: readonly TopicPartitions[], next: readonly TopicPartitions[]): AssignmentDiff {
   return { assigned: subtractAssignment(next, previous), revoked: subtractAssignment(previous, next) };

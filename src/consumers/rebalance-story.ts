@@ -1,4 +1,4 @@
-import { diffAssignments, isEmptyAssignment, normalizeAssignment, TopicPartitions } from './assignment-diff';
+import { isEmptyAssignment, normalizeAssignment, sameAssignment, TopicPartitions } from './assignment-diff';
 import { Progress } from './partition-progress';
 
 /** GROUP_JOIN carries no generation: wait this long for a heartbeat that does. */
@@ -21,9 +21,10 @@ export interface RebalanceStoryEvents {
 }
 
 /**
- * The rebalance story of one member: each join becomes one group.rebalanced (the diff against the last
- * one told, once its generation is known), nothing is shown between REBALANCING and the next join, and
- * what was shown already is not shown again after a rejoin (kafkajs restarts from the last commit).
+ * The rebalance story of one member: each join becomes one group.rebalanced (eager: everything held
+ * revoked, the new set assigned, once its generation is known), nothing is shown between REBALANCING
+ * and the next join, and what was shown already is not shown again after a rejoin (kafkajs restarts
+ * from the last commit).
  */
 export class RebalanceStory {
   memberId: string | null = null;
@@ -31,7 +32,7 @@ export class RebalanceStory {
   assignment: TopicPartitions[] = [];
   /** Per assigned partition (`topic:partition`): where showing stands and since when. */
   readonly progress = new Map<string, Progress>();
-  /** The assignment as of the last group.rebalanced: what the next diff is taken against. */
+  /** The assignment as of the last group.rebalanced: what the next one revokes. */
   private published: TopicPartitions[] = [];
   private lastGeneration: number | null = null;
   private pending: { memberId: string; next: TopicPartitions[]; timer: NodeJS.Timeout } | null = null;
@@ -120,21 +121,23 @@ export class RebalanceStory {
     for (const k of keys) this.progress.set(k, { next: this.progress.get(k)?.next ?? null, since: now });
   }
 
-  /** Tells the pending join's group.rebalanced, unless it changed nothing (a rejoin of the same generation). */
+  /** Tells the pending join's group.rebalanced, unless it changed nothing (a rejoin of the same generation and partitions). */
   private settle(generation: number | null): void {
     const pending = this.pending;
     if (!pending) return;
     clearTimeout(pending.timer);
     this.pending = null;
-    const { assigned, revoked } = diffAssignments(this.published, pending.next);
-    const changed = !isEmptyAssignment(assigned) || !isEmptyAssignment(revoked);
+    const changed = !sameAssignment(this.published, pending.next);
     const newGeneration = generation !== null && generation !== this.lastGeneration;
     if (generation !== null) {
       this.lastGeneration = generation;
       this.events.generation({ memberId: pending.memberId, generation }, true);
     }
+    const held = this.published;
     this.published = pending.next;
     if (!changed && !newGeneration) return;
-    this.events.rebalanced(pending.memberId, generation, assigned, revoked);
+    // Eager, as the classic protocol (and kcat's log) does it: a rebalance revokes everything the member
+    // held and assigns its whole new set, so what it keeps shows on both sides (API.md).
+    this.events.rebalanced(pending.memberId, generation, pending.next, held);
   }
 }

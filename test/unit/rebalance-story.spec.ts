@@ -14,13 +14,13 @@ beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 describe('RebalanceStory', () => {
-  it('tells a join at once when its generation came with it, as the diff against the last one told', () => {
+  it('tells a join at once when its generation came with it, eagerly: everything held revoked, the whole new set assigned', () => {
     const { s, told, generations } = story();
     s.joined('m1', { t: [2, 0, 1] }, 4);
     expect(told).toEqual([{ memberId: 'm1', generation: 4, assigned: [{ topic: 't', partitions: [0, 1, 2] }], revoked: [] }]);
     expect(generations).toEqual([{ member: { memberId: 'm1', generation: 4 }, afterJoin: true }]);
     s.joined('m1', { t: [0], u: [3] }, 5);
-    expect(told[1]).toEqual({ memberId: 'm1', generation: 5, assigned: [{ topic: 'u', partitions: [3] }], revoked: [{ topic: 't', partitions: [1, 2] }] });
+    expect(told[1]).toEqual({ memberId: 'm1', generation: 5, assigned: [{ topic: 't', partitions: [0] }, { topic: 'u', partitions: [3] }], revoked: [{ topic: 't', partitions: [0, 1, 2] }] });
   });
 
   it('waits for the heartbeat that tells the generation, and tells the join without one after GENERATION_WAIT_MS', () => {
@@ -35,7 +35,7 @@ describe('RebalanceStory', () => {
     jest.advanceTimersByTime(GENERATION_WAIT_MS - 1);
     expect(told).toHaveLength(1);
     jest.advanceTimersByTime(1);
-    expect(told[1]).toEqual({ memberId: 'm1', generation: null, assigned: [{ topic: 't', partitions: [1] }], revoked: [] });
+    expect(told[1]).toEqual({ memberId: 'm1', generation: null, assigned: [{ topic: 't', partitions: [0, 1] }], revoked: [{ topic: 't', partitions: [0] }] });
   });
 
   it('a heartbeat outside a join only says which generation to commit as', () => {
@@ -52,7 +52,7 @@ describe('RebalanceStory', () => {
     s.joined('m1', { t: [1] }, 6);
     expect(told.map((e) => [e.generation, e.assigned, e.revoked])).toEqual([
       [null, [{ topic: 't', partitions: [0, 1] }], []],
-      [6, [], [{ topic: 't', partitions: [0] }]],
+      [6, [{ topic: 't', partitions: [1] }], [{ topic: 't', partitions: [0, 1] }]],
     ]);
   });
 
