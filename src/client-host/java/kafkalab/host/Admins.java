@@ -1,0 +1,150 @@
+package kafkalab.host;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.ShareGroupDescription;
+import org.apache.kafka.clients.admin.ShareMemberDescription;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
+import org.apache.kafka.common.GroupType;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/** The host's one Admin client (thread-safe) for one bootstrap: group descriptions and group configs. */
+final class Admins implements AutoCloseable {
+  private static final long TIMEOUT_S = 15;
+
+  final String bootstrap;
+  private final Admin admin;
+
+  Admins(String bootstrap) {
+    this.bootstrap = bootstrap;
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.CLIENT_ID_CONFIG, "klab-client-host-admin");
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
+    this.admin = Admin.create(p);
+  }
+
+  /** A share group reads from the start of its partitions when it has no state yet (default: latest). */
+  void readFromBeginning(String groupId) throws Exception {
+    ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
+    AlterConfigOp set = new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET);
+    admin.incrementalAlterConfigs(Map.of(group, List.of(set))).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+  }
+
+  ArrayNode listGroups() throws Exception {
+    ArrayNode a = Out.JSON.createArrayNode();
+    for (GroupListing g : admin.listGroups(new ListGroupsOptions()).all().get(TIMEOUT_S, TimeUnit.SECONDS)) {
+      ObjectNode o = a.addObject();
+      o.put("groupId", g.groupId());
+      o.put("type", type(g.type()));
+      o.put("state", g.groupState().map(Object::toString).orElse("Unknown"));
+    }
+    return a;
+  }
+
+  /** null when no group of that id exists. */
+  ObjectNode describe(String groupId) throws Exception {
+    GroupListing listing = null;
+    for (GroupListing g : admin.listGroups(new ListGroupsOptions()).all().get(TIMEOUT_S, TimeUnit.SECONDS)) {
+      if (g.groupId().equals(groupId)) listing = g;
+    }
+    if (listing == null) return null;
+    ObjectNode o = Out.obj();
+    o.put("groupId", groupId);
+    o.put("type", type(listing.type()));
+    o.put("state", listing.groupState().map(Object::toString).orElse("Unknown"));
+    o.put("protocol", "");
+    o.putNull("groupEpoch");
+    o.putNull("targetAssignmentEpoch");
+    ArrayNode members = o.putArray("members");
+    GroupType t = listing.type().orElse(GroupType.UNKNOWN);
+    if (t == GroupType.SHARE) {
+      ShareGroupDescription d = shareGroup(groupId);
+      o.put("state", d.groupState().toString());
+      o.put("groupEpoch", d.groupEpoch());
+      o.put("targetAssignmentEpoch", d.targetAssignmentEpoch());
+      for (ShareMemberDescription m : d.members()) {
+        ObjectNode mo = members.addObject();
+        mo.put("memberId", m.consumerId());
+        mo.put("clientId", m.clientId());
+        mo.put("memberEpoch", m.memberEpoch());
+        mo.set("assignment", Member.partitions(m.assignment().topicPartitions()));
+      }
+      ArrayNode offsets = o.putArray("shareOffsets");
+      Map<TopicPartition, SharePartitionOffsetInfo> info = admin.listShareGroupOffsets(Map.of(groupId, new ListShareGroupOffsetsSpec()))
+          .partitionsToOffsetInfo(groupId).get(TIMEOUT_S, TimeUnit.SECONDS);
+      Map<String, ObjectNode> sorted = new TreeMap<>();
+      for (Map.Entry<TopicPartition, SharePartitionOffsetInfo> e : info.entrySet()) {
+        ObjectNode so = Out.obj();
+        so.put("topic", e.getKey().topic());
+        so.put("partition", e.getKey().partition());
+        if (e.getValue() == null) so.putNull("startOffset");
+        else so.put("startOffset", Long.toString(e.getValue().startOffset()));
+        sorted.put(String.format("%s/%09d", e.getKey().topic(), e.getKey().partition()), so);
+      }
+      sorted.values().forEach(offsets::add);
+    } else if (t == GroupType.CONSUMER || t == GroupType.CLASSIC) {
+      ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId).get(TIMEOUT_S, TimeUnit.SECONDS);
+      o.put("state", d.groupState().toString());
+      o.put("protocol", d.partitionAssignor() == null ? "" : d.partitionAssignor());
+      putOptional(o, "groupEpoch", d.groupEpoch());
+      putOptional(o, "targetAssignmentEpoch", d.targetAssignmentEpoch());
+      for (MemberDescription m : d.members()) {
+        ObjectNode mo = members.addObject();
+        mo.put("memberId", m.consumerId());
+        mo.put("clientId", m.clientId());
+        putOptional(mo, "memberEpoch", m.memberEpoch());
+        mo.set("assignment", Member.partitions(m.assignment().topicPartitions()));
+      }
+    }
+    return o;
+  }
+
+  ShareGroupDescription shareGroup(String groupId) throws Exception {
+    return admin.describeShareGroups(List.of(groupId)).describedGroups().get(groupId).get(TIMEOUT_S, TimeUnit.SECONDS);
+  }
+
+  Map<String, ShareGroupDescription> shareGroups(Collection<String> groupIds) throws Exception {
+    return admin.describeShareGroups(groupIds).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+  }
+
+  private static void putOptional(ObjectNode o, String field, Optional<Integer> v) {
+    if (v.isPresent()) o.put(field, v.get());
+    else o.putNull(field);
+  }
+
+  private static String type(Optional<GroupType> t) {
+    return t.map(x -> switch (x) {
+      case CONSUMER -> "consumer";
+      case CLASSIC -> "classic";
+      case SHARE -> "share";
+      case STREAMS -> "streams";
+      default -> "unknown";
+    }).orElse("unknown");
+  }
+
+  @Override
+  public void close() {
+    admin.close(Duration.ofSeconds(2));
+  }
+}

@@ -1,0 +1,117 @@
+package kafkalab.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * A member of a consumer group on the KIP-848 protocol (group.protocol=consumer): the broker computes
+ * the assignment, and the client calls the rebalance listener once per reconciliation step with only
+ * the partitions that moved. Offsets are auto-committed every second.
+ */
+final class GroupMember extends Member implements ConsumerRebalanceListener {
+  private KafkaConsumer<byte[], byte[]> consumer;
+  /** Steps the listener reported during the current poll: [revoked, assigned] pairs. */
+  private final List<List<TopicPartition>[]> steps = new ArrayList<>();
+  private List<TopicPartition> pendingRevoked = new ArrayList<>();
+  private boolean joined;
+
+  GroupMember(String key, JsonNode spec, long startId, Host host) {
+    super(key, spec, startId, host);
+  }
+
+  @Override
+  void open() {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, spec.path("bootstrap").asText());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, spec.path("groupId").asText());
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, spec.path("clientId").asText());
+    p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, spec.path("fromBeginning").asBoolean() ? "earliest" : "latest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
+    p.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "1000");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    consumer = new KafkaConsumer<>(p);
+    consumer.subscribe(topics(spec), this);
+  }
+
+  @Override
+  void turn() {
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(POLL_MS));
+    ConsumerGroupMetadata meta = consumer.groupMetadata();
+    int epoch = meta.generationId();
+    if (!joined && epoch > 0 && !meta.memberId().isEmpty()) {
+      joined = true;
+      ObjectNode o = Out.obj();
+      o.put("memberId", meta.memberId());
+      o.put("memberEpoch", epoch);
+      out.event("joined", key, o);
+    }
+    // One event per reconciliation step the listener reported. The epoch rises before a step's
+    // callbacks run, so an epoch change alone is not reported (GET /api/groups shows the epochs).
+    for (List<TopicPartition>[] s : steps) {
+      ObjectNode o = Out.obj();
+      o.put("memberId", meta.memberId());
+      o.put("memberEpoch", epoch);
+      o.set("revoked", partitions(s[0]));
+      o.set("assigned", partitions(s[1]));
+      o.set("owned", partitions(consumer.assignment()));
+      out.event("rebalanced", key, o);
+    }
+    steps.clear();
+    if (!records.isEmpty()) {
+      ObjectNode o = Out.obj();
+      ArrayNode a = o.putArray("records");
+      for (ConsumerRecord<byte[], byte[]> r : records) a.add(record(r, null));
+      out.event("records", key, o);
+    }
+  }
+
+  @Override
+  public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+    pendingRevoked.addAll(partitions);
+  }
+
+  @Override
+  public void onPartitionsLost(Collection<TopicPartition> partitions) {
+    pendingRevoked.addAll(partitions);
+  }
+
+  @Override
+  public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+    // The end of one reconciliation step: what was revoked before it and what it assigned.
+    steps.add(step(pendingRevoked, new ArrayList<>(partitions)));
+    pendingRevoked = new ArrayList<>();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static List<TopicPartition>[] step(List<TopicPartition> revoked, List<TopicPartition> assigned) {
+    return new List[] {revoked, assigned};
+  }
+
+  @Override
+  void close(long timeoutMs) {
+    if (consumer != null) consumer.close(CloseOptions.timeout(Duration.ofMillis(timeoutMs)));
+  }
+
+  @Override
+  void handle(Command c) {
+    out.fail(c.id(), "A consumer-protocol member takes no '" + c.op() + "'.", "WRONG_STATE");
+  }
+}
