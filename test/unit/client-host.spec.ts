@@ -180,7 +180,7 @@ describe('sweepHostOrphan', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'klab-sweep-'));
     const files = hostFiles(dataDir);
     fs.mkdirSync(files.dir, { recursive: true });
-    const orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', dataDirMarker(dataDir)], { stdio: 'ignore' });
+    const orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', dataDirMarker(dataDir)], { stdio: 'ignore' });
     const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     try {
       await Promise.all([orphan, other].map((c) => new Promise((r) => c.once('spawn', r))));
