@@ -105,12 +105,20 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     return {
       state: this.store.clusterState(this.calls.busyState()),
       driver: this.driver.name,
-      kafkaVersion: this.launcher.version ?? this.config.kafkaVersion,
+      kafkaVersion: this.kafkaVersion(),
       clusterId: this.store.persisted?.clusterId ?? this.driver.observer?.clusterId() ?? null,
       controllers: this.store.ofRole('controller').map((n) => this.store.view(n)),
       brokers: this.store.ofRole('broker').map((n) => this.store.view(n)),
       bootstrapServers: this.bootstrapServers().join(','),
     };
+  }
+
+  /**
+   * The Kafka release the nodes run: the located one (KAFKA_HOME's may differ from KAFKA_VERSION), else
+   * KAFKA_VERSION (before the first start, and for an external cluster, whose release the lab cannot see).
+   */
+  kafkaVersion(): string {
+    return this.launcher.version ?? this.config.kafkaVersion;
   }
 
   /**

@@ -1,7 +1,10 @@
+import { parseKafkaVersion } from '../cluster/distribution/kafka-version';
+
 /**
- * What `kafka-topics.sh --describe --topic x` of Kafka 3.9 prints, rebuilt from a topic description.
- * Checked byte for byte against org.apache.kafka.tools.TopicCommand 3.9.2 on a live cluster
- * (test/unit/describe-text.spec.ts holds its captured output).
+ * What `kafka-topics.sh --describe --topic x` prints, rebuilt from a topic description, as the Kafka
+ * release the cluster runs prints it. Checked byte for byte against org.apache.kafka.tools.TopicCommand
+ * 3.9.2 and 4.4.0 on live clusters (test/unit/describe-text.spec.ts holds their captured output). The
+ * two print the same lines; only the configs a topic has, and so their order, differ.
  */
 
 export interface DescribeTextPartition {
@@ -10,14 +13,14 @@ export interface DescribeTextPartition {
   leader: number | null;
   replicas: readonly number[];
   isr: readonly number[];
-  /** Not printed by 3.9 (its text has no offline column); accepted so the API shape can be passed as is. */
+  /** Not printed (the tool's text has no offline column); accepted so the API shape can be passed as is. */
   offlineReplicas?: readonly number[];
   /** Only while a reassignment runs; then the tool adds "Adding Replicas"/"Removing Replicas". */
   addingReplicas?: readonly number[];
   removingReplicas?: readonly number[];
   /**
-   * Eligible leader replicas (KIP-966). A 3.9 broker always reports a list, empty unless ELR is
-   * enabled, so absent means empty; null means the broker did not say (the tool prints "N/A").
+   * Eligible leader replicas (KIP-966). A 3.9 or 4.x broker always reports a list (empty unless ELR
+   * has some), so absent means empty; null means the broker did not say (the tool prints "N/A").
    */
   elr?: readonly number[] | null;
   lastKnownElr?: readonly number[] | null;
@@ -41,9 +44,11 @@ export interface DescribeTextTopic {
 const ZERO_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /**
  * The tool prints configs in the iteration order of the java.util.HashMap the admin client keeps
- * them in: by bucket of the name's String.hashCode. A 3.9 topic has 36 configs, so the map has 64
- * buckets (any count from 25 to 48 gives 64). Names sharing a bucket come in the broker's answer
- * order, which we cannot derive; this is that order as the 3.9.2 admin client returned all 36.
+ * them in: by bucket of the name's String.hashCode. A 3.9 topic has 36 configs, a 4.4 topic 37, so
+ * the map has 64 buckets (any count from 25 to 48 gives 64). Names sharing a bucket come in the
+ * broker's answer order, which we cannot derive and which changed between releases (4.4 answers
+ * index.interval.bytes before min.cleanable.dirty.ratio, 3.9 after): these are the orders the admin
+ * clients iterated all of a topic's configs in, per release.
  */
 const CONFIG_MAP_BUCKETS = 64;
 export const KAFKA_39_TOPIC_CONFIG_ORDER: readonly string[] = [
@@ -85,6 +90,50 @@ export const KAFKA_39_TOPIC_CONFIG_ORDER: readonly string[] = [
   'segment.index.bytes',
 ];
 
+/**
+ * 4.4.0's order: a topic created with every config set (TopicCommand prints them all then). The two
+ * throttled-replicas lists cannot be set empty from the tool; each has a bucket of its own.
+ */
+export const KAFKA_44_TOPIC_CONFIG_ORDER: readonly string[] = [
+  'compression.type',
+  'errors.deadletterqueue.group.enable',
+  'remote.copy.lag.bytes',
+  'remote.log.delete.on.disable',
+  'leader.replication.throttled.replicas',
+  'remote.storage.enable',
+  'min.insync.replicas',
+  'segment.jitter.ms',
+  'remote.log.copy.disable',
+  'local.retention.ms',
+  'cleanup.policy',
+  'flush.ms',
+  'follower.replication.throttled.replicas',
+  'compression.lz4.level',
+  'segment.bytes',
+  'retention.ms',
+  'compression.gzip.level',
+  'remote.copy.lag.ms',
+  'flush.messages',
+  'compression.zstd.level',
+  'max.compaction.lag.ms',
+  'file.delete.delay.ms',
+  'max.message.bytes',
+  'min.compaction.lag.ms',
+  'message.timestamp.type',
+  'local.retention.bytes',
+  'preallocate',
+  'index.interval.bytes',
+  'min.cleanable.dirty.ratio',
+  'unclean.leader.election.enable',
+  'retention.bytes',
+  'delete.retention.ms',
+  'message.timestamp.after.max.ms',
+  'max.decompressed.message.bytes',
+  'message.timestamp.before.max.ms',
+  'segment.ms',
+  'segment.index.bytes',
+];
+
 function javaStringHash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
@@ -96,18 +145,24 @@ function javaHashMapBucket(key: string, buckets: number): number {
   return (h ^ (h >>> 16)) & (buckets - 1);
 }
 
-const KNOWN_RANK = new Map(KAFKA_39_TOPIC_CONFIG_ORDER.map((name, i) => [name, i]));
+const rank = (order: readonly string[]) => new Map(order.map((name, i) => [name, i]));
+const RANK_39 = rank(KAFKA_39_TOPIC_CONFIG_ORDER);
+const RANK_44 = rank(KAFKA_44_TOPIC_CONFIG_ORDER);
+
+/** The answer order of this release's broker: 3.9's for 3.x, 4.4's for every 4.x (the newest known). */
+const rankFor = (kafkaVersion: string) => ((parseKafkaVersion(kafkaVersion)?.major ?? 4) < 4 ? RANK_39 : RANK_44);
 
 /**
- * Orders configs the way the tool prints them, whatever order they come in. Unknown names that share
- * a bucket with another name keep their given order after the known ones.
+ * Orders configs the way the tool of `kafkaVersion` prints them, whatever order they come in. Unknown
+ * names that share a bucket with another name keep their given order after the known ones.
  */
-export function orderConfigsLikeKafka(configs: TopicConfigs): Array<[string, string]> {
+export function orderConfigsLikeKafka(configs: TopicConfigs, kafkaVersion: string): Array<[string, string]> {
+  const known = rankFor(kafkaVersion);
   const entries: Array<[string, string]> = Array.isArray(configs)
     ? (configs as ReadonlyArray<readonly [string, string]>).map(([k, v]) => [k, v])
     : Object.entries(configs as Record<string, string>);
   return entries
-    .map((e, i) => ({ e, i, b: javaHashMapBucket(e[0], CONFIG_MAP_BUCKETS), k: KNOWN_RANK.get(e[0]) ?? Infinity }))
+    .map((e, i) => ({ e, i, b: javaHashMapBucket(e[0], CONFIG_MAP_BUCKETS), k: known.get(e[0]) ?? Infinity }))
     .sort((x, y) => x.b - y.b || (x.k === y.k ? 0 : x.k < y.k ? -1 : 1) || x.i - y.i)
     .map((x) => x.e);
 }
@@ -115,9 +170,9 @@ export function orderConfigsLikeKafka(configs: TopicConfigs): Array<[string, str
 const ids = (list: readonly number[]) => list.join(',');
 const elrText = (list: readonly number[] | null | undefined) => (list === null ? 'N/A' : ids(list ?? []));
 
-/** The full text, one header line then one line per partition (sorted), each ending in "\n". */
-export function renderDescribeText(topic: DescribeTextTopic): string {
-  const configs = orderConfigsLikeKafka(topic.configs)
+/** The full text as `kafkaVersion`'s tool prints it: one header line then one line per partition (sorted), each ending in "\n". */
+export function renderDescribeText(topic: DescribeTextTopic, kafkaVersion: string): string {
+  const configs = orderConfigsLikeKafka(topic.configs, kafkaVersion)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
   let header = `Topic: ${topic.name}`;

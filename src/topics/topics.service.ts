@@ -190,7 +190,7 @@ export class TopicsService {
       replicationFactor: d.replicationFactor,
       configs: all?.nonDefault ?? d.configs,
       partitions: d.partitions,
-    });
+    }, this.cluster.kafkaVersion());
   }
 
   async delete(who: Principal, name: string): Promise<void> {

@@ -8,7 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaDistribution, NodeExit, NodeSpec } from '../../src/cluster/cluster.types';
 import { HOST_RUNTIME_IMAGE_PREFIX, LABELS } from '../../src/cluster/drivers/container-spec';
 import { DockerDriver } from '../../src/cluster/drivers/docker.driver';
-import { brokerAddress, controllerAddress, renderLog4jProperties, renderServerProperties, type NodeAddress } from '../../src/cluster/server-properties';
+import { brokerAddress, controllerAddress, renderLogConfig, renderServerProperties, type NodeAddress } from '../../src/cluster/server-properties';
 import { loadConfig, type LabConfig } from '../../src/config/lab-config';
 import { freePortBase } from '../support/free-ports';
 import { podmanInstalled, startPodmanService, type PodmanService } from '../support/podman';
@@ -21,6 +21,11 @@ const IMAGE = `${HOST_RUNTIME_IMAGE_PREFIX}:latest`;
 const LIBS = process.env.LAB_TEST_KAFKA_LIBS || (() => {
   const c = loadConfig({});
   return c.kafkaHome ? path.join(c.kafkaHome, 'libs') : path.join(c.kafkaCacheDir, `kafka-${c.kafkaVersion}`, 'libs');
+})();
+// Their release, from the kafka_2.13 jar's name: it decides the logging configuration and the format's features.
+const KAFKA_VERSION = (() => {
+  const jar = (fs.existsSync(LIBS) ? fs.readdirSync(LIBS) : []).map((f) => /^kafka_2\.13-(.+)\.jar$/.exec(f)).find((m) => m);
+  return jar ? jar[1] : loadConfig({}).kafkaVersion;
 })();
 const runHere = podmanInstalled() || process.env.CI === 'true';
 if (!runHere) {
@@ -81,7 +86,7 @@ function nodeSpec(root: string, a: NodeAddress): NodeSpec {
     ...a,
     dir,
     propertiesPath: path.join(dir, 'server.properties'),
-    log4jPath: path.join(dir, 'log4j.properties'),
+    log4jPath: path.join(dir, renderLogConfig(KAFKA_VERSION, '').fileName),
     dataDir: path.join(dir, 'data'),
     logFile: path.join(dir, 'server.log'),
   };
@@ -98,7 +103,7 @@ describeIf('docker driver on podman (1 controller + 2 brokers, host runtime imag
   let label: string;
   const exits: NodeExit[] = [];
   const timings: string[] = [];
-  const dist: KafkaDistribution = { version: '3.9.2', libsDir: LIBS, javaBin: '/usr/bin/java', origin: 'test' };
+  const dist: KafkaDistribution = { version: KAFKA_VERSION, libsDir: LIBS, javaBin: '/usr/bin/java', origin: 'test' };
   const shape = { brokers: 2, controllers: 1 };
   let controller: NodeSpec;
   let brokers: NodeSpec[];
@@ -122,8 +127,8 @@ describeIf('docker driver on podman (1 controller + 2 brokers, host runtime imag
     brokers = [0, 1].map((i) => nodeSpec(root, brokerAddress(PORT_BASE, i)));
     for (const n of [controller, ...brokers]) {
       fs.mkdirSync(n.dir, { recursive: true });
-      fs.writeFileSync(n.propertiesPath, renderServerProperties({ node: n, shape, portBase: PORT_BASE, dataDir: n.dataDir }));
-      fs.writeFileSync(n.log4jPath, renderLog4jProperties(n.logFile));
+      fs.writeFileSync(n.propertiesPath, renderServerProperties({ node: n, shape, portBase: PORT_BASE, dataDir: n.dataDir, kafkaVersion: KAFKA_VERSION }));
+      fs.writeFileSync(n.log4jPath, renderLogConfig(KAFKA_VERSION, n.logFile).text);
     }
     t0 = Date.now();
   });

@@ -10,6 +10,10 @@ import {
   DESCRIBE_RF2_HEALTHY,
   METADATA_V12_BROKER0_DEAD_HEX,
 } from './fixtures/kafka-3.9.2-captures';
+import { ADMIN_CONFIG_ENTRY_ORDER_44, DESCRIBE_ALL_CONFIGS_44, DESCRIBE_CFG_MANY_HEALTHY_44, DESCRIBE_RF2_HEALTHY_44 } from './fixtures/kafka-4.4.0-captures';
+
+const V39 = '3.9.2';
+const V44 = '4.4.0';
 
 // server.properties of the dev cluster set these broker-wide; the tool counts them as non-default.
 const STATIC = { 'min.insync.replicas': '1', 'segment.bytes': '16777216', 'unclean.leader.election.enable': 'false' };
@@ -28,11 +32,11 @@ describe('renderDescribeText equals kafka-topics.sh --describe of Kafka 3.9.2', 
   const dead = decodeMetadataResponse(new Reader(Buffer.from(METADATA_V12_BROKER0_DEAD_HEX, 'hex')));
 
   it('RF 1 topic whose broker is dead: "Leader: none", from the real Metadata response', () => {
-    expect(renderDescribeText(fromMetadata(dead.topics[0], STATIC))).toBe(DESCRIBE_RF1_BROKER0_DEAD);
+    expect(renderDescribeText(fromMetadata(dead.topics[0], STATIC), V39)).toBe(DESCRIBE_RF1_BROKER0_DEAD);
   });
 
   it('RF 2 topic with a replica down: shrunk ISR, topic configs in the tool\'s order', () => {
-    expect(renderDescribeText(fromMetadata(dead.topics[1], RF2_CONFIGS))).toBe(DESCRIBE_RF2_BROKER0_DEAD);
+    expect(renderDescribeText(fromMetadata(dead.topics[1], RF2_CONFIGS), V39)).toBe(DESCRIBE_RF2_BROKER0_DEAD);
   });
 
   it('healthy topics, from the API description shape (partitions in any order, offsets ignored)', () => {
@@ -46,7 +50,7 @@ describe('renderDescribeText equals kafka-topics.sh --describe of Kafka 3.9.2', 
         offlineReplicas: [], earliestOffset: '0', latestOffset: '7',
       })),
     };
-    expect(renderDescribeText(rf1)).toBe(DESCRIBE_RF1_HEALTHY);
+    expect(renderDescribeText(rf1, V39)).toBe(DESCRIBE_RF1_HEALTHY);
     const rf2: DescribeTextTopic = {
       name: 'rf2',
       topicId: 'QBqRni-IT4iTkr2OTuTeiQ',
@@ -58,7 +62,7 @@ describe('renderDescribeText equals kafka-topics.sh --describe of Kafka 3.9.2', 
         { partition: 2, leader: 1, replicas: [1, 0], isr: [1, 0] },
       ],
     };
-    expect(renderDescribeText(rf2)).toBe(DESCRIBE_RF2_HEALTHY);
+    expect(renderDescribeText(rf2, V39)).toBe(DESCRIBE_RF2_HEALTHY);
   });
 
   it('eight topic configs plus the static ones, given alphabetically, come out in the tool\'s order', () => {
@@ -71,22 +75,55 @@ describe('renderDescribeText equals kafka-topics.sh --describe of Kafka 3.9.2', 
       name: 'cfg.many_1', topicId: 'LKJkAwtIRvWnbyspdRTLow', replicationFactor: 2, configs,
       partitions: [{ partition: 0, leader: 1, replicas: [1, 0], isr: [1, 0] }, { partition: 1, leader: 0, replicas: [0, 1], isr: [0, 1] }],
     };
-    expect(renderDescribeText(topic)).toBe(DESCRIBE_CFG_MANY_HEALTHY);
+    expect(renderDescribeText(topic, V39)).toBe(DESCRIBE_CFG_MANY_HEALTHY);
   });
 
   it('orders all 36 config names of a 3.9 topic exactly as the admin client iterates them', () => {
     const shuffled = [...ADMIN_CONFIG_ENTRY_ORDER].sort().map((n) => [n, 'x'] as [string, string]);
-    expect(orderConfigsLikeKafka(shuffled).map(([n]) => n)).toEqual(ADMIN_CONFIG_ENTRY_ORDER);
+    expect(orderConfigsLikeKafka(shuffled, V39).map(([n]) => n)).toEqual(ADMIN_CONFIG_ENTRY_ORDER);
   });
 
   it('no configs, no topic id, a reassignment and ELR lists, like the tool prints them', () => {
     const text = renderDescribeText({
       name: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', replicationFactor: 2, configs: {},
       partitions: [{ partition: 0, leader: null, replicas: [2, 0, 1], isr: [], addingReplicas: [2], removingReplicas: [1], elr: [0], lastKnownElr: null }],
-    });
+    }, V39);
     expect(text).toBe(
       'Topic: t\tPartitionCount: 1\tReplicationFactor: 2\tConfigs: \n' +
       '\tTopic: t\tPartition: 0\tLeader: none\tReplicas: 2,0,1\tIsr: \tAdding Replicas: 2\tRemoving Replicas: 1\tElr: 0\tLastKnownElr: N/A\n',
     );
+  });
+});
+
+describe('renderDescribeText equals kafka-topics.sh --describe of Kafka 4.4.0 on a 4.4 cluster', () => {
+  // The captured header's configs, given back alphabetically: the text must put them in 4.4's order.
+  const configsOf = (text: string) =>
+    Object.fromEntries(text.split('\n')[0].split('Configs: ')[1].split(',').map((kv) => kv.split('=') as [string, string]).sort());
+  const partitionsOf = (text: string) =>
+    text.trim().split('\n').slice(1).map((l) => {
+      const f = Object.fromEntries(l.trim().split('\t').map((x) => x.split(': ') as [string, string]));
+      const list = (v: string) => (v ? v.split(',').map(Number) : []);
+      return { partition: Number(f.Partition), leader: Number(f.Leader), replicas: list(f.Replicas), isr: list(f.Isr) };
+    });
+  const topicOf = (text: string): DescribeTextTopic => {
+    const head = Object.fromEntries(text.split('\n')[0].split('\t').map((x) => x.split(': ') as [string, string]));
+    return { name: head.Topic, topicId: head.TopicId, replicationFactor: Number(head.ReplicationFactor), configs: configsOf(text), partitions: partitionsOf(text) };
+  };
+
+  it.each([
+    ['eight topic configs plus the static ones', DESCRIBE_CFG_MANY_HEALTHY_44],
+    ['RF 2 with min.insync.replicas=2 and retention.ms', DESCRIBE_RF2_HEALTHY_44],
+    ['every config of a 4.4 topic', DESCRIBE_ALL_CONFIGS_44],
+  ])('%s, in the tool\'s order', (_what, captured) => {
+    expect(renderDescribeText(topicOf(captured), V44)).toBe(captured);
+  });
+
+  it('orders a 4.4 topic\'s configs as the 4.4 admin client iterates them, which 3.9\'s order does not', () => {
+    const shuffled = [...ADMIN_CONFIG_ENTRY_ORDER_44].sort().map((n) => [n, 'x'] as [string, string]);
+    expect(orderConfigsLikeKafka(shuffled, V44).map(([n]) => n)).toEqual(ADMIN_CONFIG_ENTRY_ORDER_44);
+    // index.interval.bytes and min.cleanable.dirty.ratio share a bucket; the brokers answer them in opposite orders.
+    const pair = [['min.cleanable.dirty.ratio', '0.1'], ['index.interval.bytes', '1']] as Array<[string, string]>;
+    expect(orderConfigsLikeKafka(pair, V44).map(([n]) => n)).toEqual(['index.interval.bytes', 'min.cleanable.dirty.ratio']);
+    expect(orderConfigsLikeKafka(pair, V39).map(([n]) => n)).toEqual(['min.cleanable.dirty.ratio', 'index.interval.bytes']);
   });
 });
