@@ -183,13 +183,22 @@ export class TopicsService {
 
   async describeText(who: Principal, name: string): Promise<string> {
     const d = await this.describe(who, name);
-    const all = await this.configs(toClusterName(who, name)).catch(() => null);
+    const [all, elr] = await Promise.all([
+      this.configs(toClusterName(who, name)).catch(() => null),
+      // What the tool prints after Isr; Kafka 4's ELR fills it when an ISR falls below min.insync.replicas.
+      this.kafka.partitionElr(toClusterName(who, name)).catch(() => []),
+    ]);
+    const elrOf = new Map(elr.map((e) => [e.partition, e]));
     return renderDescribeText({
       name: d.name,
       topicId: d.topicId,
       replicationFactor: d.replicationFactor,
       configs: all?.nonDefault ?? d.configs,
-      partitions: d.partitions,
+      // A broker's null list stays null (the tool prints N/A); a partition it did not describe prints empty.
+      partitions: d.partitions.map((p) => {
+        const e = elrOf.get(p.partition);
+        return { ...p, elr: e ? e.elr : [], lastKnownElr: e ? e.lastKnownElr : [] };
+      }),
     }, this.cluster.kafkaVersion());
   }
 

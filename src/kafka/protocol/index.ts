@@ -2,6 +2,7 @@ import { BrokerAddress } from './kafka-connection';
 import { ElectionResult, electPreferredLeaders } from './elect-leaders';
 import { fetchTopicOffsets, PartitionOffsets } from './list-offsets';
 import { ClusterMetadata, fetchMetadataFromAny } from './metadata';
+import { PartitionElr, fetchPartitionElr } from './describe-topic-partitions';
 import { WireProducer, WireProducerOptions } from './producer-pool';
 
 export * from './kafka-connection';
@@ -12,6 +13,7 @@ export * from './produce';
 export * from './record-batch';
 export * from './producer-pool';
 export * from './offset-commit';
+export * from './describe-topic-partitions';
 export { Reader, Writer, WireFormatError, uuidToString, uuidBytes, ZERO_UUID } from './wire';
 
 export interface KafkaWireOptions {
@@ -24,7 +26,7 @@ export interface KafkaWireOptions {
 
 /**
  * The few Kafka requests kafkajs cannot make for us, spoken directly: metadata that tolerates
- * leaderless partitions, earliest/latest offsets per partition, preferred leader election. A plain
+ * leaderless partitions, earliest/latest offsets per partition, preferred leader election, ELR lists. A plain
  * class (no Nest) so the kafka module can wrap it and tests can use it alone.
  */
 export class KafkaWire {
@@ -51,6 +53,11 @@ export class KafkaWire {
   /** A producer keeping one connection per broker; the caller closes it. */
   producer(opts: Omit<WireProducerOptions, 'clientId'> = {}): WireProducer {
     return new WireProducer({ ...opts, clientId: this.clientId });
+  }
+
+  /** Each partition's eligible leader replicas, as the admin client (and kafka-topics.sh) reads them. */
+  partitionElr(bootstrap: readonly BrokerAddress[], topic: string): Promise<PartitionElr[]> {
+    return fetchPartitionElr(bootstrap, topic, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
   }
 
   electPreferred(bootstrap: readonly BrokerAddress[], topic: string, partitions: readonly number[]): Promise<ElectionResult[]> {
