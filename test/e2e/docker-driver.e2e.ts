@@ -171,7 +171,7 @@ describeIf('docker driver on podman (1 controller + 2 brokers, host runtime imag
     const bad = nodeSpec(root, { id: 7, role: 'broker', host: '127.0.0.1', port: PORT_BASE + 7 });
     fs.mkdirSync(bad.dir, { recursive: true });
     fs.writeFileSync(bad.propertiesPath, 'node.id=7\n'); // no process.roles, no log.dirs
-    fs.writeFileSync(bad.log4jPath, renderLog4jProperties(bad.logFile));
+    fs.writeFileSync(bad.log4jPath, renderLogConfig(KAFKA_VERSION, bad.logFile).text);
     await expect(driver.format(dist, bad, 'AAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow(/Formatting the storage of broker 7 failed \(exit code [1-9]\d*\)\. The storage tool said:\n.*ConfigException/);
     expect(await ourContainers()).toEqual([]);
   });

@@ -10,7 +10,11 @@ import {
   DESCRIBE_RF2_HEALTHY,
   METADATA_V12_BROKER0_DEAD_HEX,
 } from './fixtures/kafka-3.9.2-captures';
-import { ADMIN_CONFIG_ENTRY_ORDER_44, DESCRIBE_ALL_CONFIGS_44, DESCRIBE_CFG_MANY_HEALTHY_44, DESCRIBE_RF2_HEALTHY_44 } from './fixtures/kafka-4.4.0-captures';
+import {
+  ADMIN_CONFIG_ENTRY_ORDER_44, DESCRIBE_ALL_CONFIGS_44, DESCRIBE_CFG_MANY_HEALTHY_44, DESCRIBE_ELR_44, DESCRIBE_ELR_LEADERLESS_44, DESCRIBE_RF2_HEALTHY_44,
+  DESCRIBE_TOPIC_PARTITIONS_V0_ELR_HEX, DESCRIBE_TOPIC_PARTITIONS_V0_LEADERLESS_HEX,
+} from './fixtures/kafka-4.4.0-captures';
+import { decodeDescribeTopicPartitionsResponse, encodeDescribeTopicPartitionsRequest } from '../../src/kafka/protocol/describe-topic-partitions';
 
 const V39 = '3.9.2';
 const V44 = '4.4.0';
@@ -103,7 +107,7 @@ describe('renderDescribeText equals kafka-topics.sh --describe of Kafka 4.4.0 on
     text.trim().split('\n').slice(1).map((l) => {
       const f = Object.fromEntries(l.trim().split('\t').map((x) => x.split(': ') as [string, string]));
       const list = (v: string) => (v ? v.split(',').map(Number) : []);
-      return { partition: Number(f.Partition), leader: Number(f.Leader), replicas: list(f.Replicas), isr: list(f.Isr) };
+      return { partition: Number(f.Partition), leader: f.Leader === 'none' ? null : Number(f.Leader), replicas: list(f.Replicas), isr: list(f.Isr) };
     });
   const topicOf = (text: string): DescribeTextTopic => {
     const head = Object.fromEntries(text.split('\n')[0].split('\t').map((x) => x.split(': ') as [string, string]));
@@ -125,5 +129,29 @@ describe('renderDescribeText equals kafka-topics.sh --describe of Kafka 4.4.0 on
     const pair = [['min.cleanable.dirty.ratio', '0.1'], ['index.interval.bytes', '1']] as Array<[string, string]>;
     expect(orderConfigsLikeKafka(pair, V44).map(([n]) => n)).toEqual(['index.interval.bytes', 'min.cleanable.dirty.ratio']);
     expect(orderConfigsLikeKafka(pair, V39).map(([n]) => n)).toEqual(['min.cleanable.dirty.ratio', 'index.interval.bytes']);
+  });
+
+  it.each([
+    ['an ISR below min.insync.replicas (Elr: 1)', DESCRIBE_ELR_44, DESCRIBE_TOPIC_PARTITIONS_V0_ELR_HEX],
+    ['no leader left (Elr: 0,1, LastKnownElr: 0)', DESCRIBE_ELR_LEADERLESS_44, DESCRIBE_TOPIC_PARTITIONS_V0_LEADERLESS_HEX],
+  ])('prints the eligible leader replicas Kafka 4.4 keeps after broker kills: %s', (_what, captured, hex) => {
+    // The ELR lists come from the real DescribeTopicPartitions answer, the rest from the topic's description.
+    const elr = decodeDescribeTopicPartitionsResponse(new Reader(Buffer.from(hex, 'hex')));
+    const topic = topicOf(captured);
+    const partitions = topic.partitions.map((p) => ({ ...p, ...elr.find((e) => e.partition === p.partition) }));
+    expect(renderDescribeText({ ...topic, partitions }, V44)).toBe(captured);
+  });
+});
+
+describe('DescribeTopicPartitions v0 (the ELR lists kafka-topics.sh prints)', () => {
+  it('asks for one topic, up to 2000 partitions, without a cursor', () => {
+    expect(encodeDescribeTopicPartitionsRequest('elr').toString('hex')).toBe('02' + '04656c72' + '00' + '000007d0' + 'ff' + '00');
+  });
+
+  it('reads each partition\'s ELR and last known ELR from a 4.4 broker\'s answer', () => {
+    expect(decodeDescribeTopicPartitionsResponse(new Reader(Buffer.from(DESCRIBE_TOPIC_PARTITIONS_V0_LEADERLESS_HEX, 'hex')))).toEqual([
+      { partition: 0, elr: [0, 1], lastKnownElr: [0] },
+      { partition: 1, elr: [0, 1], lastKnownElr: [0] },
+    ]);
   });
 });
