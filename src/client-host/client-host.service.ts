@@ -3,6 +3,7 @@ import { LabError } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import type { KafkaDistribution } from '../cluster/cluster.types';
 import { BOOTSTRAP_SOURCE, BootstrapSource } from '../kafka/cluster-link';
+import { SHARE_RECORD_LOCK_MS } from '../cluster/server-properties';
 import type { ClientHost, HostedGroupDescription, HostedGroupListing, HostedMember, HostedMemberEvents, HostedMemberSpec } from './client-host.types';
 import { HOST_MAIN_CLASS, compileHost } from './host-compiler';
 import { RemoteMember } from './hosted-member';
@@ -90,6 +91,8 @@ export class ClientHostService implements ClientHost, OnApplicationBootstrap, Be
         fromBeginning: spec.fromBeginning,
         ack: spec.ack,
         bootstrap: this.bootstrapServers(),
+        // The client learns the broker's record lock itself on Kafka 4.2+; this is for older 4.x.
+        lockMs: SHARE_RECORD_LOCK_MS,
       }, START_TIMEOUT_MS);
     } catch (e) {
       this.members.delete(spec.consumerId);
