@@ -13,7 +13,7 @@ import { BACKOFF_FIRST_MS } from '../../src/consumers/consumer-supervisor';
 import { HostedSession } from '../../src/consumers/hosted-session';
 import { ShareLedger } from '../../src/consumers/share-story';
 import { LabMessage, LiveBus } from '../../src/timeline/live-bus';
-import type { NewEvent } from '../../src/timeline/timeline.types';
+import type { NewEvent } from '../../src/timeline/events';
 
 /** One member the stub host started: its spec, the session's callbacks, and what was asked of it. */
 interface StubMember {
