@@ -5,6 +5,8 @@ import { fromClusterName, toClusterName } from '../class/namespace';
 import { Principal } from '../class/principal';
 import { AckRequest, CLIENT_HOST, ClientHost, HostedAckResult } from '../client-host/client-host.types';
 import { ClusterService } from '../cluster/cluster.service';
+// The broker's group.share.delivery.count.limit as the lab configures it: a record given back at it is archived.
+import { SHARE_DELIVERY_LIMIT } from '../cluster/server-properties';
 import { badInput, conflict, LabError, notFound } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { ClassicConsumer } from '../kafka/classic-consumer';
@@ -29,11 +31,6 @@ const PROGRESS_EVERY_MS = 5000;
 const PROGRESS_THRESHOLD_MS = 20_000;
 /** Shutdown: every consumer leaves its group within this, or is cut. */
 const SHUTDOWN_DEADLINE_MS = 8000;
-/**
- * The broker's group.share.delivery.count.limit as the lab's config sets it: a record given back at
- * this many deliveries is archived. Until src/cluster/server-properties.ts exports it.
- */
-const SHARE_DELIVERY_LIMIT = 3;
 
 /**
  * The consumers the API runs, by our own id. Each one is a LabConsumer: a ConsumerSession (classic,
