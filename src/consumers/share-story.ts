@@ -11,6 +11,8 @@ export type RedeliveryWhy = 'released' | 'lock expired' | 'member left';
  */
 export class ShareLedger {
   private readonly why = new Map<string, RedeliveryWhy>();
+  /** Who holds each record delivered to a member we run and not yet acknowledged, expired or given back. */
+  private readonly holders = new Map<string, ShareStory>();
 
   note(topic: string, partition: number, offset: string, why: RedeliveryWhy): void {
     this.why.set(recordKey(topic, partition, offset), why);
@@ -18,11 +20,28 @@ export class ShareLedger {
     if (this.why.size > 10_000) this.why.delete(this.why.keys().next().value as string);
   }
 
-  /** Why this record came back, once (null when the server cannot tell, e.g. a member of someone else's). */
-  take(topic: string, partition: number, offset: string): RedeliveryWhy | null {
-    const k = recordKey(topic, partition, offset);
-    const why = this.why.get(k) ?? null;
-    this.why.delete(k);
+  hold(key: string, story: ShareStory): void {
+    this.holders.set(key, story);
+  }
+
+  settled(key: string, story: ShareStory): void {
+    if (this.holders.get(key) === story) this.holders.delete(key);
+  }
+
+  /**
+   * A record delivered again, to `to`: why, once (null when the server cannot tell, e.g. it was a member
+   * of someone else's). A record some member of ours still holds went back at the broker's lock end,
+   * before that member noticed: its lock expired, and that member holds it no more.
+   */
+  redelivered(key: string, to: ShareStory): RedeliveryWhy | null {
+    let why = this.why.get(key) ?? null;
+    this.why.delete(key);
+    const before = this.holders.get(key);
+    if (before) {
+      before.lost(key);
+      why ??= 'lock expired';
+    }
+    this.holders.set(key, to);
     return why;
   }
 }
@@ -59,12 +78,20 @@ export class ShareStory {
   delivered(records: readonly HostedRecord[]): void {
     for (const r of records) {
       const deliveryCount = r.deliveryCount ?? 1;
-      this.held.set(recordKey(r.topic, r.partition, r.offset), { topic: r.topic, partition: r.partition, offset: r.offset, deliveryCount });
+      const k = recordKey(r.topic, r.partition, r.offset);
       if (deliveryCount > 1) {
-        const why = this.ledger.take(r.topic, r.partition, r.offset);
+        const why = this.ledger.redelivered(k, this);
         this.tell({ type: 'share.redelivered', topic: r.topic, partition: r.partition, offset: r.offset, deliveryCount, ...(why ? { why } : {}) });
+      } else {
+        this.ledger.hold(k, this);
       }
+      this.held.set(k, { topic: r.topic, partition: r.partition, offset: r.offset, deliveryCount });
     }
+  }
+
+  /** Another member got this record: it went back to the group without this member noticing yet. */
+  lost(key: string): void {
+    this.held.delete(key);
   }
 
   /**
@@ -80,7 +107,7 @@ export class ShareStory {
       for (const offset of offsets) {
         const k = recordKey(res.topic, res.partition, offset);
         const rec = this.held.get(k)!;
-        this.held.delete(k);
+        this.drop(k);
         if (res.type === 'reject') this.tell({ type: 'share.archived', topic: res.topic, partition: res.partition, offset, why: 'rejected' });
         else if (res.type === 'release') this.givenBack(rec, 'released');
       }
@@ -93,7 +120,7 @@ export class ShareStory {
       const k = recordKey(r.topic, r.partition, r.offset);
       const rec = this.held.get(k);
       if (!rec) continue;
-      this.held.delete(k);
+      this.drop(k);
       this.givenBack(rec, 'lock expired');
     }
   }
@@ -103,13 +130,20 @@ export class ShareStory {
    * unacknowledged): Kafka gives them back when their lock expires or the member is removed.
    */
   memberGone(): void {
-    for (const rec of this.held.values()) this.givenBack(rec, 'member left');
-    this.held.clear();
+    for (const [k, rec] of [...this.held]) {
+      this.drop(k);
+      this.givenBack(rec, 'member left');
+    }
   }
 
   /** auto members that leave: the client accepts what it holds as it closes; nothing comes back. */
   forget(): void {
-    this.held.clear();
+    for (const k of [...this.held.keys()]) this.drop(k);
+  }
+
+  private drop(key: string): void {
+    this.held.delete(key);
+    this.ledger.settled(key, this);
   }
 
   /** Back to the group: delivered again (why noted), or archived when it has had its deliveries. */

@@ -289,6 +289,21 @@ describe('HostedSession, share groups', () => {
     await expect(a.session.acknowledge([{ topic: 't', partition: 0, offset: '2', type: 'accept' }], 'student-1')).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 
+  it('a record another member gets before its holder noticed its lock ran out: "lock expired", and the holder holds it no more', async () => {
+    const { ss, of } = await labG();
+    const [a, b] = ss;
+    a.member().events.records([rec(6, 1)]);
+    b.member().events.records([rec(6, 2)]);
+    expect(of('share.redelivered')).toEqual([expect.objectContaining({ consumerId: 'bbbb0002', offset: '6', why: 'lock expired' })]);
+    await expect(a.session.acknowledge([{ topic: 't', partition: 0, offset: '6', type: 'accept' }], 'student-1')).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    // The holder's late report changes nothing: b's delivery is not given a stale reason later.
+    a.member().events.lockExpired([{ topic: 't', partition: 0, offset: '6' }]);
+    await b.session.acknowledge([{ topic: 't', partition: 0, offset: '6', type: 'release' }], 'student-1');
+    a.member().events.records([rec(6, 3)]);
+    expect(of('share.redelivered')[1]).toMatchObject({ consumerId: 'aaaa0001', offset: '6', deliveryCount: 3, why: 'released' });
+    expect(of('share.archived')).toEqual([]);
+  });
+
   it('the records a killed member held come back as "member left"', async () => {
     const { ss, of } = await labG();
     const [a, b] = ss;
