@@ -106,7 +106,7 @@ export class HostedSession implements LabConsumer {
     this.fromBeginning = spec.fromBeginning;
     this.visibleTopic = new Map(spec.clusterTopics.map((t, i) => [t, spec.topics[i]]));
     this.storyAfter = deps.timeline.lastSeq;
-    this.share = spec.protocol === 'share' ? new ShareStory(deps.ledger, deps.deliveryLimit, (ev) => this.tellShare(ev)) : null;
+    this.share = spec.protocol === 'share' ? new ShareStory(deps.ledger, deps.deliveryLimit, spec.ack === 'manual', (ev) => this.tellShare(ev)) : null;
     this.supervisor = new ConsumerSupervisor({
       isAlive: () => this.isAlive(),
       isRunning: () => this.state === 'running',
@@ -221,10 +221,14 @@ export class HostedSession implements LabConsumer {
     }
     const keys = acks.map((a) => `${a.topic}:${a.partition}:${a.offset}`);
     for (const k of keys) this.ackActors.set(k, actor);
+    this.share!.sending(acks);
     try {
       const results = await this.member.acknowledge(acks);
       this.share!.acknowledged(results);
       return results.map((r) => ({ ...r, topic: this.visibleTopic.get(r.topic) ?? r.topic }));
+    } catch (e) {
+      this.share!.unsent(acks);
+      throw e;
     } finally {
       for (const k of keys) this.ackActors.delete(k);
     }

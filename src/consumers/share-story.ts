@@ -20,6 +20,11 @@ export class ShareLedger {
     if (this.why.size > 10_000) this.why.delete(this.why.keys().next().value as string);
   }
 
+  /** Takes back a reason noted too early (an acknowledgement that did not go through). */
+  unnote(key: string, why: RedeliveryWhy): void {
+    if (this.why.get(key) === why) this.why.delete(key);
+  }
+
   hold(key: string, story: ShareStory): void {
     this.holders.set(key, story);
   }
@@ -52,24 +57,29 @@ export type ShareStoryEvent =
   | { type: 'share.redelivered'; topic: string; partition: number; offset: string; deliveryCount: number; why?: RedeliveryWhy }
   | { type: 'share.archived'; topic: string; partition: number; offset: string; why: string };
 
+type HeldRecord = { topic: string; partition: number; offset: string; deliveryCount: number };
+
 /**
  * The records one share member holds (delivered, not yet acknowledged or expired) and the share.*
  * events its reports make: redelivered (a delivery count above 1), acknowledged, and archived (a
  * reject, or a record given back at the delivery limit: Kafka will not deliver it again).
+ *
+ * An acknowledgement is taken from `held` when it is sent (`sending`), not when Kafka's answer comes:
+ * a released record can be delivered again before the answer is read, and must meet its reason then.
  */
 export class ShareStory {
   /** Held records by key, with their delivery count. */
-  private readonly held = new Map<string, { topic: string; partition: number; offset: string; deliveryCount: number }>();
+  private readonly held = new Map<string, HeldRecord>();
+  /** Records whose acknowledgement was sent and not yet confirmed, with its type. */
+  private readonly sent = new Map<string, { rec: HeldRecord; type: AcknowledgeType }>();
 
   constructor(
     private readonly ledger: ShareLedger,
     private readonly deliveryLimit: number,
+    /** manual members acknowledge explicitly (through `sending`); auto ones implicitly, what they hold. */
+    private readonly explicit: boolean,
     private readonly tell: (ev: ShareStoryEvent) => void,
   ) {}
-
-  get heldCount(): number {
-    return this.held.size;
-  }
 
   holds(topic: string, partition: number, offset: string): boolean {
     return this.held.has(recordKey(topic, partition, offset));
@@ -94,22 +104,50 @@ export class ShareStory {
     this.held.delete(key);
   }
 
+  /** Explicit acknowledgements about to go to Kafka (every one held: the caller checked). */
+  sending(acks: ReadonlyArray<{ topic: string; partition: number; offset: string; type: AcknowledgeType }>): void {
+    for (const a of acks) {
+      const k = recordKey(a.topic, a.partition, a.offset);
+      const rec = this.held.get(k);
+      if (!rec) continue;
+      this.drop(k);
+      this.sent.set(k, { rec, type: a.type });
+      if (a.type === 'release' && rec.deliveryCount < this.deliveryLimit) this.ledger.note(a.topic, a.partition, a.offset, 'released');
+    }
+  }
+
+  /** The acknowledgement call failed as a whole: what it would have settled is held again. */
+  unsent(acks: ReadonlyArray<{ topic: string; partition: number; offset: string }>): void {
+    for (const a of acks) this.backToHeld(recordKey(a.topic, a.partition, a.offset));
+  }
+
   /**
-   * Acknowledgements Kafka took (or refused). Told once per record: the host reports explicit ones both
-   * as the acknowledge call's answer and as `acknowledged`, and only records still held count.
+   * Acknowledgements Kafka took (or refused), explicit or implicit. Told once per record: the host
+   * reports explicit ones both as the acknowledge call's answer and as `acknowledged`.
    */
   acknowledged(results: readonly HostedAckResult[]): void {
     for (const res of results) {
-      if (res.error) continue; // refused: the record is not given back by this ack (a lockExpired tells if it went)
-      const offsets = res.offsets.filter((o) => this.held.has(recordKey(res.topic, res.partition, o)));
-      if (offsets.length === 0) continue;
-      this.tell({ type: 'share.acknowledged', topic: res.topic, partition: res.partition, offsets, ackType: res.type });
-      for (const offset of offsets) {
-        const k = recordKey(res.topic, res.partition, offset);
-        const rec = this.held.get(k)!;
-        this.drop(k);
-        if (res.type === 'reject') this.tell({ type: 'share.archived', topic: res.topic, partition: res.partition, offset, why: 'rejected' });
-        else if (res.type === 'release') this.givenBack(rec, 'released');
+      const keys = res.offsets.map((o) => recordKey(res.topic, res.partition, o));
+      if (res.error) {
+        // Refused (e.g. the lock had run out): the record is not settled; a lockExpired tells if it went.
+        keys.forEach((k) => this.backToHeld(k));
+        continue;
+      }
+      const settled: Array<{ k: string; rec: HeldRecord }> = [];
+      for (const k of keys) {
+        // Explicit: only what was sent (the same offset may be held again, a later delivery); implicit: what is held.
+        const rec = this.explicit ? this.sent.get(k)?.rec : this.held.get(k);
+        if (!rec) continue;
+        if (this.explicit) this.sent.delete(k);
+        else this.drop(k);
+        settled.push({ k, rec });
+      }
+      if (settled.length === 0) continue;
+      this.tell({ type: 'share.acknowledged', topic: res.topic, partition: res.partition, offsets: settled.map((x) => x.rec.offset), ackType: res.type });
+      for (const { rec } of settled) {
+        if (res.type === 'reject') this.tell({ type: 'share.archived', topic: rec.topic, partition: rec.partition, offset: rec.offset, why: 'rejected' });
+        // Below the limit the reason was noted when the release was sent.
+        else if (res.type === 'release' && rec.deliveryCount >= this.deliveryLimit) this.givenBack(rec, 'released');
       }
     }
   }
@@ -134,11 +172,13 @@ export class ShareStory {
       this.drop(k);
       this.givenBack(rec, 'member left');
     }
+    this.sent.clear();
   }
 
   /** auto members that leave: the client accepts what it holds as it closes; nothing comes back. */
   forget(): void {
     for (const k of [...this.held.keys()]) this.drop(k);
+    this.sent.clear();
   }
 
   private drop(key: string): void {
@@ -146,8 +186,17 @@ export class ShareStory {
     this.ledger.settled(key, this);
   }
 
+  private backToHeld(key: string): void {
+    const s = this.sent.get(key);
+    if (!s) return;
+    this.sent.delete(key);
+    if (s.type === 'release') this.ledger.unnote(key, 'released');
+    this.held.set(key, s.rec);
+    this.ledger.hold(key, this);
+  }
+
   /** Back to the group: delivered again (why noted), or archived when it has had its deliveries. */
-  private givenBack(rec: { topic: string; partition: number; offset: string; deliveryCount: number }, why: RedeliveryWhy): void {
+  private givenBack(rec: HeldRecord, why: RedeliveryWhy): void {
     if (rec.deliveryCount >= this.deliveryLimit) {
       const how = why === 'released' ? 'released' : 'lock expired';
       this.tell({ type: 'share.archived', topic: rec.topic, partition: rec.partition, offset: rec.offset, why: `${how} at the delivery limit (${this.deliveryLimit})` });

@@ -257,6 +257,25 @@ describe('HostedSession, share groups', () => {
     expect(of('share.archived')).toEqual([]);
   });
 
+  it('a released record delivered again before Kafka\'s answer is read still meets its reason, and is not archived', async () => {
+    const { ss, of } = await labG();
+    const [a] = ss;
+    a.member().events.records([rec(4, 2)]);
+    // The host reads the record's next delivery (to the same member) before the ack's answer.
+    a.member().answer = (acks) => {
+      a.member().events.records([rec(4, 3)]);
+      return acks.map((x) => ({ topic: x.topic, partition: x.partition, offsets: [x.offset], type: x.type }));
+    };
+    await a.session.acknowledge([{ topic: 't', partition: 0, offset: '4', type: 'release' }], 'student-1');
+    expect(of('share.redelivered').slice(-1)).toEqual([expect.objectContaining({ offset: '4', deliveryCount: 3, why: 'released' })]);
+    expect(of('share.archived')).toEqual([]);
+    expect(of('share.acknowledged')).toHaveLength(1);
+    // It holds the third delivery: releasing that one reaches the limit.
+    a.member().answer = undefined;
+    await a.session.acknowledge([{ topic: 't', partition: 0, offset: '4', type: 'release' }], 'student-1');
+    expect(of('share.archived')).toEqual([expect.objectContaining({ offset: '4', why: 'released at the delivery limit (3)' })]);
+  });
+
   it('reject archives the record; releasing at the delivery limit archives it too', async () => {
     const { ss, of } = await labG();
     const [a, b] = ss;
