@@ -117,6 +117,38 @@ describe('answers of the server fit openapi.yaml', () => {
     expectFits('get', '/api/consumers/{id}', await api().get(`/api/consumers/${made.body.id}`), 404);
   });
 
+  it('consumer-protocol and share consumers: create, acknowledge (200, 400, 409), kill, describe their groups', async () => {
+    const newGroup = uniqueName('openapi-kip848');
+    const d = await api().post('/api/consumers').send({ topics: [topic], groupId: newGroup, protocol: 'consumer', fromBeginning: true });
+    expectFits('post', '/api/consumers', d, 201);
+    const shareGroup = uniqueName('openapi-share');
+    const s = await api().post('/api/consumers').send({ topics: [topic], groupId: shareGroup, protocol: 'share', ack: 'manual', fromBeginning: true });
+    expectFits('post', '/api/consumers', s, 201);
+    const ids = [d.body.id as string, s.body.id as string];
+    try {
+      const held = await waitFor('the share consumer to hold a record', async () => {
+        const r = await api().get(`/api/consumers/${ids[1]}/messages`);
+        return r.body.messages?.length > 0 ? r : undefined;
+      }, 30_000, 200);
+      expectFits('get', '/api/consumers/{id}/messages', held, 200);
+      const m = held.body.messages[0];
+      const ack = (id: string, offset: unknown) => api().post(`/api/consumers/${id}/acknowledge`).send({ acks: [{ topic, partition: m.partition, offset, type: 'accept' }] });
+      expectFits('post', '/api/consumers/{id}/acknowledge', await ack(ids[1], m.offset), 200);
+      expectFits('post', '/api/consumers/{id}/acknowledge', await ack(ids[1], '999999'), 400);
+      expectFits('post', '/api/consumers/{id}/acknowledge', await ack(ids[0], m.offset), 409);
+      expectFits('get', '/api/consumers/{id}', await api().get(`/api/consumers/${ids[0]}`), 200);
+      await waitFor('the consumer-protocol member to own partitions', async () => (await api().get(`/api/groups/${newGroup}`)).body.members?.length === 1, 30_000, 200);
+      expectFits('get', '/api/groups/{groupId}', await api().get(`/api/groups/${newGroup}`), 200);
+      expectFits('get', '/api/groups/{groupId}', await api().get(`/api/groups/${shareGroup}`), 200);
+      expectFits('get', '/api/groups', await api().get('/api/groups'), 200);
+      expectFits('post', '/api/consumers/{id}/kill', await api().post(`/api/consumers/${ids[0]}/kill`), 200);
+      expectFits('post', '/api/consumers/{id}/stop', await api().post(`/api/consumers/${ids[1]}/stop`), 200);
+      expectFits('post', '/api/consumers/{id}/acknowledge', await ack(ids[1], m.offset), 409);
+    } finally {
+      await Promise.all(ids.map((id) => api().delete(`/api/consumers/${id}`)));
+    }
+  });
+
   it('GET /api/events, every page of them and filtered, and 400 for a bad limit', async () => {
     // Every event of the run so far, page by page: each one must fit its type's schema.
     let after = 0;
