@@ -247,7 +247,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
 
   /** The Kafka version the cluster runs (as the cluster view says). */
   kafkaVersion(): string {
-    return this.cluster.view().kafkaVersion;
+    return this.cluster.kafkaVersion();
   }
 
   // ---- helpers -------------------------------------------------------------------------------
