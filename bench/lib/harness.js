@@ -64,14 +64,16 @@ function alive(pid) {
   }
 }
 
-/** The pids of Kafka JVMs whose pid files lie under `dataDir` and that still run. */
+/** The pids of JVMs (Kafka nodes, the client host) whose pid files lie under `dataDir` and that still run. */
 function kafkaPidsUnder(dataDir) {
   const nodes = path.join(dataDir, 'cluster', 'nodes');
+  const pidFiles = (fs.existsSync(nodes) ? fs.readdirSync(nodes) : []).map((d) => path.join(nodes, d, 'pid'));
+  pidFiles.push(path.join(dataDir, 'client-host', 'pid'));
   const out = [];
-  for (const d of fs.existsSync(nodes) ? fs.readdirSync(nodes) : []) {
+  for (const f of pidFiles) {
     let pid = 0;
     try {
-      pid = Number(fs.readFileSync(path.join(nodes, d, 'pid'), 'utf8'));
+      pid = Number(fs.readFileSync(f, 'utf8'));
     } catch {
       continue;
     }

@@ -24,8 +24,8 @@ const ADMIN_TIMEOUT_MS = 30_000;
 /** At shutdown: members leave within this, then the JVM gets this much again to end. */
 const SHUTDOWN_LEAVE_MS = 5_000;
 /**
- * A vanished member stays frozen this long before the host frees it: past any group session timeout
- * (the brokers' default is 45 s; the lab's are shorter), so the group has fenced it by then.
+ * A vanished member stays cut off this long before the host closes its client: past any group session
+ * timeout (the brokers' default is 45 s; the lab's are shorter), so the group has fenced it by then.
  */
 const FREE_AFTER_MS = 60_000;
 
@@ -39,6 +39,9 @@ export const javaHostLauncher: HostLauncher = async (dist, config) => {
       // Small and calm on a 2-core machine next to the brokers: serial GC, C1 only, a modest heap.
       '-Xms32m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xss512k',
       '-Djava.awt.headless=true',
+      // A vanish cuts the member's sockets (kafkalab.host.Cutter wraps Java's own SelectorProvider).
+      '--add-exports=java.base/sun.nio.ch=ALL-UNNAMED',
+      '-Djava.nio.channels.spi.SelectorProvider=kafkalab.host.Cutter',
       ...compiled.logOptions,
       '-cp', compiled.classPath,
       HOST_MAIN_CLASS,

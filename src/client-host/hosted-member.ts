@@ -22,7 +22,7 @@ export class RemoteMember implements HostedMember {
     private readonly protocol: () => LineProtocol | null,
     /** Removes this member from the host's table (after it ended). */
     private readonly forget: () => void,
-    /** How long a vanished member stays frozen before the host frees it (past the session timeout). */
+    /** How long a vanished member stays cut off before the host closes its client (past the session timeout). */
     private readonly freeAfterMs: number,
   ) {}
 

@@ -8,6 +8,7 @@ import { CONSUMER_PROTOCOL_SESSION_MS } from '../../src/cluster/server-propertie
 import { locateKafka } from '../../src/cluster/distribution/kafka-distribution';
 import { loadConfig } from '../../src/config/lab-config';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
+import { alive } from '../support/lab-server';
 
 /**
  * The client host in-process against the shared cluster (Kafka 4.4): Kafka's own Java clients for
@@ -206,12 +207,3 @@ describe('client host (Kafka Java clients in one JVM)', () => {
     await mb.leave(10_000);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

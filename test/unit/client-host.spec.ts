@@ -9,6 +9,7 @@ import { dataDirMarker, hostFiles, sweepHostOrphan } from '../../src/client-host
 import { HostGone, HostRefusal, LineProtocol } from '../../src/client-host/line-protocol';
 import { LabError } from '../../src/common/lab-error';
 import type { LabConfig } from '../../src/config/lab-config';
+import { alive } from '../support/lab-server';
 
 const FAKE = path.join(__dirname, 'fixtures', 'fake-client-host.js');
 
@@ -207,12 +208,3 @@ describe('hostSupports', () => {
     expect(hostSupports('4.4.0')).toBe(true);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,15 +26,22 @@ final class Host {
 
   final Out out;
   private final Map<String, Member> members = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService adminThread = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "klab-admin");
-    t.setDaemon(true);
-    return t;
-  });
-  private volatile Admins admins;
+  /**
+   * The one thread that creates and uses the Admin. Its ThreadGroup is the host's own, never a
+   * member's: the Admin's network thread is created on it and joins its group, and a vanish cuts a
+   * member's group off the network, which must not take the Admin with it.
+   */
+  private final ScheduledExecutorService adminThread;
+  private Admins admins;
 
   Host(Out out) {
     this.out = out;
+    ThreadGroup hostGroup = Thread.currentThread().getThreadGroup();
+    this.adminThread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(hostGroup, r, "klab-admin");
+      t.setDaemon(true);
+      return t;
+    });
     adminThread.scheduleWithFixedDelay(this::watchShareMembers, SHARE_WATCH_MS, SHARE_WATCH_MS, TimeUnit.MILLISECONDS);
   }
 
@@ -88,8 +96,21 @@ final class Host {
     members.remove(m.key, m);
   }
 
-  /** The Admin for this bootstrap (a new one when the cluster's address changed). */
-  synchronized Admins admin(String bootstrap) {
+  /** Runs `work` with the Admin on the admin thread and waits for it (for a member's thread). */
+  <T> T withAdmin(String bootstrap, AdminWork<T> work) throws Exception {
+    try {
+      return adminThread.submit(() -> work.run(admin(bootstrap))).get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception c ? c : e;
+    }
+  }
+
+  interface AdminWork<T> {
+    T run(Admins admins) throws Exception;
+  }
+
+  /** The Admin for this bootstrap (a new one when the cluster's address changed); admin thread only. */
+  private Admins admin(String bootstrap) {
     if (admins == null || !admins.bootstrap.equals(bootstrap)) {
       Admins old = admins;
       admins = new Admins(bootstrap);

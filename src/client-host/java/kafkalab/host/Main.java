@@ -29,7 +29,7 @@ public final class Main {
     }
     host.closeAll(2_000);
     out.drain(1_000);
-    // halt, not exit: a frozen member's threads must not hold the JVM up.
+    // halt, not exit: a vanished member's client, still waiting to be closed, must not hold the JVM up.
     Runtime.getRuntime().halt(0);
   }
 }

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One hosted member: its own thread (the poll loop) in its own ThreadGroup. The Kafka client is built
  * on that thread, so the client's internal threads (its network/heartbeat thread) join the same group,
- * and a vanish can freeze exactly this member. Kafka's clients are not thread-safe: every command
- * reaches the client through `commands`, drained by the loop between polls.
+ * and a vanish can cut exactly this member off the network (Cutter). Kafka's clients are not
+ * thread-safe: every command reaches the client through `commands`, drained by the loop between polls.
  */
 abstract class Member implements Runnable {
   static final long POLL_MS = 150;
@@ -103,6 +103,7 @@ abstract class Member implements Runnable {
       case "leave" -> {
         stopping = true;
         close(c.body().path("timeoutMs").asLong(10_000));
+        Cutter.forget(group);
         host.forget(this);
         if (c.id() >= 0) out.ok(c.id());
       }
@@ -112,26 +113,27 @@ abstract class Member implements Runnable {
   }
 
   /**
-   * Freezes every other thread of this member (its client's network thread: no heartbeat, no leave),
-   * answers, then keeps them frozen until the group has surely fenced the member; then they are
-   * stopped (Thread.stop: they die without a word) and the client is dropped unclosed.
+   * Cuts the member off the network (Cutter): its client can send nothing more, not even a leave,
+   * so its group notices only at the session timeout, as after a crash. Answers at once; once the
+   * group has surely fenced it (`freeAfterMs`), the client is closed to free its memory (the leave
+   * it tries cannot reach Kafka).
    */
   private void vanish(Command c) {
-    if (!Freezer.supported()) {
-      out.fail(c.id(), Freezer.unsupportedSentence(), "UNSUPPORTED");
+    if (!Cutter.installed()) {
+      out.fail(c.id(), "The client host runs without its network cutter, so a member cannot vanish without leaving.", "UNSUPPORTED");
       return;
     }
     stopping = true;
     host.forget(this);
-    List<Thread> frozen = Freezer.freezeOthers(group);
+    Cutter.cut(group);
     out.ok(c.id());
-    long freeAfter = c.body().path("freeAfterMs").asLong(60_000);
     try {
-      Thread.sleep(freeAfter);
+      Thread.sleep(c.body().path("freeAfterMs").asLong(60_000));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    Freezer.kill(frozen);
+    quietClose(1_000);
+    Cutter.forget(group);
   }
 
   /** Called by the host when the JVM closes: a last leave with a short deadline. */

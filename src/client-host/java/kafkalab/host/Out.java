@@ -9,8 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The only writer of the protocol stream (the JVM's real stdout). Every thread hands its line to a
- * lock-free queue and one writer thread prints them: a member whose threads are frozen (vanish) can
- * never hold a lock the other members need to report.
+ * lock-free queue and one writer thread prints them, so no member waits on another's output.
  */
 final class Out implements Runnable {
   static final ObjectMapper JSON = new ObjectMapper();

@@ -54,7 +54,12 @@ final class ShareMember extends Member {
   void open() throws Exception {
     manual = "manual".equals(spec.path("ack").asText());
     String groupId = spec.path("groupId").asText();
-    if (spec.path("fromBeginning").asBoolean()) host.admin(spec.path("bootstrap").asText()).readFromBeginning(groupId);
+    if (spec.path("fromBeginning").asBoolean()) {
+      host.withAdmin(spec.path("bootstrap").asText(), a -> {
+        a.readFromBeginning(groupId);
+        return null;
+      });
+    }
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, spec.path("bootstrap").asText());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
