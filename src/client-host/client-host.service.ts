@@ -80,6 +80,7 @@ export class ClientHostService implements ClientHost, OnApplicationBootstrap, Be
 
   async startMember(spec: HostedMemberSpec, events: HostedMemberEvents): Promise<HostedMember> {
     if (this.members.has(spec.consumerId)) throw new LabError('CONFLICT', `Consumer ${spec.consumerId} already runs in the client host.`);
+    const bootstrap = this.bootstrapServers();
     const jvm = await this.ensureJvm();
     const member = new RemoteMember(spec, events, () => (this.jvm === jvm ? jvm.protocol : null), () => this.members.delete(spec.consumerId), FREE_AFTER_MS);
     // Registered before the start: the member's first events may come right behind its answer.
@@ -93,7 +94,7 @@ export class ClientHostService implements ClientHost, OnApplicationBootstrap, Be
         clientId: spec.clientId,
         fromBeginning: spec.fromBeginning,
         ack: spec.ack,
-        bootstrap: this.bootstrapServers(),
+        bootstrap,
         // The client learns the broker's record lock itself on Kafka 4.2+; this is for older 4.x.
         lockMs: SHARE_RECORD_LOCK_MS,
       }, START_TIMEOUT_MS);
@@ -106,9 +107,10 @@ export class ClientHostService implements ClientHost, OnApplicationBootstrap, Be
   }
 
   async describeGroup(groupId: string): Promise<HostedGroupDescription | null> {
+    const bootstrap = this.bootstrapServers();
     const jvm = await this.ensureJvm();
     try {
-      const a = await jvm.protocol.request<{ group: HostedGroupDescription | null }>('describeGroup', { groupId, bootstrap: this.bootstrapServers() }, ADMIN_TIMEOUT_MS);
+      const a = await jvm.protocol.request<{ group: HostedGroupDescription | null }>('describeGroup', { groupId, bootstrap }, ADMIN_TIMEOUT_MS);
       return a.group;
     } catch (e) {
       throw asLabError(e, `Group ${groupId} could not be described`);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,7 +9,7 @@ import { CONSUMER_PROTOCOL_SESSION_MS } from '../../src/cluster/server-propertie
 import { locateKafka } from '../../src/cluster/distribution/kafka-distribution';
 import { loadConfig } from '../../src/config/lab-config';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
-import { alive } from '../support/lab-server';
+import { ROOT, alive } from '../support/lab-server';
 
 /**
  * The client host in-process against the shared cluster (Kafka 4.4): Kafka's own Java clients for
@@ -99,11 +100,13 @@ describe('client host (Kafka Java clients in one JVM)', () => {
     const mb = await host.startMember(spec('consumer', group, topic), b.events);
     await waitFor('member b owns two partitions', () => partitionsOf(b.seen.steps.at(-1)?.owned ?? []).length === 2, 30_000);
     await waitFor('member a is down to two partitions', () => partitionsOf(a.seen.steps.at(-1)!.owned).length === 2, 30_000);
-    const aSteps = a.seen.steps.slice(stepsBefore);
+    const aSteps = () => a.seen.steps.slice(stepsBefore);
     // Only what moved: a is revoked exactly the partitions b gets, never assigned anything anew.
-    expect(partitionsOf(aSteps.flatMap((s) => s.revoked))).toEqual(partitionsOf(b.seen.steps.at(-1)!.owned));
-    expect(aSteps.flatMap((s) => s.assigned)).toEqual([]);
-    expect(aSteps.at(-1)!.memberEpoch).toBeGreaterThan(a.seen.joined[0].epoch);
+    expect(partitionsOf(aSteps().flatMap((s) => s.revoked))).toEqual(partitionsOf(b.seen.steps.at(-1)!.owned));
+    expect(aSteps().flatMap((s) => s.assigned)).toEqual([]);
+    // The revocation is a step at a's old epoch; the coordinator bumps it once it let go (nothing moves).
+    await waitFor('a reports its new epoch', () => a.seen.steps.at(-1)!.memberEpoch > a.seen.joined[0].epoch, 15_000);
+    expect(partitionsOf(a.seen.steps.at(-1)!.owned)).toHaveLength(2);
 
     const d = await host.describeGroup(group);
     expect(d).toMatchObject({ groupId: group, type: 'consumer', state: 'Stable' });
@@ -205,5 +208,32 @@ describe('client host (Kafka Java clients in one JVM)', () => {
     expect(host.pid()).not.toBe(pid);
     await waitFor('the member in the new JVM joined', () => b.seen.joined.length === 1, 30_000);
     await mb.leave(10_000);
+  });
+  it('a server killed with SIGKILL leaves no client host: the JVM ends when its stdin closes', async () => {
+    const topic = await createTopic(1);
+    const childDir = fs.mkdtempSync(path.join(os.tmpdir(), 'klab-host-owner-'));
+    // A stand-in for the lab server: the built ClientHostService in a process of its own, one member.
+    const code = `
+      const { ClientHostService, javaHostLauncher } = require(${JSON.stringify(path.join(ROOT, 'dist/client-host/client-host.service.js'))});
+      const { locateKafka } = require(${JSON.stringify(path.join(ROOT, 'dist/cluster/distribution/kafka-distribution.js'))});
+      const { loadConfig } = require(${JSON.stringify(path.join(ROOT, 'dist/config/lab-config.js'))});
+      const config = loadConfig({ LAB_DATA_DIR: ${JSON.stringify(childDir)}, LAB_AUTOSTART: 'false' });
+      const host = new ClientHostService(config, { bootstrapServers: () => ${JSON.stringify(sharedLab().bootstrap)} }, () => locateKafka(config), javaHostLauncher);
+      const none = () => undefined;
+      host.startMember({ consumerId: 'owner1', protocol: 'consumer', groupId: ${JSON.stringify(uniqueName('host-owner'))}, topics: [${JSON.stringify(topic)}], clientId: 'klab-owner1', fromBeginning: true, ack: 'auto' },
+        { joined: () => process.stdout.write('joined ' + host.pid() + '\\n'), rebalanced: none, records: none, acknowledged: none, lockExpired: none, crashed: none });
+      setInterval(() => {}, 1000);`;
+    const owner = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      owner.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+      const jvm = Number(await waitFor('the member in the owner\'s host joined', () => /joined (\d+)/.exec(out)?.[1], 60_000));
+      expect(alive(jvm)).toBe(true);
+      process.kill(owner.pid!, 'SIGKILL');
+      await waitFor(`client host JVM ${jvm} gone after its owner was killed`, () => !alive(jvm), 10_000);
+    } finally {
+      owner.kill('SIGKILL');
+      fs.rmSync(childDir, { recursive: true, force: true });
+    }
   });
 });

@@ -30,6 +30,11 @@ final class GroupMember extends Member implements ConsumerRebalanceListener {
   private final List<List<TopicPartition>[]> steps = new ArrayList<>();
   private List<TopicPartition> pendingRevoked = new ArrayList<>();
   private boolean joined;
+  /** The epoch of the last step reported (0 before the first), and one seen since without a step. */
+  private int reportedEpoch;
+  private int pendingEpoch = -1;
+  private long pendingSince;
+  private static final long EPOCH_SETTLE_MS = 500;
 
   GroupMember(String key, JsonNode spec, long startId, Host host) {
     super(key, spec, startId, host);
@@ -63,24 +68,42 @@ final class GroupMember extends Member implements ConsumerRebalanceListener {
       o.put("memberEpoch", epoch);
       out.event("joined", key, o);
     }
-    // One event per reconciliation step the listener reported. The epoch rises before a step's
-    // callbacks run, so an epoch change alone is not reported (GET /api/groups shows the epochs).
+    // One event per reconciliation step the listener reported, with the epoch after it.
+    long now = System.currentTimeMillis();
     for (List<TopicPartition>[] s : steps) {
-      ObjectNode o = Out.obj();
-      o.put("memberId", meta.memberId());
-      o.put("memberEpoch", epoch);
-      o.set("revoked", partitions(s[0]));
-      o.set("assigned", partitions(s[1]));
-      o.set("owned", partitions(consumer.assignment()));
-      out.event("rebalanced", key, o);
+      report(meta.memberId(), epoch, s[0], s[1]);
     }
-    steps.clear();
+    if (!steps.isEmpty()) {
+      steps.clear();
+    } else if (reportedEpoch > 0 && epoch > 0 && epoch != reportedEpoch) {
+      // The epoch rose with nothing moved (e.g. after a revocation, the coordinator bumps the
+      // member once it let go). It rises a moment before a step's callbacks too: report it only
+      // when no step followed within EPOCH_SETTLE_MS.
+      if (epoch != pendingEpoch) {
+        pendingEpoch = epoch;
+        pendingSince = now;
+      } else if (now - pendingSince >= EPOCH_SETTLE_MS) {
+        report(meta.memberId(), epoch, List.of(), List.of());
+      }
+    }
     if (!records.isEmpty()) {
       ObjectNode o = Out.obj();
       ArrayNode a = o.putArray("records");
       for (ConsumerRecord<byte[], byte[]> r : records) a.add(record(r, null));
       out.event("records", key, o);
     }
+  }
+
+  private void report(String memberId, int epoch, Collection<TopicPartition> revoked, Collection<TopicPartition> assigned) {
+    ObjectNode o = Out.obj();
+    o.put("memberId", memberId);
+    o.put("memberEpoch", epoch);
+    o.set("revoked", partitions(revoked));
+    o.set("assigned", partitions(assigned));
+    o.set("owned", partitions(consumer.assignment()));
+    out.event("rebalanced", key, o);
+    reportedEpoch = epoch;
+    pendingEpoch = -1;
   }
 
   @Override

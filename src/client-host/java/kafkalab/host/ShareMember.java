@@ -195,6 +195,7 @@ final class ShareMember extends Member {
 
   private boolean joined;
   private Set<TopicPartition> owned = Set.of();
+  private int lastEpoch = -1;
 
   void observed(String memberId, int epoch, Set<TopicPartition> now) {
     if (!joined) {
@@ -205,8 +206,9 @@ final class ShareMember extends Member {
       o.put("memberEpoch", epoch);
       out.event("joined", key, o);
     }
-    // Only steps that moved partitions are reported, as for the consumer protocol.
-    if (now.equals(owned)) {
+    // A step: partitions moved, or the member's epoch rose (the first look, with nothing yet, is the join).
+    if (now.equals(owned) && (epoch == lastEpoch || (lastEpoch < 0 && now.isEmpty()))) {
+      lastEpoch = epoch;
       return;
     }
     Set<TopicPartition> assigned = new HashSet<>(now);
@@ -221,6 +223,7 @@ final class ShareMember extends Member {
     o.set("owned", partitions(now));
     out.event("rebalanced", key, o);
     owned = Set.copyOf(now);
+    lastEpoch = epoch;
   }
 
   @Override
