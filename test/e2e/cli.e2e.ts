@@ -39,6 +39,26 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<number | string
   });
 }
 
+/** A long-running klab (consume) whose stdout and stderr are collected as they come. */
+function running(args: string[], stdin: 'ignore' | 'pipe' = 'ignore') {
+  const child = spawn(process.execPath, [KLAB, ...args], { env: env(), stdio: [stdin, 'pipe', 'pipe'] });
+  const io = { child, out: '', err: '' };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (io.out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (io.err += d));
+  return io;
+}
+
+/** Waits for `probe` over a running klab's output; a klab that exits first, or the deadline, fails with what it printed. */
+async function until<T>(io: ReturnType<typeof running>, what: string, probe: () => T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
+  return waitFor(what, () => {
+    const v = probe();
+    if (!v && io.child.exitCode !== null) throw new Error(`klab exited early (${io.child.exitCode})`);
+    return v;
+  }, timeoutMs).catch((e) => {
+    throw new Error(`${e.message}; klab printed\nstdout:\n${io.out}\nstderr:\n${io.err}`);
+  });
+}
+
 describe('klab CLI', () => {
   const topic = uniqueName('cli-topic');
   let consumer: ChildProcess | undefined;
@@ -163,5 +183,81 @@ describe('klab CLI', () => {
     }
     const me = JSON.parse((await klab(['me', '--json'])).stdout);
     expect(me.role).toBe('instructor');
+  });
+  describe('Kafka 4 group protocols', () => {
+    const jobs = uniqueName('cli-jobs');
+    const started: Array<ReturnType<typeof running>> = [];
+
+    beforeAll(async () => {
+      const res = await api().post('/api/topics').send({ name: jobs, partitions: 1, replicationFactor: 3 });
+      expect(res.status).toBe(201);
+    });
+
+    afterAll(async () => {
+      for (const io of started) {
+        if (io.child.exitCode === null) {
+          io.child.kill('SIGKILL');
+          await exited(io.child, 5_000).catch(() => undefined);
+        }
+      }
+      await api().delete(`/api/topics/${jobs}`);
+    });
+
+    it('--protocol consumer: the rebalance line carries the member epoch (KIP-848)', async () => {
+      const group = uniqueName('cli-new-g');
+      const io = running(['consume', topic, '-G', group, '--protocol', 'consumer']);
+      started.push(io);
+      const line = await until(io, 'a rebalance line with an epoch', () => io.err.match(/^% Group (\S+) rebalanced \(memberid [^,)]+, epoch (\d+)\): assigned: (.+)$/m));
+      expect(line[1]).toBe(group);
+      expect(Number(line[2])).toBeGreaterThan(0);
+      expect(line[3]).toContain(`${topic} [`);
+      const id = io.err.match(/^% Consumer (\S+) started: group \S+, topic \S+, consumer protocol/m)?.[1];
+      expect(id).toBeDefined();
+
+      const listed = await klab(['consumers']);
+      const row = listed.stdout.split('\n').find((l) => l.startsWith(`${id} `));
+      expect(row).toMatch(/\sconsumer\s.*\s(running|joining)\s+\d+\s/);
+
+      io.child.kill('SIGINT');
+      expect(await exited(io.child, 30_000)).toBe(0);
+    });
+
+    it('--protocol share --ack manual: a release typed on stdin brings the record back with delivery 2; klab ack rejects it from another terminal', async () => {
+      const produced = await klab(['produce', jobs, 'job1', 'job2', 'job3']);
+      expect(produced.code).toBe(0);
+      const group = uniqueName('cli-workers');
+      const io = running(['consume', jobs, '-G', group, '-b', '--protocol', 'share', '--ack', 'manual'], 'pipe');
+      started.push(io);
+      await until(io, 'the hint of manual mode', () => /^% Manual acknowledgement: type "r 5" to release offset 5/m.test(io.err));
+      const id = io.err.match(/^% Consumer (\S+) started: group \S+, topic \S+, share\/manual protocol/m)?.[1];
+      expect(id).toBeDefined();
+
+      // The default line of a share record is partition:offset, a tab, the value.
+      await until(io, 'the three jobs', () => ['0:0\tjob1', '0:1\tjob2', '0:2\tjob3'].every((l) => io.out.split('\n').includes(l)));
+      // Typed as a student would: release the first, accept the other two (before their 5 s locks run out).
+      io.child.stdin!.write('r 0\na 1-2\n');
+      await until(io, 'the release and accept results', () => io.err.includes(`% ${jobs} [0] @0 released`) && io.err.includes(`% ${jobs} [0] @1..2 accepted`));
+      // The released record comes back, to this consumer (the only member), with delivery count 2.
+      await until(io, 'job1 again with delivery 2', () => io.out.split('\n').includes('0:0\tjob1\t(delivery 2)'));
+      await until(io, 'the redelivery notice', () => new RegExp(`^% ${jobs} \\[0\\] @0 redelivered \\(delivery 2\\)`, 'm').test(io.err));
+
+      // `l` lists what it holds now.
+      io.child.stdin!.write('l\n');
+      await until(io, 'the held list', () => new RegExp(`^% held: ${jobs} \\[0\\] @0 "job1" \\(\\d+ s ago, delivery 2\\)$`, 'm').test(io.err));
+
+      // Another terminal rejects it: klab ack prints the result; the consuming terminal hears of it.
+      const rejected = await klab(['ack', id!, 'reject', `${jobs}:0:0`]);
+      expect({ code: rejected.code, stdout: rejected.stdout, stderr: rejected.stderr }).toEqual({ code: 0, stdout: `${jobs} [0] @0 rejected\n`, stderr: '' });
+      await until(io, 'the rejection made elsewhere', () => io.err.includes(`% ${jobs} [0] @0 rejected (acknowledged elsewhere)`));
+
+      // A record it does not hold is refused with the server's sentence, and klab ack exits 1.
+      const again = await klab(['ack', id!, 'accept', '0:0']);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/^% ERROR: .*\S/m);
+
+      io.child.kill('SIGINT');
+      expect(await exited(io.child, 30_000)).toBe(0);
+      expect(io.err).toMatch(new RegExp(`% Consumer ${id} stopped and left its group \\(4 message\\(s\\) received\\)`));
+    });
   });
 });
