@@ -416,7 +416,34 @@
     return r.error ? `${r.type} of ${what} refused: ${r.error}` : `${what} ${ACK_DONE[r.type] || r.type}`;
   }
 
+  /**
+   * The acknowledgements a client sent itself, so the share.acknowledged events they cause are not
+   * taken for news (the acknowledge answer was): they may come after the record was delivered again.
+   * Acknowledgements made elsewhere (the web page, `klab ack`, another tab) are not claimed.
+   */
+  class OwnAcks {
+    constructor() {
+      this.keys = new Set();
+    }
+
+    static key(type, topic, partition, offset) {
+      return `${type}\u0000${topic}\u0000${partition}\u0000${offset}`;
+    }
+
+    mark(type, records) {
+      for (const r of records) this.keys.add(OwnAcks.key(type, r.topic, r.partition, String(r.offset)));
+    }
+
+    /** True (and forgotten) when every offset of the event was acknowledged here with that type. */
+    claims(type, ev) {
+      const keys = (ev.offsets || []).map((o) => OwnAcks.key(type, ev.topic, ev.partition, String(o)));
+      if (!keys.length || !keys.every((k) => this.keys.has(k))) return false;
+      keys.forEach((k) => this.keys.delete(k));
+      return true;
+    }
+  }
+
   const text = { partitionList, rebalanceText, offsetsText, shareEventText, ackResultText, ackKindOf, ACK_DONE };
 
-  return { ApiError, LabApi, SeqStream, LiveLink, subscribe, text };
+  return { ApiError, LabApi, SeqStream, LiveLink, subscribe, OwnAcks, text };
 });

@@ -235,7 +235,7 @@ function upsertCard(c) {
   let card = state.cards.get(c.id);
   if (!card) {
     // `held`: the message lines of a manual share consumer still waiting for accept/release/reject.
-    card = { consumer: c, el: null, stream: null, subscribed: false, delivered: 0, held: new Map() };
+    card = { consumer: c, el: null, stream: null, subscribed: false, delivered: 0, held: new Map(), own: new LabClient.OwnAcks() };
     card.el = h('article', { class: 'card', testid: 'consumer-card', dataset: { consumerId: c.id, topic: (c.topics || []).join(','), protocol: c.protocol || 'classic' } });
     card.stream = new LabClient.SeqStream((m) => { card.delivered++; showReceived(card); addLine(card, messageLine(card, m)); });
     state.cards.set(c.id, card);
@@ -267,7 +267,7 @@ function drawCard(card) {
   const acceptAll = isManual(c) ? h('button', { type: 'button', testid: 'consumer-accept-all', title: 'accept every record this consumer holds' }, 'accept all') : null;
   if (acceptAll) {
     acceptAll.disabled = TERMINAL.includes(c.state);
-    acceptAll.addEventListener('click', () => act(acceptAll, () => acknowledge(card, 'accept', [...card.held.values()].map((li) => li.record))));
+    acceptAll.addEventListener('click', () => act(acceptAll, () => acknowledge(card, 'accept', [...card.held.values()])));
   }
   el.dataset.protocol = c.protocol || 'classic';
   el.replaceChildren(...[
@@ -311,19 +311,27 @@ function messageLine(card, m) {
     const buttons = ['accept', 'release', 'reject'].map((type) => {
       const titles = { accept: 'done with it', release: 'give it back: it is delivered again with a higher delivery count', reject: 'never deliver it again' };
       const b = h('button', { type: 'button', testid: `ack-${type}`, title: titles[type], class: type === 'reject' ? 'danger' : null }, type);
-      b.addEventListener('click', () => act(b, () => acknowledge(card, type, [li.record])));
+      b.addEventListener('click', () => act(b, () => acknowledge(card, type, [li])));
       return b;
     });
     li.append(h('span', { class: 'acks' }, buttons));
-    // A redelivery of a record still shown as held replaces it there.
-    card.held.set(recordKey(m.topic, m.partition, li.record.offset), li);
+    // A new delivery of a record replaces the older line as the one held; that one's buttons are stale.
+    const key = recordKey(m.topic, m.partition, li.record.offset);
+    const older = card.held.get(key);
+    if (older) older.querySelector('.acks')?.replaceWith(h('span', { class: 'acked', testid: 'ack-state' }, 'delivered again'));
+    card.held.set(key, li);
   }
   return li;
 }
 
-/** Acknowledges records of a manual share consumer; each partition's answer marks its lines or shows why not. */
-async function acknowledge(card, type, records) {
-  if (!records.length) throw new Error('this consumer holds no records to acknowledge');
+/**
+ * Acknowledges the records of these message lines (a manual share consumer's); each partition's answer
+ * marks the lines that were clicked (not a newer delivery of the same record) or shows why not.
+ */
+async function acknowledge(card, type, lines) {
+  if (!lines.length) throw new Error('this consumer holds no records to acknowledge');
+  const records = lines.map((li) => li.record);
+  card.own.mark(type, records);
   let res;
   try {
     res = await new LabClient.LabApi('', state.token).acknowledge(card.consumer.id, records.map((r) => ({ ...r, type })));
@@ -332,22 +340,29 @@ async function acknowledge(card, type, records) {
     throw e;
   }
   for (const r of (res && res.results) || []) {
-    if (r.error) showError(new Error(say.ackResultText(r)));
-    else markAcknowledged(card, r.topic, r.partition, r.offsets, r.type || type);
+    if (r.error) { showError(new Error(say.ackResultText(r))); continue; }
+    for (const offset of r.offsets || []) {
+      const li = lines.find((l) => l.record.topic === r.topic && l.record.partition === r.partition && l.record.offset === String(offset));
+      if (li) markLine(card, li, r.type || type);
+    }
   }
 }
 
-/** The held lines of these records lose their buttons and say what became of them. */
+/** An acknowledgement made elsewhere (klab ack, another tab): the held lines of those records. */
 function markAcknowledged(card, topic, partition, offsets, type) {
   for (const offset of offsets || []) {
-    const key = recordKey(topic, partition, String(offset));
-    const li = card.held.get(key);
-    if (!li) continue;
-    card.held.delete(key);
-    const done = say.ACK_DONE[type] || 'acknowledged';
-    li.querySelector('.acks')?.replaceWith(h('span', { class: `acked ${type || ''}`, testid: 'ack-state' }, done));
-    li.dataset.ack = done;
+    const li = card.held.get(recordKey(topic, partition, String(offset)));
+    if (li) markLine(card, li, type);
   }
+}
+
+/** A message line loses its buttons and says what became of its record. */
+function markLine(card, li, type) {
+  const key = recordKey(li.record.topic, li.record.partition, li.record.offset);
+  if (card.held.get(key) === li) card.held.delete(key);
+  const done = say.ACK_DONE[type] || 'acknowledged';
+  li.querySelector('.acks, .acked')?.replaceWith(h('span', { class: `acked ${type || ''}`, testid: 'ack-state' }, done));
+  li.dataset.ack = done;
 }
 
 /** The server's count, or what this page saw arrive if that is ahead (the count is refreshed lazily). */
@@ -453,7 +468,11 @@ function react(e) {
   if ((e.type.startsWith('partition.') || e.type === 'messages.produced') && e.topic === state.selectedTopic) redescribe();
   if (e.consumerId && state.cards.has(e.consumerId) && (e.type.startsWith('consumer.') || e.type === 'group.rebalanced')) refreshConsumer(e.consumerId);
   // An acknowledgement made elsewhere (klab ack, another tab) ends the record's buttons here too.
-  if (e.type === 'share.acknowledged' && state.cards.has(e.consumerId)) markAcknowledged(state.cards.get(e.consumerId), e.topic, e.partition, e.offsets, say.ackKindOf(e));
+  if (e.type === 'share.acknowledged' && state.cards.has(e.consumerId)) {
+    const card = state.cards.get(e.consumerId);
+    // This page's own acknowledgements were marked from their answer; the event may come after a new delivery.
+    if (!card.own.claims(say.ackKindOf(e), e)) markAcknowledged(card, e.topic, e.partition, e.offsets, say.ackKindOf(e));
+  }
   // What the share group did with a record, on the cards it concerns (the consumer it came back to;
   // an archived record names only its group), like klab's % lines.
   if (e.type === 'share.redelivered' || e.type === 'share.archived') {

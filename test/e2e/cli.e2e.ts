@@ -232,14 +232,14 @@ describe('klab CLI', () => {
       const id = io.err.match(/^% Consumer (\S+) started: group \S+, topic \S+, share\/manual protocol/m)?.[1];
       expect(id).toBeDefined();
 
-      // The default line of a share record is partition:offset, a tab, the value.
-      await until(io, 'the three jobs', () => ['0:0\tjob1', '0:1\tjob2', '0:2\tjob3'].every((l) => io.out.split('\n').includes(l)));
-      // Typed as a student would: release the first, accept the other two (before their 5 s locks run out).
-      io.child.stdin!.write('r 0\na 1-2\n');
-      await until(io, 'the release and accept results', () => io.err.includes(`% ${jobs} [0] @0 released`) && io.err.includes(`% ${jobs} [0] @1..2 accepted`));
-      // The released record comes back, to this consumer (the only member), with delivery count 2.
+      // A manual member holds one record at a time (each member of the partition gets its own); its
+      // default line is partition:offset, a tab, the value. Typed as a student would: release it.
+      await until(io, 'job1', () => io.out.split('\n').includes('0:0\tjob1'));
+      io.child.stdin!.write('r 0\n');
+      await until(io, 'the release result', () => io.err.includes(`% ${jobs} [0] @0 released\n`));
+      // It comes back, to this consumer (the only member), with delivery count 2.
       await until(io, 'job1 again with delivery 2', () => io.out.split('\n').includes('0:0\tjob1\t(delivery 2)'));
-      await until(io, 'the redelivery notice', () => new RegExp(`^% ${jobs} \\[0\\] @0 redelivered \\(delivery 2\\)`, 'm').test(io.err));
+      expect(io.err).toMatch(new RegExp(`^% ${jobs} \\[0\\] @0 redelivered \\(delivery 2\\): released$`, 'm'));
 
       // `l` lists what it holds now.
       io.child.stdin!.write('l\n');
@@ -248,12 +248,18 @@ describe('klab CLI', () => {
       // Another terminal rejects it: klab ack prints the result; the consuming terminal hears of it.
       const rejected = await klab(['ack', id!, 'reject', `${jobs}:0:0`]);
       expect({ code: rejected.code, stdout: rejected.stdout, stderr: rejected.stderr }).toEqual({ code: 0, stdout: `${jobs} [0] @0 rejected\n`, stderr: '' });
-      await until(io, 'the rejection made elsewhere', () => io.err.includes(`% ${jobs} [0] @0 rejected (acknowledged elsewhere)`));
+      await until(io, 'the rejection made elsewhere', () => io.err.includes(`% ${jobs} [0] @0 rejected (acknowledged elsewhere)\n`));
+      await until(io, 'the archived line', () => io.err.includes(`% ${jobs} [0] @0 archived: rejected\n`));
 
-      // A record it does not hold is refused with the server's sentence, and klab ack exits 1.
+      // A record it no longer holds is refused with the server's sentence, and klab ack exits 1.
       const again = await klab(['ack', id!, 'accept', '0:0']);
       expect(again.code).toBe(1);
-      expect(again.stderr).toMatch(/^% ERROR: .*\S/m);
+      expect(again.stderr).toMatch(/^% ERROR: .*does not hold/m);
+
+      // Typed ahead, as a script would: each command waits for its record to be delivered.
+      io.child.stdin!.write('a 1\na 0:2\n');
+      await until(io, 'job2 and job3 accepted', () => io.err.includes(`% ${jobs} [0] @1 accepted\n`) && io.err.includes(`% ${jobs} [0] @2 accepted\n`));
+      expect(io.out.split('\n').filter(Boolean)).toEqual(['0:0\tjob1', '0:0\tjob1\t(delivery 2)', '0:1\tjob2', '0:2\tjob3']);
 
       io.child.kill('SIGINT');
       expect(await exited(io.child, 30_000)).toBe(0);

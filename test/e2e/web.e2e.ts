@@ -137,6 +137,7 @@ describe('web dashboard', () => {
     expect(await again.locator('[data-testid=consumer-delivery]').innerText()).toBe('delivery 2');
     await again.locator('[data-testid=ack-accept]').click();
     await again.locator('[data-testid=ack-state]', { hasText: 'accepted' }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-groups.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });

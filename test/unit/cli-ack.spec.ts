@@ -84,6 +84,19 @@ describe('held records', () => {
     expect(new ack.HeldRecords().describe()).toEqual(['no records held']);
   });
 
+  it('an acknowledged delivery is forgotten, but not a newer delivery of the record that came back before the answer', () => {
+    const held = new ack.HeldRecords();
+    held.add(msg(0, '5'));
+    held.add(msg(0, '6'));
+    // The release of delivery 1 of offset 5 was sent; delivery 2 arrived before the answer.
+    held.add(msg(0, '5', 'job5', 2));
+    held.remove('jobs', 0, ['5', '6'], new Map([['5', 1], ['6', 1]]));
+    expect(held.list().map((r: { offset: string; deliveryCount: number }) => [r.offset, r.deliveryCount])).toEqual([['5', 2]]);
+    expect(held.get('jobs', 0, 5).deliveryCount).toBe(2);
+    held.remove('jobs', 0, ['5']); // an acknowledgement made elsewhere: no delivery to tell by
+    expect(held.size).toBe(0);
+  });
+
   it('tells a waiting command about each new delivery until it stops listening', () => {
     const held = new ack.HeldRecords();
     const seen: number[] = [];

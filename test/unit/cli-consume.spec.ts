@@ -26,6 +26,8 @@ class FakeLab {
   url = '';
   /** What the acknowledge route answers per ack (default: done). */
   ackError: (ack: any) => string | undefined = () => undefined;
+  /** Runs before the acknowledge route answers (to push what the server pushes meanwhile). */
+  beforeAckAnswer: (body: any) => Promise<void> = async () => undefined;
 
   async start() {
     this.server = http.createServer((req, res) => {
@@ -42,8 +44,10 @@ class FakeLab {
           return send(201, { id: 'c1', groupId: body.groupId, protocol: body.protocol, ack: body.ack, topics: body.topics, state: 'joining', assignment: [], seq: 1 });
         }
         if (req.method === 'POST' && req.url === '/api/consumers/c1/acknowledge') {
-          const results = body.acks.map((a: any) => ({ topic: a.topic, partition: a.partition, offsets: [String(a.offset)], type: a.type, ...(this.ackError(a) ? { error: this.ackError(a) } : {}) }));
-          return send(200, { results });
+          return void this.beforeAckAnswer(body).then(() => {
+            const results = body.acks.map((a: any) => ({ topic: a.topic, partition: a.partition, offsets: [String(a.offset)], type: a.type, ...(this.ackError(a) ? { error: this.ackError(a) } : {}) }));
+            send(200, { results });
+          });
         }
         if (req.method === 'POST' && req.url === '/api/consumers/c1/stop') return send(200, { id: 'c1', state: 'stopped' });
         send(404, { statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url}` });
@@ -174,5 +178,25 @@ describe('klab consume --protocol share --ack manual (against a stand-in server)
     await until('the held list', () => run!.err.includes('% held: jobs [0] @0'), run);
     expect(run.err).toContain('% ERROR: accept of jobs [0] @0 refused: the lock of jobs [0] @0 ran out: the record went back to the group\n');
     expect(run.err).toMatch(/% ERROR: unknown command "frob": a\|accept/);
+  });
+
+  it('keeps holding a released record that came back before the answer (and its own event after it)', async () => {
+    lab.beforeAckAnswer = async (body) => {
+      if (body.acks[0].type !== 'release') return;
+      lab.emit('message', record(2, 0, 'job1', 2));
+      lab.emit('event', { seq: 11, type: 'share.acknowledged', consumerId: 'c1', groupId: 'workers', topic: 'jobs', partition: 0, offsets: ['0'], ackType: 'release' });
+      await new Promise((r) => setTimeout(r, 100));
+    };
+    run = klab(lab, ['consume', 'jobs', '-G', 'workers', '--protocol', 'share', '--ack', 'manual']);
+    await until('the hint', () => run!.err.includes('Manual acknowledgement'), run);
+    lab.emit('message', record(1, 0, 'job1'));
+    await until('the record', () => run!.out.includes('0:0\tjob1\n'), run);
+    run.child.stdin!.write('r 0\n');
+    await until('the release result', () => run!.err.includes('% jobs [0] @0 released\n'), run);
+    run.child.stdin!.write('l\na 0\n');
+    await until('the accept result', () => run!.err.includes('% jobs [0] @0 accepted\n'), run);
+    expect(run.err).toMatch(/% held: jobs \[0\] @0 "job1" \(\d+ s ago, delivery 2\)\n/);
+    expect(run.err).not.toContain('acknowledged elsewhere');
+    expect(lab.calls.filter((c) => c.url.endsWith('/acknowledge')).map((c) => c.body.acks[0].type)).toEqual(['release', 'accept']);
   });
 });

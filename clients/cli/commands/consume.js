@@ -83,10 +83,9 @@ async function cmdConsume(ctx, [topic]) {
     if (ev.type === 'share.acknowledged') {
       // An auto consumer accepts every record: no news. A manual one hears of acknowledgements made
       // elsewhere (the web page, `klab ack`); its own were printed from the answer.
-      if (!manual) return;
+      if (!manual || own.claims(shared.ackKindOf(ev), ev)) return;
       held.remove(ev.topic, ev.partition, ev.offsets);
-      if (!own.claims(shared.ackKindOf(ev), ev)) notice(`${fmt.shareNotice(ev).slice(2)} (acknowledged elsewhere)`);
-      return;
+      return notice(`${fmt.shareNotice(ev).slice(2)} (acknowledged elsewhere)`);
     }
     // The server supervises its consumers: a crash is followed by a recovery, so say it and go on.
     if (ev.type === 'consumer.crashed') return notice(`consumer ${consumer.id} crashed${ev.reason ? ` (${ev.reason})` : ''}; the server is restarting it`);
@@ -155,10 +154,13 @@ function readAckCommands({ api, consumer, held, own, interactive }) {
       notice(`ERROR: this consumer holds no record at ${found.missing.join(', ')} (l lists the records it holds)`);
     }
     if (!found.records.length) return cmd.targets.some((t) => t.all) ? notice('no records held') : undefined;
+    // Which delivery of each record is acknowledged: a released one may come back before the answer.
+    const deliveries = new Map(found.records.map((r) => [`${r.topic}\u0000${r.partition}`, new Map()]));
+    for (const r of found.records) deliveries.get(`${r.topic}\u0000${r.partition}`).set(r.offset, (held.get(r.topic, r.partition, r.offset) || {}).deliveryCount);
     own.mark(cmd.type, found.records);
     const res = await api.acknowledge(consumer.id, acks.toAcks(cmd.type, found.records));
     for (const r of (res && res.results) || []) {
-      if (!r.error) held.remove(r.topic, r.partition, r.offsets);
+      if (!r.error) held.remove(r.topic, r.partition, r.offsets, deliveries.get(`${r.topic}\u0000${r.partition}`));
       notice(fmt.ackResultLine(r).slice(2));
     }
   }

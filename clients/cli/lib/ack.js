@@ -7,6 +7,8 @@
  */
 
 /** Every spelling of the three acknowledgement types, short ones for typing fast under a record lock. */
+const { OwnAcks } = require('../../lib/lab-client');
+
 const VERBS = { a: 'accept', accept: 'accept', r: 'release', release: 'release', x: 'reject', reject: 'reject' };
 /** A range expands to at most this many records: a typo like 5-50000000 should not become one request. */
 const MAX_RANGE = 1000;
@@ -85,9 +87,23 @@ class HeldRecords {
     for (const fn of [...this.listeners]) fn();
   }
 
-  /** Forgets acknowledged records. */
-  remove(topic, partition, offsets) {
-    for (const o of offsets || []) this.records.delete(recordKey(topic, partition, String(o)));
+  /**
+   * Forgets acknowledged records. With `deliveries` (offset → the delivery count that was
+   * acknowledged) a record delivered again meanwhile (a release that came back before its answer)
+   * stays held.
+   */
+  remove(topic, partition, offsets, deliveries) {
+    for (const o of offsets || []) {
+      const key = recordKey(topic, partition, String(o));
+      const held = this.records.get(key);
+      if (held && deliveries && deliveries.has(String(o)) && deliveries.get(String(o)) !== held.deliveryCount) continue;
+      this.records.delete(key);
+    }
+  }
+
+  /** The held record (with its deliveryCount), or undefined. */
+  get(topic, partition, offset) {
+    return this.records.get(recordKey(topic, partition, String(offset)));
   }
 
   has(topic, partition, offset) {
@@ -158,29 +174,6 @@ function resolveTargets(targets, held, { defaultTopic, partitions, heldOnly = fa
     }
   }
   return { records, missing };
-}
-
-/**
- * The acknowledgements this terminal sent, so the share.acknowledged events they cause are not
- * printed a second time (the acknowledge answer already was); acknowledgements made elsewhere (the
- * web page, `klab ack`) still are.
- */
-class OwnAcks {
-  constructor() {
-    this.keys = new Set();
-  }
-
-  mark(type, records) {
-    for (const r of records) this.keys.add(`${type}\u0000${recordKey(r.topic, r.partition, r.offset)}`);
-  }
-
-  /** True (and forgotten) when every offset of the event was acknowledged here with that type. */
-  claims(type, ev) {
-    const keys = (ev.offsets || []).map((o) => `${type}\u0000${recordKey(ev.topic, ev.partition, String(o))}`);
-    if (!keys.length || !keys.every((k) => this.keys.has(k))) return false;
-    keys.forEach((k) => this.keys.delete(k));
-    return true;
-  }
 }
 
 /** Records as the acknowledge route takes them. */
