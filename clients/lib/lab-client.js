@@ -360,8 +360,9 @@
     const halves = [];
     if (partitionList(ev.assigned)) halves.push(`assigned: ${partitionList(ev.assigned)}`);
     if (partitionList(ev.revoked)) halves.push(`revoked: ${partitionList(ev.revoked)}`);
-    if (!halves.length) halves.push('assigned: nothing new, revoked: nothing');
     const epoch = ev.memberEpoch != null ? `, epoch ${ev.memberEpoch}` : '';
+    // A KIP-848 step may only raise the epoch (e.g. the bump after a revocation): nothing moved.
+    if (!halves.length) halves.push(epoch ? 'nothing moved' : 'assigned: nothing new, revoked: nothing');
     return `Group ${ev.groupId} rebalanced (memberid ${ev.memberId || '?'}${epoch}): ${halves.join(', ')}`;
   }
 

@@ -204,6 +204,11 @@ describe('new group protocols in the output (KIP-848, KIP-932)', () => {
     expect(rows.slice(1).map((r: string[]) => [r[3], r[6]])).toEqual([['classic', '-'], ['consumer', '12'], ['share/manual', '3']]);
   });
 
+  it('lists groups with their type (classic, consumer, share)', () => {
+    expect(format.renderGroups([{ groupId: 'classic-g', type: 'classic', state: 'Stable', members: 3 }, { groupId: 'workers', type: 'share', state: 'Empty', members: 0 }, { groupId: 'old', state: 'Dead', members: [] }]))
+      .toBe('GROUP      TYPE     STATE   MEMBERS\nclassic-g  classic  Stable  3\nworkers    share    Empty   0\nold        classic  Dead    0');
+  });
+
   it('describes a share group with its epochs and the records in flight instead of lag', () => {
     const text = format.renderGroup({
       groupId: 'workers', type: 'share', state: 'Stable', groupEpoch: 4, targetAssignmentEpoch: 4,

@@ -180,7 +180,8 @@ describe('lab-client: acknowledging share records', () => {
 
   it('folds offsets into runs and names every share event the way the CLI and the page print it', () => {
     expect(text.offsetsText(['9', '3', '4', '5', '5', 7])).toBe('@3..5,7,9');
-    expect(text.rebalanceText({ groupId: 'g', memberId: null, memberEpoch: 0, assigned: [], revoked: [] })).toBe('Group g rebalanced (memberid ?, epoch 0): assigned: nothing new, revoked: nothing');
+    expect(text.rebalanceText({ groupId: 'g', memberId: null, memberEpoch: 9, assigned: [], revoked: [] })).toBe('Group g rebalanced (memberid ?, epoch 9): nothing moved');
+    expect(text.rebalanceText({ groupId: 'g', memberId: 'm', generation: 4, assigned: [], revoked: [] })).toBe('Group g rebalanced (memberid m): assigned: nothing new, revoked: nothing');
     expect(text.ackKindOf({ type: 'share.acknowledged' })).toBeUndefined();
     expect(text.shareEventText({ type: 'share.acknowledged', topic: 'jobs', partition: 0, offsets: ['1'] })).toBe('jobs [0] @1 acknowledged');
   });

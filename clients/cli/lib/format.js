@@ -176,7 +176,7 @@ function renderConsumers(consumers) {
 const memberCount = (m) => (Array.isArray(m) ? m.length : m);
 
 function renderGroups(groups) {
-  return renderTable(['GROUP', 'STATE', 'MEMBERS'], groups.map((g) => [g.groupId, g.state, memberCount(g.members)]));
+  return renderTable(['GROUP', 'TYPE', 'STATE', 'MEMBERS'], groups.map((g) => [g.groupId, g.type || 'classic', g.state, memberCount(g.members)]));
 }
 
 /** `Group g: Stable (consumer group, group epoch 5, target assignment epoch 5)` and the tables under it. */
