@@ -195,7 +195,9 @@ describe('client host (Kafka Java clients in one JVM)', () => {
     const a = recorder();
     const s = recorder();
     await host.startMember(spec('consumer', uniqueName('host-k'), topic), a.events);
-    await host.startMember(spec('share', uniqueName('host-k'), topic), s.events);
+    const shareSpec = spec('share', uniqueName('host-k'), topic);
+    await host.startMember(shareSpec, s.events);
+    await waitFor('the share member joined', () => s.seen.joined.length === 1, 30_000);
     const pid = host.pid()!;
     expect(fs.readFileSync(hostFiles(dataDir).pidFile, 'utf8')).toBe(String(pid));
     process.kill(pid, 'SIGKILL');
@@ -207,7 +209,13 @@ describe('client host (Kafka Java clients in one JVM)', () => {
     expect(host.pid()).toBeGreaterThan(0);
     expect(host.pid()).not.toBe(pid);
     await waitFor('the member in the new JVM joined', () => b.seen.joined.length === 1, 30_000);
-    await mb.leave(10_000);
+    // The same share consumer again (a recovery): the group still lists the dead one under the same
+    // client id until its session times out; the new member reports its own member id.
+    const again = recorder();
+    const ms = await host.startMember(shareSpec, again.events);
+    await waitFor('the share member joined again', () => again.seen.joined.length === 1, 30_000);
+    expect(again.seen.joined[0].memberId).not.toBe(s.seen.joined[0].memberId);
+    await Promise.all([mb.leave(10_000), ms.leave(10_000)]);
   });
   it('a server killed with SIGKILL leaves no client host: the JVM ends when its stdin closes', async () => {
     const topic = await createTopic(1);

@@ -20,10 +20,12 @@ import org.apache.kafka.common.config.ConfigResource;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -126,6 +128,19 @@ final class Admins implements AutoCloseable {
 
   Map<String, ShareGroupDescription> shareGroups(Collection<String> groupIds) throws Exception {
     return admin.describeShareGroups(groupIds).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+  }
+
+  /** Ids of the share group's members with this client id now ([] when the group does not exist). */
+  Set<String> shareMemberIds(String groupId, String clientId) {
+    Set<String> ids = new HashSet<>();
+    try {
+      for (ShareMemberDescription m : shareGroup(groupId).members()) {
+        if (m.clientId().equals(clientId)) ids.add(m.consumerId());
+      }
+    } catch (Exception e) {
+      // no such group yet (or no answer): no member of an earlier run to tell apart
+    }
+    return ids;
   }
 
   private static void putOptional(ObjectNode o, String field, Optional<Integer> v) {

@@ -54,16 +54,15 @@ final class ShareMember extends Member {
   void open() throws Exception {
     manual = "manual".equals(spec.path("ack").asText());
     String groupId = spec.path("groupId").asText();
-    if (spec.path("fromBeginning").asBoolean()) {
-      host.withAdmin(spec.path("bootstrap").asText(), a -> {
-        a.readFromBeginning(groupId);
-        return null;
-      });
-    }
+    String clientId = spec.path("clientId").asText();
+    stale = host.withAdmin(spec.path("bootstrap").asText(), a -> {
+      if (spec.path("fromBeginning").asBoolean()) a.readFromBeginning(groupId);
+      return a.shareMemberIds(groupId, clientId);
+    });
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, spec.path("bootstrap").asText());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, spec.path("clientId").asText());
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     p.put("share.acknowledgement.mode", manual ? "explicit" : "implicit");
     // KIP-1206: without it one poll may acquire a whole record batch, and one member takes everything.
     p.put("share.acquire.mode", "record_limit");
@@ -195,6 +194,11 @@ final class ShareMember extends Member {
 
   private boolean joined;
   private Set<TopicPartition> owned = Set.of();
+  /**
+   * Members of the group with our client id before we subscribed: an earlier incarnation of this
+   * consumer (a JVM that died) that the group keeps until its session times out. Not us.
+   */
+  volatile Set<String> stale = Set.of();
   private int lastEpoch = -1;
 
   void observed(String memberId, int epoch, Set<TopicPartition> now) {
