@@ -1,7 +1,11 @@
 import * as net from 'node:net';
 import { settleWithin } from '../common/deadline';
 import { Consumer, ConsumerConfig, EachBatchPayload, KafkaConfig, LogEntry, logLevel } from 'kafkajs';
+import { installStoppedFetchGuard } from './kafkajs-stopped-fetch-guard';
 import { LAB_PARTITION_ASSIGNERS } from './lab-assigners';
+
+// Before any member exists: a stopped member must never spin kafkajs's fetch loop (see the guard).
+installStoppedFetchGuard();
 
 /**
  * A member of a classic consumer group (JoinGroup/SyncGroup/Heartbeat), as kafkajs runs one, told in
