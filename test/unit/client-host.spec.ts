@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClientHostService, HostLauncher } from '../../src/client-host/client-host.service';
 import type { HostedMemberEvents, HostedMemberSpec } from '../../src/client-host/client-host.types';
-import { hostSupports } from '../../src/client-host/host-compiler';
+import { compileHost, hostSupports, javacFor } from '../../src/client-host/host-compiler';
 import { dataDirMarker, hostFiles, sweepHostOrphan } from '../../src/client-host/jvm-process';
 import { HostGone, HostRefusal, LineProtocol } from '../../src/client-host/line-protocol';
 import { LabError } from '../../src/common/lab-error';
@@ -201,10 +201,31 @@ describe('sweepHostOrphan', () => {
   });
 });
 
-describe('hostSupports', () => {
-  it('needs the Java clients of Kafka 4 or newer', () => {
+describe('compileHost', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'klab-compile-'));
+    fs.mkdirSync(path.join(dir, 'libs'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dist = (version: string, javaBin = 'java') => ({ version, libsDir: path.join(dir, 'libs'), javaBin, origin: 'test' });
+
+  it('needs the Java clients of Kafka 4 or newer, and says so for 3.9 (409)', async () => {
     expect(hostSupports('3.9.2')).toBe(false);
     expect(hostSupports('4.0.0')).toBe(true);
     expect(hostSupports('4.4.0')).toBe(true);
+    await expect(compileHost(dist('3.9.2'), dir)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('need Kafka 4.0 or newer') });
+  });
+
+  it('says what is missing: the kafka-clients jar, or a javac next to the java', async () => {
+    await expect(compileHost(dist('4.4.0'), dir)).rejects.toMatchObject({ code: 'KAFKA_DISTRIBUTION', message: expect.stringContaining('holds no kafka-clients jar') });
+    fs.writeFileSync(path.join(dir, 'libs', 'kafka-clients-4.4.0.jar'), '');
+    expect(javacFor('/opt/jdk/bin/java')).toBe('/opt/jdk/bin/javac');
+    await expect(compileHost(dist('4.4.0', path.join(dir, 'no-jdk', 'bin', 'java')), dir)).rejects.toMatchObject({
+      code: 'KAFKA_DISTRIBUTION',
+      message: expect.stringContaining('needs a Java compiler'),
+    });
+    // Nothing half-made is left in the cache.
+    expect(fs.readdirSync(path.join(dir, 'client-host'))).toEqual([]);
   });
 });
