@@ -50,6 +50,9 @@ class FakeLab {
           });
         }
         if (req.method === 'POST' && req.url === '/api/consumers/c1/stop') return send(200, { id: 'c1', state: 'stopped' });
+        if (req.method === 'GET' && req.url === '/api/consumers/c1') {
+          return send(200, { id: 'c1', groupId: 'workers', protocol: 'share', ack: 'manual', topics: ['jobs'], state: 'running', assignment: [{ topic: 'jobs', partitions: [0] }] });
+        }
         send(404, { statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url}` });
       });
     });
@@ -200,3 +203,41 @@ describe('klab consume --protocol share --ack manual (against a stand-in server)
     expect(lab.calls.filter((c) => c.url.endsWith('/acknowledge')).map((c) => c.body.acks[0].type)).toEqual(['release', 'accept']);
   });
 });
+
+describe('klab ack (against a stand-in server)', () => {
+  let lab: FakeLab;
+
+  beforeEach(async () => {
+    lab = new FakeLab();
+    await lab.start();
+  });
+  afterEach(() => lab.stop());
+
+  async function ack(args: string[]) {
+    const io = klab(lab, ['ack', ...args]);
+    io.child.stdin!.end();
+    const code = await exited(io.child);
+    return { code, out: io.out, err: io.err };
+  }
+
+  it("borrows the consumer's only topic and partition for short specs and prints one line per result", async () => {
+    const run = await ack(['c1', 'r', '5', '0:6', 'jobs:0:8-9']);
+    expect(run).toEqual({ code: 0, out: 'jobs [0] @5 released\njobs [0] @6 released\njobs [0] @8 released\njobs [0] @9 released\n', err: '' });
+    expect(lab.calls.map((c) => `${c.method} ${c.url}`)).toEqual(['GET /api/consumers/c1', 'POST /api/consumers/c1/acknowledge']);
+    expect(lab.calls[1].body.acks.map((a: any) => `${a.topic}:${a.partition}:${a.offset}:${a.type}`)).toEqual(['jobs:0:5:release', 'jobs:0:6:release', 'jobs:0:8:release', 'jobs:0:9:release']);
+  });
+
+  it('asks nothing of the consumer when every spec is complete, and exits 1 when a partition refused', async () => {
+    lab.ackError = (a) => (a.offset === '2' ? 'not held' : undefined);
+    const run = await ack(['c1', 'accept', 'jobs:0:1', 'jobs:0:2']);
+    expect(run).toEqual({ code: 1, out: 'jobs [0] @1 accepted\n', err: '% ERROR: accept of jobs [0] @2 refused: not held\n' });
+    expect(lab.calls.map((c) => c.url)).toEqual(['/api/consumers/c1/acknowledge']);
+  });
+
+  it('refuses "all" and a word that is no acknowledgement before calling the server', async () => {
+    expect((await ack(['c1', 'reject', 'all'])).err).toMatch(/^% ERROR: "all" works inside klab consume --ack manual/);
+    expect((await ack(['c1', 'keep', '5'])).err).toBe('% ERROR: "keep" is not an acknowledgement: use accept (a), release (r) or reject (x)\n');
+    expect(lab.calls).toEqual([]);
+  });
+});
+
