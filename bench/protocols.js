@@ -28,7 +28,7 @@ function follower(socket) {
   const messages = [];
   const rebalances = [];
   socket.on('message', (m) => messages.push({ at: h.now(), consumerId: m.consumerId, partition: m.partition, offset: m.offset, deliveryCount: m.deliveryCount }));
-  socket.on('rebalance', (e) => rebalances.push({ at: h.now(), consumerId: e.consumerId, groupId: e.groupId, owned: e.owned || [], revoked: e.revoked || [], memberEpoch: e.memberEpoch }));
+  socket.on('rebalance', (e) => rebalances.push({ index: rebalances.length, at: h.now(), consumerId: e.consumerId, groupId: e.groupId, owned: e.owned || [], revoked: e.revoked || [], memberEpoch: e.memberEpoch }));
   return { messages, rebalances };
 }
 
@@ -41,6 +41,22 @@ function covered(pushes, ids) {
   for (const p of pushes) if (owned.has(p.consumerId)) owned.set(p.consumerId, parts(p.owned));
   const all = [...owned.values()].flat().sort((a, b) => a - b);
   return [...owned.values()].every((o) => o.length > 0) && all.length === PARTITIONS && all.every((p, i) => p === i);
+}
+
+/**
+ * The time of the last push after index `from` (of all pushes) that moved something: a member's owned set
+ * changed, or it was revoked partitions (an eager member is revoked everything, even what it gets back);
+ * `t0` if none.
+ */
+function lastOwnershipChange(pushes, from, t0) {
+  const owned = new Map();
+  let at = t0;
+  for (const p of pushes) {
+    const now = JSON.stringify(parts(p.owned).sort((a, b) => a - b));
+    if (p.index >= from && (owned.get(p.consumerId) !== now || count(p.revoked) > 0)) at = Math.max(at, p.at);
+    owned.set(p.consumerId, now);
+  }
+  return at;
 }
 
 /** The longest time without a message for `id` in [from, to]. */
@@ -66,12 +82,14 @@ async function change(ctx, f, groupId, what, act, holders, survivors) {
   const t0 = h.now();
   await act();
   const callMs = h.now() - t0;
-  // Done: the survivors' owned sets cover every partition and no push came for 2 s.
-  const done = await h.waitFor(`${what}: every partition owned again`, () => {
+  // Settled: the members' owned sets cover every partition and no push came for 2 s. Done: the last push
+  // that changed a member's owned set (a later push that only raises an epoch moves nothing).
+  await h.waitFor(`${what}: every partition owned again`, () => {
     const mine = f.rebalances.filter((p) => p.groupId === groupId);
     const last = mine.length ? mine[mine.length - 1].at : 0;
-    return covered(mine, holders()) && h.now() - last > 2000 ? Math.max(t0, ...f.rebalances.slice(markR).filter((p) => p.groupId === groupId).map((p) => p.at)) : undefined;
+    return covered(mine, holders()) && h.now() - last > 2000;
   }, 120_000, 50);
+  const done = lastOwnershipChange(f.rebalances.filter((p) => p.groupId === groupId), markR, t0);
   const ownedMs = done - t0;
   const gaps = survivors.map((id) => ({ id, gapMs: longestGap(f.messages, id, t0, done + 1000), baselineMs: longestGap(f.messages, id, before, t0) }));
   ctx.log(`${groupId} ${what}: every partition owned again after ${(ownedMs / 1000).toFixed(2)} s; longest without a message: ${gaps.map((g) => `${g.id} ${(g.gapMs / 1000).toFixed(2)} s (before ${(g.baselineMs / 1000).toFixed(2)})`).join(', ')}`);
@@ -170,7 +188,7 @@ async function run(ctx) {
       const gaps = mine.flatMap((r) => r[what].gaps.map((g) => g.gapMs));
       const base = mine.flatMap((r) => r[what].gaps.map((g) => g.baselineMs));
       metrics.push(h.metric(`${protocol} ${what}: every partition owned again (median)`, h.median(owned) / 1000, 's',
-        `call -> the last rebalance push of the change (owned sets a disjoint cover, quiet 2 s); ${reps} runs: ${owned.map((v) => (v / 1000).toFixed(2)).join(', ')} s`));
+        `call -> the last rebalance push of the change that moved something (owned set changed or partitions revoked; owned sets then a disjoint cover, quiet 2 s); ${reps} runs: ${owned.map((v) => (v / 1000).toFixed(2)).join(', ')} s`));
       metrics.push(h.metric(`${protocol} ${what}: longest a surviving member consumed nothing (max)`, Math.max(...gaps) / 1000, 's',
         `per surviving member, the longest time without a message push from the call to 1 s after the change; all: ${gaps.map((v) => (v / 1000).toFixed(2)).join(', ')} s; the same measure in the 3 s before: max ${(Math.max(...base) / 1000).toFixed(2)} s`));
     }
