@@ -59,7 +59,7 @@ export class RemoteMember implements HostedMember {
       return answer.results;
     } catch (e) {
       if (e instanceof HostRefusal) {
-        throw new LabError(e.code === 'NOT_HELD' ? 'BAD_INPUT' : 'WRONG_STATE', e.message);
+        throw new LabError(e.code === 'NOT_HELD' || e.code === 'BAD_REQUEST' ? 'BAD_INPUT' : 'WRONG_STATE', e.message);
       }
       throw new LabError('TIMEOUT', `The acknowledgement of consumer ${this.consumerId} got no answer: ${(e as Error).message}.`);
     }

@@ -34,6 +34,7 @@ import java.util.Set;
 final class ShareMember extends Member {
   /** After the lock's end, a little time for the broker to have released it before we give it up. */
   private static final long LOCK_MARGIN_MS = 250;
+  private static final Set<String> ACK_TYPES = Set.of("accept", "release", "reject");
 
   private KafkaShareConsumer<byte[], byte[]> consumer;
   private boolean manual;
@@ -135,6 +136,10 @@ final class ShareMember extends Member {
     }
     List<String> missing = new ArrayList<>();
     for (JsonNode a : c.body().path("acks")) {
+      if (!ACK_TYPES.contains(a.path("type").asText())) {
+        out.fail(c.id(), "An acknowledgement type is accept, release or reject, not '" + a.path("type").asText() + "'.", "BAD_REQUEST");
+        return;
+      }
       String k = id(a.path("topic").asText(), a.path("partition").asInt(), a.path("offset").asLong());
       if (!held.containsKey(k)) missing.add(a.path("topic").asText() + "-" + a.path("partition").asInt() + " offset " + a.path("offset").asText());
     }
@@ -154,7 +159,14 @@ final class ShareMember extends Member {
       sentTypes.put(k, type);
       addResult(results, r.topic(), r.partition(), type, r.offset());
     }
-    Map<TopicIdPartition, Optional<KafkaException>> said = consumer.commitSync(Duration.ofSeconds(10));
+    Map<TopicIdPartition, Optional<KafkaException>> said;
+    try {
+      said = consumer.commitSync(Duration.ofSeconds(10));
+    } catch (KafkaException e) {
+      // No answer from Kafka (e.g. a timeout): the records are no longer this member's to acknowledge.
+      for (ObjectNode res : results.values()) res.put("error", Out.sentence(e));
+      said = Map.of();
+    }
     for (Map.Entry<TopicIdPartition, Optional<KafkaException>> e : said.entrySet()) {
       if (e.getValue().isEmpty()) continue;
       for (ObjectNode res : results.values()) {
