@@ -1,0 +1,126 @@
+import type { Principal } from '../../src/class/principal';
+import type { ClientHost, HostedGroupDescription } from '../../src/client-host/client-host.types';
+import { LabError } from '../../src/common/lab-error';
+import type { ConsumersService } from '../../src/consumers/consumers.service';
+import { GroupsService } from '../../src/consumers/groups.service';
+import type { GroupAdmin } from '../../src/kafka/group-admin';
+import type { KafkaService } from '../../src/kafka/kafka.service';
+
+const instructor = { id: 'instructor', role: 'instructor' } as Principal;
+
+/**
+ * GroupsService over stand-ins: kafkajs's admin (classic groups; consumer and share groups are "Dead"
+ * to it, as Kafka 4 answers DescribeGroups), the client host's Admin, and our consumers.
+ */
+function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsGroups?: Array<{ groupId: string; protocolType: string }>; ours?: Record<string, 'classic' | 'consumer' | 'share'>; version?: string }) {
+  const asked: string[] = [];
+  const admin = {
+    connect: async () => undefined,
+    listTopics: async () => ['jobs', 'six'],
+    listGroups: async () => opts.kafkajsGroups ?? [],
+    describeGroups: async (ids: string[]) =>
+      ids.map((groupId) =>
+        groupId === 'classic-g'
+          ? { groupId, state: 'Stable', protocol: 'RoundRobinAssigner', members: [{ memberId: 'c-m1', clientId: 'klab-c1', assignment: { six: [0, 1, 2] } }] }
+          : { groupId, state: 'Dead', protocol: '', members: [] },
+      ),
+    committedOffsets: async (_g: string, topics: string[]) => topics.flatMap((topic) => [0, 1, 2].map((partition) => ({ topic, partition, offset: '4' }))),
+    latestOffsets: async (topic: string) => (topic === 'jobs' ? [{ partition: 0, latest: '12' }] : [0, 1, 2].map((partition) => ({ partition, latest: '10' }))),
+  } as unknown as GroupAdmin;
+  const host: ClientHost = {
+    startMember: async () => {
+      throw new Error('not in this test');
+    },
+    describeGroup: async (id) => {
+      asked.push(id);
+      return opts.hosted?.[id] ?? null;
+    },
+    listGroups: async () => Object.values(opts.hosted ?? {}).map((d) => ({ groupId: d.groupId, type: d.type, state: d.state })),
+    pid: () => 1,
+  };
+  const ours = opts.ours ?? {};
+  const consumers = {
+    mayViewGroup: () => true,
+    clusterGroupIds: () => Object.keys(ours),
+    protocolOfGroup: (id: string) => ours[id] ?? null,
+    topicsOfGroup: (id: string) => (ours[id] === 'share' ? ['jobs'] : ['six']),
+    consumerIdOf: (_m: string, clientId: string) => (clientId.startsWith('klab-') ? clientId.slice(5) : null),
+    kafkaVersion: () => opts.version ?? '4.4.0',
+  } as unknown as ConsumersService;
+  const kafka = { explain: async (e: unknown) => e, bootstrapServers: () => [] } as unknown as KafkaService;
+  return { groups: new GroupsService(kafka, admin, consumers, host), asked };
+}
+
+const shareGroup: HostedGroupDescription = {
+  groupId: 'workers',
+  type: 'share',
+  state: 'Stable',
+  protocol: '',
+  groupEpoch: 5,
+  targetAssignmentEpoch: 5,
+  members: [
+    { memberId: 's-m1', clientId: 'klab-w1', memberEpoch: 5, assignment: [{ topic: 'jobs', partitions: [0] }] },
+    { memberId: 's-m2', clientId: 'console-share-consumer', memberEpoch: 4, assignment: [{ topic: 'jobs', partitions: [0] }] },
+  ],
+  shareOffsets: [{ topic: 'jobs', partition: 0, startOffset: '9' }],
+};
+
+const consumerGroup: HostedGroupDescription = {
+  groupId: 'new-g',
+  type: 'consumer',
+  state: 'Reconciling',
+  protocol: 'uniform',
+  groupEpoch: 7,
+  targetAssignmentEpoch: 7,
+  members: [{ memberId: 'd-m1', clientId: 'klab-d1', memberEpoch: 6, assignment: [{ topic: 'six', partitions: [2, 0, 1] }] }],
+};
+
+describe('GroupsService with the client host', () => {
+  it('describes a share group from the host: type, epochs, members with their epochs and consumer ids, records in flight', async () => {
+    const { groups } = setup({ hosted: { workers: shareGroup }, ours: { workers: 'share' } });
+    expect(await groups.describe(instructor, 'workers')).toEqual({
+      groupId: 'workers',
+      type: 'share',
+      state: 'Stable',
+      protocol: '',
+      groupEpoch: 5,
+      targetAssignmentEpoch: 5,
+      members: [
+        { memberId: 's-m1', clientId: 'klab-w1', consumerId: 'w1', memberEpoch: 5, assignment: [{ topic: 'jobs', partitions: [0] }] },
+        { memberId: 's-m2', clientId: 'console-share-consumer', consumerId: null, memberEpoch: 4, assignment: [{ topic: 'jobs', partitions: [0] }] },
+      ],
+      offsets: [{ topic: 'jobs', partition: 0, startOffset: '9', latest: '12', inFlight: 3 }],
+    });
+  });
+
+  it('describes a consumer-protocol group kafkajs calls Dead through the host, with committed offsets and lag', async () => {
+    const { groups, asked } = setup({ hosted: { 'new-g': consumerGroup } });
+    const view = await groups.describe(instructor, 'new-g');
+    expect(asked).toEqual(['new-g']);
+    expect(view).toMatchObject({ type: 'consumer', state: 'Reconciling', protocol: 'uniform', groupEpoch: 7, targetAssignmentEpoch: 7 });
+    expect(view.members).toEqual([{ memberId: 'd-m1', clientId: 'klab-d1', consumerId: 'd1', memberEpoch: 6, assignment: [{ topic: 'six', partitions: [0, 1, 2] }] }]);
+    expect(view.offsets).toEqual([0, 1, 2].map((partition) => ({ topic: 'six', partition, committed: '4', latest: '10', lag: 6 })));
+  });
+
+  it('a classic group stays kafkajs\'s; a group nobody has is a 404; a 3.9 cluster never asks the host', async () => {
+    const { groups, asked } = setup({ ours: { 'classic-g': 'classic' } });
+    expect(await groups.describe(instructor, 'classic-g')).toMatchObject({ type: 'classic', state: 'Stable', protocol: 'RoundRobinAssigner' });
+    await expect(groups.describe(instructor, 'nobody')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'There is no consumer group nobody.' });
+    const old = setup({ version: '3.9.2' });
+    await expect(old.groups.describe(instructor, 'nobody')).rejects.toBeInstanceOf(LabError);
+    expect(old.asked).toEqual([]);
+    expect(asked).toEqual(['nobody']);
+  });
+
+  it('lists every type: kafkajs\'s groups and the host\'s, with their type and member count', async () => {
+    const { groups } = setup({
+      hosted: { workers: shareGroup, 'new-g': consumerGroup },
+      kafkajsGroups: [{ groupId: 'classic-g', protocolType: 'consumer' }, { groupId: 'new-g', protocolType: 'consumer' }],
+    });
+    expect(await groups.list(instructor)).toEqual([
+      { groupId: 'classic-g', type: 'classic', state: 'Stable', members: 1 },
+      { groupId: 'new-g', type: 'consumer', state: 'Reconciling', members: 1 },
+      { groupId: 'workers', type: 'share', state: 'Stable', members: 2 },
+    ]);
+  });
+});
