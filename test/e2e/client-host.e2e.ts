@@ -9,7 +9,8 @@ import { CONSUMER_PROTOCOL_SESSION_MS } from '../../src/cluster/server-propertie
 import { locateKafka } from '../../src/cluster/distribution/kafka-distribution';
 import { loadConfig } from '../../src/config/lab-config';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
-import { ROOT, alive } from '../support/lab-server';
+import { freePort } from '../support/free-ports';
+import { ROOT, alive, kafkaPidsUnder, startLabServer } from '../support/lab-server';
 
 /**
  * The client host in-process against the shared cluster (Kafka 4.4): Kafka's own Java clients for
@@ -242,6 +243,39 @@ describe('client host (Kafka Java clients in one JVM)', () => {
     } finally {
       owner.kill('SIGKILL');
       fs.rmSync(childDir, { recursive: true, force: true });
+    }
+  });
+  it('a lab server stopped with SIGTERM lets its hosted members leave, then stops its client host', async () => {
+    const topic = await createTopic(2);
+    const runDir = path.join(ROOT, '.test-data', uniqueName('host-sigterm'));
+    const dataDir = path.join(runDir, 'lab');
+    const token = 'host-sigterm-token';
+    // A second server on the shared cluster (external driver: no Kafka JVMs of its own).
+    const server = await startLabServer({
+      PORT: String(await freePort()), LAB_DATA_DIR: dataDir, LAB_INSTRUCTOR_TOKEN: token,
+      LAB_DRIVER: 'external', LAB_BOOTSTRAP_SERVERS: sharedLab().bootstrap.join(','),
+    }, { logFile: path.join(runDir, 'server.log'), timeoutMs: 60_000 });
+    try {
+      const groupId = uniqueName('host-sigterm-g');
+      const body = { topic, groupId, protocol: 'consumer', fromBeginning: true };
+      const c1 = await api(token, server.url).post('/api/consumers').send(body);
+      expect(c1.status).toBe(201);
+      const c2 = await api(token, server.url).post('/api/consumers').send(body);
+      expect(c2.status).toBe(201);
+      const jvm = Number(fs.readFileSync(hostFiles(dataDir).pidFile, 'utf8'));
+      expect(kafkaPidsUnder(dataDir)).toEqual([jvm]);
+      await waitFor('both members in the group', async () => (await host.describeGroup(groupId))?.members.length === 2, 30_000);
+      const t0 = Date.now();
+      await server.stop(60_000);
+      expect(alive(jvm)).toBe(false);
+      expect(kafkaPidsUnder(dataDir)).toEqual([]);
+      // They left: the group is empty at once, not after the session timeout.
+      const d = await host.describeGroup(groupId);
+      expect(d!.members).toEqual([]);
+      expect(Date.now() - t0).toBeLessThan(CONSUMER_PROTOCOL_SESSION_MS);
+    } finally {
+      await server.stop(60_000);
+      fs.rmSync(runDir, { recursive: true, force: true });
     }
   });
 });
