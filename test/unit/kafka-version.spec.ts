@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formattedBy, newerDataBeforeStart, newerDataFromLog, recordFormattedBy } from '../../src/cluster/data-version';
-import { kafkaPom, log4j2Binding } from '../../src/cluster/distribution/kafka-pom';
+import { KAFKA_40_LOG4J2_VERSION, kafkaPom, log4j2BindingPom, log4j2VersionFor } from '../../src/cluster/distribution/kafka-pom';
 import {
   isNewerRelease, releaseOfMetadataLevel, supportsConsumerProtocol, supportsShareGroups, usesLog4j2, versionProblem,
 } from '../../src/cluster/distribution/kafka-version';
@@ -42,9 +42,10 @@ describe('the Maven project that is a Kafka broker', () => {
     expect(kafkaPom('4.4.0')).toContain('<artifactId>kafka_2.13</artifactId>\n      <version>4.4.0</version>');
   });
 
-  it('picks the log4j2 binding of the log4j-core Kafka brought', () => {
-    expect(log4j2Binding(['kafka_2.13-4.4.0.jar', 'log4j-api-2.25.5.jar', 'log4j-core-2.25.5.jar'])).toBe('org.apache.logging.log4j:log4j-slf4j-impl:2.25.5');
-    expect(log4j2Binding(['kafka_2.13-4.4.0.jar'])).toBeNull();
+  it('binds log4j2 of the version Kafka brought, or the one 4.0\'s download ships when its pom brings none', () => {
+    expect(log4j2VersionFor(['kafka_2.13-4.4.0.jar', 'log4j-api-2.25.5.jar', 'log4j-core-2.25.5.jar'])).toBe('2.25.5');
+    expect(log4j2VersionFor(['kafka_2.13-4.0.1.jar', 'slf4j-api-1.7.36.jar'])).toBe(KAFKA_40_LOG4J2_VERSION);
+    expect(log4j2BindingPom('2.25.5')).toContain('<artifactId>log4j-slf4j-impl</artifactId>\n      <version>2.25.5</version>');
   });
 });
 

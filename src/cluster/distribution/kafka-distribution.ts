@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { LabConfig } from '../../config/lab-config';
 import type { KafkaDistribution } from '../cluster.types';
 import { RunResult, runCommand } from '../drivers/process-runner';
-import { kafkaPom, log4j2Binding } from './kafka-pom';
+import { kafkaPom, log4j2BindingPom, log4j2VersionFor } from './kafka-pom';
 import { usesLog4j2, versionProblem } from './kafka-version';
 import { LabError } from '../../common/lab-error';
 
@@ -201,17 +201,19 @@ function mavenErrors(text: string, n: number): string {
 }
 
 /**
- * Kafka 4's jars log through slf4j 1.7 and bring log4j-core, but no binding between them (Kafka's own
- * download ships log4j-slf4j-impl in libs/): without it every log line is lost. The binding of the
- * same log4j version as the log4j-core Kafka chose, fetched without its dependencies (already there).
+ * Kafka 4's jars log through slf4j 1.7 but bring no binding to log4j2 (Kafka's own download ships
+ * log4j-slf4j-impl in libs/), and 4.0's bring no log4j2 at all: without them every log line is lost.
+ * The binding of the log4j version Kafka chose (4.1+), or of the one 4.0's download has, with its
+ * log4j-api and log4j-core.
  */
 async function addLog4j2Binding(version: string, home: string, libs: string, env: NodeJS.ProcessEnv): Promise<void> {
   const jars = fs.readdirSync(libs);
   if (jars.some((j) => j.startsWith('log4j-slf4j-impl-'))) return;
-  const artifact = log4j2Binding(jars);
-  if (!artifact) throw new DistributionError(`Kafka ${version}'s jars hold no log4j-core, so the lab cannot give its logs a home.`);
-  const res = await runCommand('mvn', ['-B', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${libs}`], { timeoutMs: 5 * 60_000, cwd: home, env });
-  if (res.code !== 0) {
-    throw new DistributionError(`Fetching ${artifact} (Kafka ${version}'s logging binding) with mvn failed (exit ${res.code}): ${mavenErrors(res.stdout + res.stderr, 3)}`);
+  const log4j = log4j2VersionFor(jars);
+  const pom = path.join(home, 'pom-logging.xml');
+  fs.writeFileSync(pom, log4j2BindingPom(log4j));
+  const res = await runCommand('mvn', ['-B', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`], { timeoutMs: 5 * 60_000, cwd: home, env });
+  if (res.code !== 0 || !fs.readdirSync(libs).some((j) => j.startsWith('log4j-slf4j-impl-'))) {
+    throw new DistributionError(`Fetching log4j ${log4j} (Kafka ${version}'s logging) with mvn failed (exit ${res.code}): ${mavenErrors(res.stdout + res.stderr, 3)}`);
   }
 }
