@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formattedBy, newerDataBeforeStart, newerDataFromLog, recordFormattedBy } from '../../src/cluster/data-version';
+import { formattedBy, metadataLevelOnDisk, newerDataBeforeStart, newerDataFromLog, recordFormattedBy } from '../../src/cluster/data-version';
+import { BOOTSTRAP_CHECKPOINT_44_HEX, NEWER_RECORDS_LOG_39 } from './fixtures/kafka-4.4.0-captures';
 import { KAFKA_40_LOG4J2_VERSION, kafkaPom, log4j2BindingPom, log4j2VersionFor } from '../../src/cluster/distribution/kafka-pom';
 import {
   isNewerRelease, releaseOfMetadataLevel, supportsConsumerProtocol, supportsShareGroups, usesLog4j2, versionProblem,
@@ -75,5 +76,26 @@ describe('data written by a newer Kafka', () => {
       'the data in /n/100/data was written by a newer Kafka (4.4); start with KAFKA_VERSION=4.4.0 or reset the cluster',
     );
     expect(newerDataFromLog('[x] ERROR something else', '/n/100/data')).toBeNull();
+  });
+
+  it('is read from the metadata.version on disk when the lab has no record of the formatting Kafka', () => {
+    const d = dir();
+    const data = path.join(d, 'data');
+    fs.mkdirSync(path.join(data, '__cluster_metadata-0'), { recursive: true });
+    expect(metadataLevelOnDisk(data)).toBeNull();
+    fs.writeFileSync(path.join(data, '__cluster_metadata-0', '00000000000000000000-0000000000.checkpoint'), Buffer.from(BOOTSTRAP_CHECKPOINT_44_HEX, 'hex'));
+    expect(metadataLevelOnDisk(data)).toBe(33);
+    expect(newerDataBeforeStart(d, data, '3.9.2')).toBe(
+      `the data in ${data} was written by a newer Kafka (4.4); start with KAFKA_VERSION=4.4.0 or reset the cluster`,
+    );
+    expect(newerDataBeforeStart(d, data, '4.1.1')).toMatch(/newer Kafka \(4\.4\)/);
+    expect(newerDataBeforeStart(d, data, '4.4.0')).toBeNull();
+    expect(newerDataBeforeStart(d, data, '4.5.0')).toBeNull();
+  });
+
+  it('is named when Kafka 3.9 meets metadata records of a version it cannot read', () => {
+    expect(newerDataFromLog(NEWER_RECORDS_LOG_39, '/n/100/data')).toBe(
+      'the data in /n/100/data was written by a newer Kafka; start with the KAFKA_VERSION that wrote it or reset the cluster',
+    );
   });
 });

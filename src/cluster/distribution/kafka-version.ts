@@ -85,6 +85,13 @@ const METADATA_LEVELS: Array<[number, string]> = [
   [33, '4.4'],
 ];
 
+/** The newest metadata.version feature level `version` can read (a release newer than the table: any). */
+export function newestMetadataLevel(version: string): number {
+  const v = parseKafkaVersion(version);
+  const hit = v && METADATA_LEVELS.find(([, release]) => release === `${v.major}.${v.minor}`);
+  return hit ? hit[0] : Number.POSITIVE_INFINITY;
+}
+
 export function releaseOfMetadataLevel(level: number): string {
   const hit = METADATA_LEVELS.find(([max]) => level <= max);
   return hit ? hit[1] : `newer than ${METADATA_LEVELS[METADATA_LEVELS.length - 1][1]}`;
