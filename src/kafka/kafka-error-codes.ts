@@ -1,7 +1,8 @@
 /**
  * Kafka's error codes by name, as org.apache.kafka.common.protocol.Errors names them (generated from
- * the kafka-clients 3.9.2 jar). kafkajs reports the same names as `type` on its protocol errors. Code
- * refers to an error by its name (`KAFKA_ERRORS.NOT_LEADER_OR_FOLLOWER`), never by its bare number.
+ * the kafka-clients 4.4.0 jar; 3.9.2's are the same up to 127, 4.x added 128-136). kafkajs reports
+ * the same names as `type` on its protocol errors. Code refers to an error by its name
+ * (`KAFKA_ERRORS.NOT_LEADER_OR_FOLLOWER`), never by its bare number.
  */
 export const KAFKA_ERRORS = {
   UNKNOWN_SERVER_ERROR: -1,
@@ -133,6 +134,15 @@ export const KAFKA_ERRORS = {
   INVALID_VOTER_KEY: 125,
   DUPLICATE_VOTER: 126,
   VOTER_NOT_FOUND: 127,
+  INVALID_REGULAR_EXPRESSION: 128,
+  REBOOTSTRAP_REQUIRED: 129,
+  STREAMS_INVALID_TOPOLOGY: 130,
+  STREAMS_INVALID_TOPOLOGY_EPOCH: 131,
+  STREAMS_TOPOLOGY_FENCED: 132,
+  SHARE_SESSION_LIMIT_REACHED: 133,
+  GROUP_DELETION_FAILED: 134,
+  STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED: 135,
+  CONTROLLER_ID_NOT_REGISTERED: 136,
 } as const;
 
 export type KafkaErrorName = keyof typeof KAFKA_ERRORS;
