@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { BOOTSTRAP_SOURCE, BootstrapSource } from './cluster-link';
 import { MetadataSnapshot } from './metadata-snapshot';
-import { Acks, BrokerAddress, ClusterMetadata, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionElr, PartitionOffsets, PartitionOutcome, WireProducer, parseBrokerAddresses } from './protocol';
+import { Acks, BrokerAddress, ClusterMetadata, ConfigEntry, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionElr, PartitionOffsets, PartitionOutcome, WireProducer, parseBrokerAddresses } from './protocol';
 import { KAFKA_ERRORS } from './kafka-error-codes';
 import { isConnectionFailure } from './connection-failure';
 import { KafkaErrorContext, kafkaErrorToLabError } from './kafka-error.mapper';
@@ -87,6 +87,11 @@ export class KafkaService implements OnModuleDestroy {
   /** Earliest and latest offset of each partition, null where the partition has no leader. */
   offsets(md: ClusterMetadata, topic: string): Promise<Map<string, PartitionOffsets>> {
     return this.wire.offsets(md, topic);
+  }
+
+  /** A topic's configs and their sources, read even while its partitions (or another topic's) have no leader. */
+  topicConfigs(topic: string): Promise<ConfigEntry[]> {
+    return this.wire.topicConfigs(this.addresses(), topic);
   }
 
   /** Each partition's eligible leader replicas (KIP-966), as kafka-topics.sh --describe reads them. */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigResourceTypes } from 'kafkajs';
 import { byDeadline } from '../common/deadline';
 import { isRefusedConnection } from './connection-failure';
 import { KafkaService } from './kafka.service';
@@ -11,18 +10,10 @@ export interface NewTopic {
   configs: Record<string, string>;
 }
 
-/** One config entry of a topic as Kafka describes it. */
-export interface TopicConfigEntry {
-  name: string;
-  value: string;
-  /** Kafka's ConfigSource (1: set on the topic, 5: the broker's default), when the broker says. */
-  source?: number;
-  isDefault?: boolean;
-}
-
 /**
- * Creating, deleting and describing topics' configs, in the domain's words; kafkajs's admin client
- * stays in src/kafka/. Errors are kafkajs's (kafka-error.mapper.ts turns them into sentences).
+ * Creating and deleting topics, in the domain's words (a topic's configs are read over the wire:
+ * KafkaService.topicConfigs); kafkajs's admin client stays in src/kafka/. Errors are kafkajs's
+ * (kafka-error.mapper.ts turns them into sentences).
  */
 @Injectable()
 export class TopicAdmin {
@@ -69,12 +60,6 @@ export class TopicAdmin {
       await this.kafka.resetAdmin();
       return refusedAgain(call, deadline);
     }
-  }
-
-  async describeConfigs(name: string): Promise<TopicConfigEntry[]> {
-    const res = await (await this.kafka.admin()).describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name }], includeSynonyms: false });
-    const entries = (res.resources[0]?.configEntries ?? []) as Array<{ configName: string; configValue: string; configSource?: number; isDefault?: boolean }>;
-    return entries.map((e) => ({ name: e.configName, value: e.configValue, source: e.configSource, isDefault: e.isDefault }));
   }
 }
 

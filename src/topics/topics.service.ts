@@ -52,7 +52,7 @@ export interface TopicSummary {
  */
 const CHANGE_BUDGET_MS = 25_000;
 
-// kafkajs's ConfigSource numbers: 1 = the topic's own setting, 5 = Kafka's default.
+// Kafka's ConfigSource numbers: 1 = the topic's own setting, 5 = Kafka's default.
 const SOURCE_TOPIC = 1;
 const SOURCE_DEFAULT = 5;
 
@@ -277,12 +277,13 @@ export class TopicsService {
   }
 
   private async configs(clusterName: string): Promise<{ own: Record<string, string>; nonDefault: Array<[string, string]> }> {
-    const entries = await withDeadline(this.admin.describeConfigs(clusterName), 5000);
+    const entries = await withDeadline(this.kafka.topicConfigs(clusterName), 5000);
     const own: Record<string, string> = {};
     const nonDefault: Array<[string, string]> = [];
     for (const e of entries) {
-      if (e.source === SOURCE_TOPIC) own[e.name] = e.value;
-      if (e.source !== undefined ? e.source !== SOURCE_DEFAULT : !e.isDefault) nonDefault.push([e.name, e.value]);
+      const value = e.value ?? '';
+      if (e.source === SOURCE_TOPIC) own[e.name] = value;
+      if (e.source !== SOURCE_DEFAULT) nonDefault.push([e.name, value]);
     }
     return { own, nonDefault };
   }

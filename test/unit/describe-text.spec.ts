@@ -12,8 +12,9 @@ import {
 } from './fixtures/kafka-3.9.2-captures';
 import {
   ADMIN_CONFIG_ENTRY_ORDER_44, DESCRIBE_ALL_CONFIGS_44, DESCRIBE_CFG_MANY_HEALTHY_44, DESCRIBE_ELR_44, DESCRIBE_ELR_LEADERLESS_44, DESCRIBE_RF2_HEALTHY_44,
-  DESCRIBE_TOPIC_PARTITIONS_V0_ELR_HEX, DESCRIBE_TOPIC_PARTITIONS_V0_LEADERLESS_HEX,
+  DESCRIBE_TOPIC_PARTITIONS_V0_ELR_HEX, DESCRIBE_TOPIC_PARTITIONS_V0_LEADERLESS_HEX, DESCRIBE_CFG_44, DESCRIBE_CONFIGS_V4_CFG_HEX,
 } from './fixtures/kafka-4.4.0-captures';
+import { decodeDescribeConfigsResponse, encodeDescribeConfigsRequest } from '../../src/kafka/protocol/describe-configs';
 import { decodeDescribeTopicPartitionsResponse, encodeDescribeTopicPartitionsRequest } from '../../src/kafka/protocol/describe-topic-partitions';
 
 const V39 = '3.9.2';
@@ -153,5 +154,23 @@ describe('DescribeTopicPartitions v0 (the ELR lists kafka-topics.sh prints)', ()
       { partition: 0, elr: [0, 1], lastKnownElr: [0] },
       { partition: 1, elr: [0, 1], lastKnownElr: [0] },
     ]);
+  });
+});
+
+describe('DescribeConfigs v4 (a topic\'s configs, read even while partitions have no leader)', () => {
+  it('asks for every config of one topic, without synonyms or documentation', () => {
+    // resources [ {type 2 (topic), "cfg", keys null} ], include_synonyms false, include_documentation false
+    expect(encodeDescribeConfigsRequest('cfg').toString('hex')).toBe('02' + '02' + '04636667' + '00' + '00' + '00' + '00' + '00');
+  });
+
+  it('reads a 4.4 broker\'s answer: what is not Kafka\'s default is what kafka-topics.sh prints, in its order', () => {
+    const entries = decodeDescribeConfigsResponse(new Reader(Buffer.from(DESCRIBE_CONFIGS_V4_CFG_HEX, 'hex')));
+    expect(entries.length).toBe(ADMIN_CONFIG_ENTRY_ORDER_44.length + 2); // + the two throttled-replicas lists
+    expect(entries.filter((e) => e.source === 1).map((e) => [e.name, e.value])).toEqual([
+      ['min.insync.replicas', '2'], ['cleanup.policy', 'compact'], ['retention.ms', '3600000'],
+    ]);
+    const nonDefault = entries.filter((e) => e.source !== 5).map((e) => [e.name, e.value ?? ''] as [string, string]);
+    const header = DESCRIBE_CFG_44.split('\n')[0];
+    expect(header.endsWith(`Configs: ${orderConfigsLikeKafka(nonDefault, V44).map(([k, v]) => `${k}=${v}`).join(',')}`)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { ElectionResult, electPreferredLeaders } from './elect-leaders';
 import { fetchTopicOffsets, PartitionOffsets } from './list-offsets';
 import { ClusterMetadata, fetchMetadataFromAny } from './metadata';
 import { PartitionElr, fetchPartitionElr } from './describe-topic-partitions';
+import { ConfigEntry, fetchTopicConfigs } from './describe-configs';
 import { WireProducer, WireProducerOptions } from './producer-pool';
 
 export * from './kafka-connection';
@@ -14,6 +15,7 @@ export * from './record-batch';
 export * from './producer-pool';
 export * from './offset-commit';
 export * from './describe-topic-partitions';
+export * from './describe-configs';
 export { Reader, Writer, WireFormatError, uuidToString, uuidBytes, ZERO_UUID } from './wire';
 
 export interface KafkaWireOptions {
@@ -26,7 +28,7 @@ export interface KafkaWireOptions {
 
 /**
  * The few Kafka requests kafkajs cannot make for us, spoken directly: metadata that tolerates
- * leaderless partitions, earliest/latest offsets per partition, preferred leader election, ELR lists. A plain
+ * leaderless partitions, earliest/latest offsets per partition, preferred leader election, ELR lists, a topic's configs. A plain
  * class (no Nest) so the kafka module can wrap it and tests can use it alone.
  */
 export class KafkaWire {
@@ -58,6 +60,11 @@ export class KafkaWire {
   /** Each partition's eligible leader replicas, as the admin client (and kafka-topics.sh) reads them. */
   partitionElr(bootstrap: readonly BrokerAddress[], topic: string): Promise<PartitionElr[]> {
     return fetchPartitionElr(bootstrap, topic, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
+  }
+
+  /** A topic's configs with their sources, from any live broker (kafkajs's admin needs every partition led). */
+  topicConfigs(bootstrap: readonly BrokerAddress[], topic: string): Promise<ConfigEntry[]> {
+    return fetchTopicConfigs(bootstrap, topic, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
   }
 
   electPreferred(bootstrap: readonly BrokerAddress[], topic: string, partitions: readonly number[]): Promise<ElectionResult[]> {
