@@ -150,7 +150,7 @@ final class Host {
       for (ShareGroupDescription g : admin(bootstrap).shareGroups(groups).values()) {
         for (ShareMemberDescription d : g.members()) {
           ShareMember s = byClient.get(d.clientId());
-          if (s != null && !s.stopping && !s.stale.contains(d.consumerId())) s.observed(d.consumerId(), d.memberEpoch(), d.assignment().topicPartitions());
+          if (s != null && !s.stopping && s.mayBe(d.consumerId())) s.observed(d.consumerId(), d.memberEpoch(), d.assignment().topicPartitions());
         }
       }
     } catch (Exception e) {

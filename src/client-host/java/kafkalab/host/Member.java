@@ -74,9 +74,12 @@ abstract class Member implements Runnable {
     try {
       open();
     } catch (Throwable t) {
-      out.fail(startId, "The member could not start: " + Out.sentence(t), "START_FAILED");
+      // Out of the host's table before the server hears of it: a start it retries under the same key
+      // must not be refused as a duplicate.
       host.forget(this);
+      out.fail(startId, "The member could not start: " + Out.sentence(t), "START_FAILED");
       quietClose(0);
+      Cutter.forget(group);
       ended.countDown();
       return;
     }
@@ -88,11 +91,14 @@ abstract class Member implements Runnable {
         if (!stopping) turn();
       }
     } catch (Throwable t) {
+      // Forgotten before the server hears of the crash: its replacement (same key, after a 1 s backoff)
+      // must not be refused as a duplicate while this client still closes (up to 2 s).
+      host.forget(this);
       ObjectNode o = Out.obj();
       o.put("reason", "its Java client failed: " + Out.sentence(t));
       out.event("crashed", key, o);
       quietClose(2_000);
-      host.forget(this);
+      Cutter.forget(group);
     } finally {
       ended.countDown();
     }

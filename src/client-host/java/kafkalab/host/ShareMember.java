@@ -208,9 +208,16 @@ final class ShareMember extends Member {
   private Set<TopicPartition> owned = Set.of();
   /**
    * Members of the group with our client id before we subscribed: an earlier incarnation of this
-   * consumer (a JVM that died) that the group keeps until its session times out. Not us.
+   * consumer (a JVM that died) that the group keeps until its session times out. Not us. null until
+   * open() has looked: till then any member with our client id may be such a dead one.
    */
-  volatile Set<String> stale = Set.of();
+  private volatile Set<String> stale;
+
+  /** Whether a member of the group's description with our client id can be this one. */
+  boolean mayBe(String memberId) {
+    Set<String> s = stale;
+    return s != null && !s.contains(memberId);
+  }
   private int lastEpoch = -1;
 
   void observed(String memberId, int epoch, Set<TopicPartition> now) {
