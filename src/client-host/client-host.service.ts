@@ -19,7 +19,7 @@ export type HostLauncher = (dist: KafkaDistribution, config: LabConfig) => Promi
 export const HOST_LAUNCHER = Symbol('HOST_LAUNCHER');
 
 const READY_TIMEOUT_MS = 60_000;
-const START_TIMEOUT_MS = 45_000;
+export const START_TIMEOUT_MS = 45_000;
 const ADMIN_TIMEOUT_MS = 30_000;
 /** At shutdown: members leave within this, then the JVM gets this much again to end. */
 const SHUTDOWN_LEAVE_MS = 5_000;
@@ -61,6 +61,8 @@ export class ClientHostService implements ClientHost, OnApplicationBootstrap, Be
   private starting: Promise<HostJvm> | null = null;
   private readonly members = new Map<string, RemoteMember>();
   private closing = false;
+  /** How long the host may take to answer a member's start (a field so a test can shorten it). */
+  startTimeoutMs = START_TIMEOUT_MS;
 
   constructor(
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
@@ -97,9 +99,14 @@ export class ClientHostService implements ClientHost, OnApplicationBootstrap, Be
         bootstrap,
         // The client learns the broker's record lock itself on Kafka 4.2+; this is for older 4.x.
         lockMs: SHARE_RECORD_LOCK_MS,
-      }, START_TIMEOUT_MS);
+      }, this.startTimeoutMs);
     } catch (e) {
       this.members.delete(spec.consumerId);
+      // Unanswered in time, the start may still complete in the host: the member must not run on there
+      // unseen (reading records, holding share locks), nor block its replacement as a duplicate.
+      if (e instanceof HostGone && this.jvm === jvm && jvm.pid) {
+        jvm.protocol.request('leave', { member: spec.consumerId, timeoutMs: SHUTDOWN_LEAVE_MS }, 2 * SHUTDOWN_LEAVE_MS).catch(() => undefined);
+      }
       throw asLabError(e, `Consumer ${spec.consumerId} could not start in the client host`);
     }
     member.started = true;

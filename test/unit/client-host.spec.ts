@@ -166,6 +166,15 @@ describe('ClientHostService (with a fake host process)', () => {
     expect(a.crashed).toHaveLength(1);
   });
 
+  it('a start the host does not answer in time is a 503 sentence, and the member is told to leave there', async () => {
+    const s = service();
+    s.startTimeoutMs = 300;
+    await expect(s.startMember(spec('slow1'), recorder().events)).rejects.toMatchObject({ code: 'KAFKA_UNAVAILABLE', message: expect.stringContaining("did not answer 'start'") });
+    const log = () => fs.readFileSync(hostFiles(dataDir).logFile, 'utf8');
+    await until('the leave reached the host', () => log().includes('op leave slow1'));
+    expect(log().indexOf('op start slow1')).toBeLessThan(log().indexOf('op leave slow1'));
+  });
+
   it('refuses members without brokers, and after shutdown began', async () => {
     const none = service([]);
     await expect(none.startMember(spec('a'), recorder().events)).rejects.toMatchObject({ code: 'CLUSTER_NOT_RUNNING' });
