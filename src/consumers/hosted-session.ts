@@ -160,13 +160,22 @@ export class HostedSession implements LabConsumer {
 
   /** Asks the host for the member (resolves once it is subscribed; `joined` tells when it is in). */
   async start(actor: string): Promise<void> {
+    let member: HostedMember;
     try {
-      this.member = await this.deps.host.startMember(this.memberSpec(), this.reports(++this.incarnation));
+      member = await this.deps.host.startMember(this.memberSpec(), this.reports(++this.incarnation));
     } catch (e) {
       this.state = 'stopped';
       this.early = null;
       throw e;
     }
+    if (!this.isAlive()) {
+      // Stopped or killed while it started (the service lists it from the start on, and a shutdown or a
+      // student's removal stops it): its member must not run on in the host unseen.
+      this.early = null;
+      await this.retire(member);
+      throw notRunning(this.id, this.state);
+    }
+    this.member = member;
     this.startedSeq = this.publish('consumer.started', actor).seq;
     const early = this.early ?? [];
     this.early = null;
@@ -276,10 +285,16 @@ export class HostedSession implements LabConsumer {
     const member = await this.deps.host.startMember(this.memberSpec(), this.reports(incarnation));
     if (!this.isAlive() || incarnation !== this.incarnation) {
       // Stopped or killed while it started: it must not run on unseen.
-      await member.vanish().catch(() => undefined);
+      await this.retire(member);
       return;
     }
     this.member = member;
+  }
+
+  /** A member started for a consumer that ended meanwhile goes as the consumer did: it leaves, or vanishes when killed. */
+  private retire(member: HostedMember): Promise<void> {
+    const how = this.state === 'killed' ? member.vanish() : member.leave(LEAVE_DEADLINE_MS);
+    return how.catch((e) => this.deps.log.warn(`Consumer ${this.id}: a member started as it ended could not be retired: ${describeError(e)}`));
   }
 
   /** The callbacks of one member; those of a member replaced since, or of a consumer stopped, are ignored. */

@@ -183,6 +183,30 @@ describe('HostedSession, consumer protocol', () => {
     expect(types()).toEqual(['consumer.started', 'consumer.killed']);
   });
 
+  it('stopped while its member starts: the member leaves at once and the start fails with a 409 sentence', async () => {
+    const stub = stubHost();
+    const { session } = setup('consumer', { host: stub });
+    stub.state.beforeResolve = () => void session.stop('system');
+    await expect(session.start('student-1')).rejects.toMatchObject({ code: 'CONFLICT', message: 'Consumer abc12345 is not running: it is stopped.' });
+    expect(stub.members[0].calls).toEqual(['leave']);
+    expect(session.view().state).toBe('stopped');
+  });
+
+  it('a replacement that started while the consumer was stopped leaves; one started while it was killed vanishes', async () => {
+    for (const end of ['stop', 'kill'] as const) {
+      const stub = stubHost();
+      const { session, member } = setup('consumer', { host: stub });
+      await session.start('student-1');
+      member().events.joined('m-1', 1);
+      stub.state.beforeResolve = () => void session[end]('student-1');
+      member().events.crashed('its Java client failed');
+      await jest.advanceTimersByTimeAsync(BACKOFF_FIRST_MS);
+      expect(stub.members).toHaveLength(2);
+      expect(member().calls).toEqual([end === 'stop' ? 'leave' : 'vanish']);
+      expect(session.view().state).toBe(end === 'stop' ? 'stopped' : 'killed');
+    }
+  });
+
   it('a crash from the host: consumer.crashed, a new member with the same id after a backoff (longer while starting fails), then consumer.recovered', async () => {
     const { session, stub, member, published, ofType, messages } = setup('consumer');
     await session.start('student-1');
