@@ -10,7 +10,7 @@ import type {
   HostedRebalance,
   HostedRecord,
 } from '../client-host/client-host.types';
-import { badInput, conflict } from '../common/lab-error';
+import { conflict } from '../common/lab-error';
 import type { LabEvent } from '../timeline/events';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
@@ -23,7 +23,8 @@ import { RING_SIZE, SessionSpec } from './consumer-session';
 import { LabConsumer, notRunning } from './lab-consumer';
 import { MessageRing } from './message-ring';
 import { ReadyGate } from './ready-gate';
-import { ShareLedger, ShareStory, ShareStoryEvent } from './share-story';
+import { HostedShare } from './hosted-share';
+import { ShareLedger } from './share-story';
 
 /** How long a graceful leave (consumer.close) may take. */
 const LEAVE_DEADLINE_MS = 5000;
@@ -87,9 +88,7 @@ export class HostedSession implements LabConsumer {
   private readyTimer: NodeJS.Timeout | null = null;
   /** consumer protocol: per partition the next offset not yet shown (a new member restarts from the last commit). */
   private readonly shownUpTo = new Map<string, bigint>();
-  private readonly share: ShareStory | null;
-  /** Who asked for an acknowledgement in flight (`topic:partition:offset`), for the events' actor. */
-  private readonly ackActors = new Map<string, string>();
+  private readonly share: HostedShare | null;
   private readonly visibleTopic: Map<string, string>;
   private readonly supervisor: ConsumerSupervisor;
 
@@ -106,7 +105,15 @@ export class HostedSession implements LabConsumer {
     this.fromBeginning = spec.fromBeginning;
     this.visibleTopic = new Map(spec.clusterTopics.map((t, i) => [t, spec.topics[i]]));
     this.storyAfter = deps.timeline.lastSeq;
-    this.share = spec.protocol === 'share' ? new ShareStory(deps.ledger, deps.deliveryLimit, spec.ack === 'manual', (ev) => this.tellShare(ev)) : null;
+    this.share =
+      spec.protocol === 'share'
+        ? new HostedShare(
+            { consumerId: this.id, clusterGroupId: this.clusterGroupId, visibleTopic: (t) => this.visibleTopic.get(t) ?? t, scope: () => this.scope(), timeline: deps.timeline },
+            deps.ledger,
+            deps.deliveryLimit,
+            spec.ack === 'manual',
+          )
+        : null;
     this.supervisor = new ConsumerSupervisor({
       isAlive: () => this.isAlive(),
       isRunning: () => this.state === 'running',
@@ -189,9 +196,7 @@ export class HostedSession implements LabConsumer {
   /** Ctrl-C: the member leaves the group (consumer.close), which reconciles at once. */
   async stop(actor: string): Promise<void> {
     await this.end('stopped', (m) => m.leave(LEAVE_DEADLINE_MS), 'could not leave cleanly');
-    // A manual member's unacknowledged records go back to the group as it leaves; an auto one accepts them.
-    if (this.ack === 'manual') this.share?.memberGone();
-    else this.share?.forget();
+    this.share?.memberLeft();
     this.publish('consumer.stopped', actor);
   }
 
@@ -223,24 +228,7 @@ export class HostedSession implements LabConsumer {
       throw conflict(`Consumer ${this.id} does not take acknowledgements: only share consumers started with "ack": "manual" do (this one is ${this.protocol === 'share' ? 'a share consumer with ack auto' : `a ${this.protocol} consumer`}).`);
     }
     if (this.state !== 'running' || !this.member) throw notRunning(this.id, this.state, ', so it holds no records');
-    const notHeld = acks.filter((a) => !this.share!.holds(a.topic, a.partition, a.offset));
-    if (notHeld.length > 0) {
-      const names = notHeld.map((a) => `${this.visibleTopic.get(a.topic) ?? a.topic} [${a.partition}] offset ${a.offset}`);
-      throw badInput(`Consumer ${this.id} does not hold ${names.join(', ')}: it can acknowledge only records it received and has not acknowledged yet, before their lock expires.`);
-    }
-    const keys = acks.map((a) => `${a.topic}:${a.partition}:${a.offset}`);
-    for (const k of keys) this.ackActors.set(k, actor);
-    this.share!.sending(acks);
-    try {
-      const results = await this.member.acknowledge(acks);
-      this.share!.acknowledged(results);
-      return results.map((r) => ({ ...r, topic: this.visibleTopic.get(r.topic) ?? r.topic }));
-    } catch (e) {
-      this.share!.unsent(acks);
-      throw e;
-    } finally {
-      for (const k of keys) this.ackActors.delete(k);
-    }
+    return this.share!.acknowledge(this.member, acks, actor);
   }
 
   // ---- the watchdogs ---------------------------------------------------------------------------
@@ -414,21 +402,6 @@ export class HostedSession implements LabConsumer {
       },
       this.scope(),
     );
-  }
-
-  private tellShare(ev: ShareStoryEvent): void {
-    const scope = this.scope();
-    const at = { groupId: this.clusterGroupId, topic: ev.topic, partition: ev.partition };
-    const timeline = this.deps.timeline;
-    if (ev.type === 'share.acknowledged') {
-      const actor = this.ackActors.get(`${ev.topic}:${ev.partition}:${ev.offsets[0]}`) ?? 'kafka';
-      timeline.publish({ type: 'share.acknowledged', actor, consumerId: this.id, ...at, offsets: ev.offsets, ackType: ev.ackType }, scope);
-    } else if (ev.type === 'share.redelivered') {
-      timeline.publish({ type: 'share.redelivered', actor: 'kafka', consumerId: this.id, ...at, offset: ev.offset, deliveryCount: ev.deliveryCount, ...(ev.why ? { why: ev.why } : {}) }, scope);
-    } else {
-      const actor = this.ackActors.get(`${ev.topic}:${ev.partition}:${ev.offset}`) ?? 'kafka';
-      timeline.publish({ type: 'share.archived', actor, ...at, offset: ev.offset, why: ev.why }, scope);
-    }
   }
 
   private publish(type: 'consumer.started' | 'consumer.stopped' | 'consumer.killed' | 'consumer.crashed' | 'consumer.recovered', actor: string, extra: { reason?: string } = {}): LabEvent {
