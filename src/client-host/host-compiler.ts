@@ -26,7 +26,7 @@ export function hostSupports(version: string): boolean {
 }
 
 export function unsupportedSentence(version: string): string {
-  return `Kafka ${version}'s Java clients have neither the consumer group protocol (KIP-848) nor share groups (KIP-932): consumer-protocol and share consumers need Kafka 4.0 or newer (share groups 4.1+); start the server with KAFKA_VERSION=4.4.0.`;
+  return `Kafka ${version}'s Java clients have neither the consumer group protocol (KIP-848) nor share groups (KIP-932): consumer-protocol and share consumers need Kafka 4.0 or newer (share groups 4.2+); start the server with KAFKA_VERSION=4.4.0.`;
 }
 
 /** Where `javac` is: next to the distribution's `java`, else in JAVA_HOME, else on the PATH. */

@@ -40,15 +40,18 @@ describe('POST /api/consumers/{id}/acknowledge body', () => {
 });
 
 describe('which Kafka each protocol needs', () => {
-  it('classic runs everywhere; consumer from 4.0; share from 4.1', () => {
+  it('classic runs everywhere; consumer from 4.0; share from 4.2', () => {
     expect(protocolRefusal('classic', '3.9.2')).toBeNull();
     expect(protocolRefusal('consumer', '4.0.0')).toBeNull();
     expect(protocolRefusal('consumer', '4.4.0')).toBeNull();
-    expect(protocolRefusal('share', '4.1.0')).toBeNull();
+    expect(protocolRefusal('share', '4.2.0')).toBeNull();
     expect(protocolRefusal('share', '5.0.1')).toBeNull();
     expect(protocolRefusal('consumer', '3.9.2')).toBe(
       'The consumer group protocol (KIP-848) needs Kafka 4.0 or newer, but this cluster runs Kafka 3.9.2; use "protocol": "classic", or start the server with a newer KAFKA_VERSION.',
     );
-    expect(protocolRefusal('share', '4.0.0')).toMatch(/^Share groups \(KIP-932\) need Kafka 4\.1 or newer, but this cluster runs Kafka 4\.0\.0/);
+    expect(protocolRefusal('share', '4.0.0')).toMatch(/^Share groups \(KIP-932\) need Kafka 4\.2 or newer \(.*\), but this cluster runs Kafka 4\.0\.0/);
+    expect(protocolRefusal('share', '4.1.1')).toBe(
+      'Share groups (KIP-932) need Kafka 4.2 or newer (before 4.2 a share consumer acquires whole record batches, so one member takes every record of a batch), but this cluster runs Kafka 4.1.1; use "protocol": "classic", or start the server with a newer KAFKA_VERSION.',
+    );
   });
 });

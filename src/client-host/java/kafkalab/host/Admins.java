@@ -9,11 +9,9 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
-import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.clients.admin.ShareMemberDescription;
-import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -83,25 +81,25 @@ final class Admins implements AutoCloseable {
     if (t == GroupType.SHARE) {
       ShareGroupDescription d = shareGroup(groupId);
       o.put("state", d.groupState().toString());
-      o.put("groupEpoch", d.groupEpoch());
-      o.put("targetAssignmentEpoch", d.targetAssignmentEpoch());
+      o.put("groupEpoch", Compat.epoch(d, "groupEpoch"));
+      o.put("targetAssignmentEpoch", Compat.epoch(d, "targetAssignmentEpoch"));
       for (ShareMemberDescription m : d.members()) {
         ObjectNode mo = members.addObject();
         mo.put("memberId", m.consumerId());
         mo.put("clientId", m.clientId());
-        mo.put("memberEpoch", m.memberEpoch());
+        mo.put("memberEpoch", Compat.epoch(m, "memberEpoch"));
         mo.set("assignment", Member.partitions(m.assignment().topicPartitions()));
       }
       ArrayNode offsets = o.putArray("shareOffsets");
-      Map<TopicPartition, SharePartitionOffsetInfo> info = admin.listShareGroupOffsets(Map.of(groupId, new ListShareGroupOffsetsSpec()))
-          .partitionsToOffsetInfo(groupId).get(TIMEOUT_S, TimeUnit.SECONDS);
+      // null: this Kafka cannot list share group offsets (4.0); each start offset is then unknown
+      Map<TopicPartition, Long> info = Compat.shareStartOffsets(admin, groupId, TIMEOUT_S);
       Map<String, ObjectNode> sorted = new TreeMap<>();
-      for (Map.Entry<TopicPartition, SharePartitionOffsetInfo> e : info.entrySet()) {
+      for (Map.Entry<TopicPartition, Long> e : (info == null ? Map.<TopicPartition, Long>of() : info).entrySet()) {
         ObjectNode so = Out.obj();
         so.put("topic", e.getKey().topic());
         so.put("partition", e.getKey().partition());
         if (e.getValue() == null) so.putNull("startOffset");
-        else so.put("startOffset", Long.toString(e.getValue().startOffset()));
+        else so.put("startOffset", Long.toString(e.getValue()));
         sorted.put(String.format("%s/%09d", e.getKey().topic(), e.getKey().partition()), so);
       }
       sorted.values().forEach(offsets::add);
@@ -149,11 +147,9 @@ final class Admins implements AutoCloseable {
   }
 
   private static String type(Optional<GroupType> t) {
-    return t.map(x -> switch (x) {
-      case CONSUMER -> "consumer";
-      case CLASSIC -> "classic";
-      case SHARE -> "share";
-      case STREAMS -> "streams";
+    // by name: STREAMS came in 4.1, and a later Kafka may add more
+    return t.map(x -> switch (x.name()) {
+      case "CONSUMER", "CLASSIC", "SHARE", "STREAMS" -> x.name().toLowerCase(java.util.Locale.ROOT);
       default -> "unknown";
     }).orElse("unknown");
   }

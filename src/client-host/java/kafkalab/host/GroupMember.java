@@ -3,7 +3,6 @@ package kafkalab.host;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -130,7 +129,7 @@ final class GroupMember extends Member implements ConsumerRebalanceListener {
 
   @Override
   void close(long timeoutMs) {
-    if (consumer != null) consumer.close(CloseOptions.timeout(Duration.ofMillis(timeoutMs)));
+    if (consumer != null) Compat.close(consumer, Duration.ofMillis(timeoutMs));
   }
 
   @Override

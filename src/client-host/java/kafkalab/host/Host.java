@@ -150,7 +150,8 @@ final class Host {
       for (ShareGroupDescription g : admin(bootstrap).shareGroups(groups).values()) {
         for (ShareMemberDescription d : g.members()) {
           ShareMember s = byClient.get(d.clientId());
-          if (s != null && !s.stopping && s.mayBe(d.consumerId())) s.observed(d.consumerId(), d.memberEpoch(), d.assignment().topicPartitions());
+          Integer epoch = Compat.epoch(d, "memberEpoch");
+          if (s != null && !s.stopping && s.mayBe(d.consumerId())) s.observed(d.consumerId(), epoch == null ? -1 : epoch, d.assignment().topicPartitions());
         }
       }
     } catch (Exception e) {

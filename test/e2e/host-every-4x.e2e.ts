@@ -1,0 +1,63 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { compileHost } from '../../src/client-host/host-compiler';
+import type { KafkaDistribution } from '../../src/cluster/cluster.types';
+import { runCommand } from '../../src/cluster/drivers/process-runner';
+import { locateKafka } from '../../src/cluster/distribution/kafka-distribution';
+import { loadConfig } from '../../src/config/lab-config';
+
+/**
+ * The client host's Java source is compiled at run time against the running Kafka's kafka-clients,
+ * so it must compile against every 4.x a student may pick (KAFKA_VERSION): the calls that differ
+ * between releases live in Compat.java, by reflection. The newest patch of each 4.x minor line,
+ * compiled with the default distribution's other jars (JSON, logging) and that release's
+ * kafka-clients jar, fetched once with mvn into the lab's Kafka cache. Add a line when Kafka ships one.
+ */
+const LINES = ['4.0.1', '4.1.1', '4.2.1', '4.3.1', '4.4.0'];
+
+describe('the client host compiles against the Java clients of every 4.x minor line', () => {
+  let base: KafkaDistribution;
+  let cacheDir: string;
+  let work: string;
+
+  beforeAll(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'klab-host-4x-'));
+    const { LAB_KAFKA_CACHE, XDG_CACHE_HOME } = process.env;
+    const config = loadConfig({ LAB_DATA_DIR: path.join(work, 'lab'), LAB_AUTOSTART: 'false', LAB_KAFKA_CACHE, XDG_CACHE_HOME });
+    // the default release: the global setup's lab server has fetched it already
+    base = await locateKafka(config);
+    cacheDir = config.kafkaCacheDir;
+  });
+
+  afterAll(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  /** The kafka-clients jar of `version`: the fetched distribution's, else fetched on its own (about 7 MB). */
+  async function clientsJar(version: string): Promise<string> {
+    const inDistribution = path.join(cacheDir, `kafka-${version}`, 'libs', `kafka-clients-${version}.jar`);
+    if (fs.existsSync(inDistribution)) return inDistribution;
+    const dir = path.join(cacheDir, 'kafka-clients');
+    const jar = path.join(dir, `kafka-clients-${version}.jar`);
+    if (!fs.existsSync(jar)) {
+      const res = await runCommand('mvn', ['-B', '-q', 'dependency:copy', `-Dartifact=org.apache.kafka:kafka-clients:${version}`, `-DoutputDirectory=${dir}`], { timeoutMs: 120_000 });
+      if (res.code !== 0 || !fs.existsSync(jar)) throw new Error(`mvn could not fetch kafka-clients ${version}: ${(res.stdout + res.stderr).slice(-500)}`);
+    }
+    return jar;
+  }
+
+  it.each(LINES)('Kafka %s', async (version) => {
+    const libsDir = path.join(work, `libs-${version}`);
+    fs.mkdirSync(libsDir);
+    for (const f of fs.readdirSync(base.libsDir).filter((f) => !f.startsWith('kafka-clients-'))) fs.symlinkSync(path.join(base.libsDir, f), path.join(libsDir, f));
+    fs.symlinkSync(await clientsJar(version), path.join(libsDir, `kafka-clients-${version}.jar`));
+
+    const started = Date.now();
+    const compiled = await compileHost({ ...base, version, libsDir, origin: `kafka-clients ${version}` }, path.join(work, 'cache'));
+    const [classes] = compiled.classPath.split(path.delimiter);
+    expect(fs.existsSync(path.join(classes, 'kafkalab', 'host', 'Compat.class'))).toBe(true);
+    expect(compiled.classPath).toContain(`kafka-clients-${version}.jar`);
+    console.log(`client host compiled against kafka-clients ${version} in ${Date.now() - started} ms`);
+  });
+});
