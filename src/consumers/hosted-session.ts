@@ -202,7 +202,13 @@ export class HostedSession implements LabConsumer {
 
   /** A crash: the member vanishes without a word; the group notices at its session timeout. */
   async kill(actor: string): Promise<void> {
-    await this.end('killed', (m) => m.vanish(), 'could not be made to vanish');
+    // A vanish the host refuses (it runs without its network cutter) leaves the member running: it
+    // leaves instead, so nothing reads on unseen after a kill.
+    const vanishOrLeave = (m: HostedMember) => m.vanish().catch(async (e: unknown) => {
+      await m.leave(LEAVE_DEADLINE_MS);
+      throw e;
+    });
+    await this.end('killed', vanishOrLeave, 'could not be made to vanish, so it left its group instead');
     this.share?.memberGone();
     this.publish('consumer.killed', actor);
   }

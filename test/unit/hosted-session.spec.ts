@@ -28,7 +28,7 @@ interface StubMember {
 /** A ClientHost stand-in: records members; startMember fails while `failStarts` > 0. */
 function stubHost() {
   const members: StubMember[] = [];
-  const state = { failStarts: 0, beforeResolve: null as null | ((m: StubMember) => void) };
+  const state = { failStarts: 0, refuseVanish: false, beforeResolve: null as null | ((m: StubMember) => void) };
   const host: ClientHost = {
     async startMember(spec, events) {
       if (state.failStarts > 0) {
@@ -41,7 +41,10 @@ function stubHost() {
       const member: HostedMember = {
         consumerId: spec.consumerId,
         leave: async () => void m.calls.push('leave'),
-        vanish: async () => void m.calls.push('vanish'),
+        vanish: async () => {
+          m.calls.push('vanish');
+          if (state.refuseVanish) throw new Error('The client host runs without its network cutter, so a member cannot vanish without leaving.');
+        },
         acknowledge: async (acks) => {
           m.acks.push(acks);
           if (m.answer) return m.answer(acks);
@@ -179,6 +182,17 @@ describe('HostedSession, consumer protocol', () => {
     member().events.joined('m-1', 1);
     await session.kill('instructor');
     expect(member().calls).toEqual(['vanish']);
+    expect(session.view().state).toBe('killed');
+    expect(types()).toEqual(['consumer.started', 'consumer.killed']);
+  });
+
+  it('kill, when the host refuses the vanish: the member leaves instead of running on unseen', async () => {
+    const { session, member, stub, types } = setup('consumer');
+    await session.start('student-1');
+    member().events.joined('m-1', 1);
+    stub.state.refuseVanish = true;
+    await session.kill('instructor');
+    expect(member().calls).toEqual(['vanish', 'leave']);
     expect(session.view().state).toBe('killed');
     expect(types()).toEqual(['consumer.started', 'consumer.killed']);
   });
