@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileHost } from '../../src/client-host/host-compiler';
+import { HOST_MAIN_CLASS, compileHost } from '../../src/client-host/host-compiler';
 import type { KafkaDistribution } from '../../src/cluster/cluster.types';
 import { runCommand } from '../../src/cluster/drivers/process-runner';
 import { locateKafka } from '../../src/cluster/distribution/kafka-distribution';
@@ -12,9 +12,17 @@ import { loadConfig } from '../../src/config/lab-config';
  * so it must compile against every 4.x a student may pick (KAFKA_VERSION): the calls that differ
  * between releases live in Compat.java, by reflection. The newest patch of each 4.x minor line,
  * compiled with the default distribution's other jars (JSON, logging) and that release's
- * kafka-clients jar, fetched once with mvn into the lab's Kafka cache. Add a line when Kafka ships one.
+ * kafka-clients jar, fetched once with mvn into the lab's Kafka cache; then the host runs on it and its
+ * `ready` line names the call of each kind Compat found. Add a line when Kafka ships one.
  */
-const LINES = ['4.0.1', '4.1.1', '4.2.1', '4.3.1', '4.4.0'];
+const OFFSET_INFO = { shareOffsets: 'partitionsToOffsetInfo', close: 'close(CloseOptions)' };
+const LINES: Array<[string, { shareOffsets: string; close: string }]> = [
+  ['4.0.1', { shareOffsets: 'none', close: 'close(Duration)' }],
+  ['4.1.1', { shareOffsets: 'partitionsToOffsetAndMetadata', close: 'close(CloseOptions)' }],
+  ['4.2.1', OFFSET_INFO],
+  ['4.3.1', OFFSET_INFO],
+  ['4.4.0', OFFSET_INFO],
+];
 
 describe('the client host compiles against the Java clients of every 4.x minor line', () => {
   let base: KafkaDistribution;
@@ -47,7 +55,7 @@ describe('the client host compiles against the Java clients of every 4.x minor l
     return jar;
   }
 
-  it.each(LINES)('Kafka %s', async (version) => {
+  it.each(LINES)('Kafka %s', async (version, calls) => {
     const libsDir = path.join(work, `libs-${version}`);
     fs.mkdirSync(libsDir);
     for (const f of fs.readdirSync(base.libsDir).filter((f) => !f.startsWith('kafka-clients-'))) fs.symlinkSync(path.join(base.libsDir, f), path.join(libsDir, f));
@@ -59,5 +67,11 @@ describe('the client host compiles against the Java clients of every 4.x minor l
     expect(fs.existsSync(path.join(classes, 'kafkalab', 'host', 'Compat.class'))).toBe(true);
     expect(compiled.classPath).toContain(`kafka-clients-${version}.jar`);
     console.log(`client host compiled against kafka-clients ${version} in ${Date.now() - started} ms`);
+
+    // Run it: with no stdin the host says `ready` and ends at once.
+    const run = await runCommand(base.javaBin, [...compiled.logOptions, '-cp', compiled.classPath, HOST_MAIN_CLASS], { timeoutMs: 60_000 });
+    const ready = JSON.parse(run.stdout.split('\n')[0]);
+    expect(ready).toMatchObject({ ev: 'ready', compat: calls });
+    expect(run.code).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 package kafkalab.host;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -22,24 +23,64 @@ import java.util.concurrent.TimeUnit;
  *   has only close(Duration). Both leave the group;
  * - epochs in share group descriptions (groupEpoch, targetAssignmentEpoch, a member's memberEpoch)
  *   came in 4.1; 4.0 answers them as unknown (null).
+ * The methods are looked up once, when the class loads; `paths()` names what was found (the host's
+ * `ready` line carries it, and a test checks it for every 4.x line).
  */
 final class Compat {
   private Compat() {}
+
+  /** Admin.listShareGroupOffsets(Map), the spec's constructor, and the result's per-group accessor; null on 4.0. */
+  private static final Method LIST_SHARE_OFFSETS;
+  private static final java.lang.reflect.Constructor<?> SHARE_OFFSETS_SPEC;
+  private static final Method SHARE_OFFSETS_OF_GROUP;
+  /** CloseOptions.timeout(Duration) and KafkaConsumer.close(CloseOptions); null on 4.0. */
+  private static final Method CLOSE_OPTIONS_TIMEOUT;
+  private static final Method CLOSE_WITH_OPTIONS;
+
+  static {
+    Method list = null;
+    java.lang.reflect.Constructor<?> spec = null;
+    Method ofGroup = null;
+    try {
+      spec = Class.forName("org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec").getConstructor();
+      list = Admin.class.getMethod("listShareGroupOffsets", Map.class);
+      ofGroup = method(Class.forName("org.apache.kafka.clients.admin.ListShareGroupOffsetsResult"), "partitionsToOffsetInfo", "partitionsToOffsetAndMetadata");
+    } catch (ReflectiveOperationException e) {
+      list = null;
+      ofGroup = null;
+    }
+    LIST_SHARE_OFFSETS = list;
+    SHARE_OFFSETS_SPEC = spec;
+    SHARE_OFFSETS_OF_GROUP = ofGroup;
+    Method timeout = null;
+    Method close = null;
+    try {
+      Class<?> options = Class.forName("org.apache.kafka.clients.consumer.CloseOptions");
+      timeout = options.getMethod("timeout", Duration.class);
+      close = KafkaConsumer.class.getMethod("close", options);
+    } catch (ReflectiveOperationException e) {
+      timeout = null;
+      close = null;
+    }
+    CLOSE_OPTIONS_TIMEOUT = timeout;
+    CLOSE_WITH_OPTIONS = close;
+  }
+
+  /** Which call of each kind this Kafka's clients take. */
+  static ObjectNode paths() {
+    return Out.obj()
+        .put("shareOffsets", SHARE_OFFSETS_OF_GROUP == null ? "none" : SHARE_OFFSETS_OF_GROUP.getName())
+        .put("close", CLOSE_WITH_OPTIONS == null ? "close(Duration)" : "close(CloseOptions)");
+  }
 
   /**
    * The share group's start offset per partition (a null value: the group has no state there), or
    * null when this Kafka's Admin cannot list share group offsets (4.0).
    */
   static Map<TopicPartition, Long> shareStartOffsets(Admin admin, String groupId, long timeoutS) throws Exception {
-    Class<?> specClass;
-    try {
-      specClass = Class.forName("org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec");
-    } catch (ClassNotFoundException e) {
-      return null;
-    }
-    Object result = call(Admin.class.getMethod("listShareGroupOffsets", Map.class), admin, Map.of(groupId, specClass.getConstructor().newInstance()));
-    Method partitions = method(result.getClass(), "partitionsToOffsetInfo", "partitionsToOffsetAndMetadata");
-    Map<?, ?> info = (Map<?, ?>) ((KafkaFuture<?>) call(partitions, result, groupId)).get(timeoutS, TimeUnit.SECONDS);
+    if (SHARE_OFFSETS_OF_GROUP == null) return null;
+    Object result = call(LIST_SHARE_OFFSETS, admin, Map.of(groupId, SHARE_OFFSETS_SPEC.newInstance()));
+    Map<?, ?> info = (Map<?, ?>) ((KafkaFuture<?>) call(SHARE_OFFSETS_OF_GROUP, result, groupId)).get(timeoutS, TimeUnit.SECONDS);
     Map<TopicPartition, Long> offsets = new HashMap<>();
     for (Map.Entry<?, ?> e : info.entrySet()) offsets.put((TopicPartition) e.getKey(), startOffset(e.getValue()));
     return offsets;
@@ -54,14 +95,8 @@ final class Compat {
   /** Closes the consumer within `timeout`, leaving its group. */
   static void close(KafkaConsumer<?, ?> consumer, Duration timeout) {
     try {
-      Class<?> options;
-      try {
-        options = Class.forName("org.apache.kafka.clients.consumer.CloseOptions");
-      } catch (ClassNotFoundException e) {
-        call(KafkaConsumer.class.getMethod("close", Duration.class), consumer, timeout);
-        return;
-      }
-      call(KafkaConsumer.class.getMethod("close", options), consumer, options.getMethod("timeout", Duration.class).invoke(null, timeout));
+      if (CLOSE_WITH_OPTIONS != null) call(CLOSE_WITH_OPTIONS, consumer, CLOSE_OPTIONS_TIMEOUT.invoke(null, timeout));
+      else call(KafkaConsumer.class.getMethod("close", Duration.class), consumer, timeout);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {

@@ -1,5 +1,7 @@
 package kafkalab.host;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -21,7 +23,9 @@ public final class Main {
     System.setOut(System.err);
     Out out = new Out(protocol);
     Host host = new Host(out);
-    out.event("ready", null, Out.obj().put("pid", ProcessHandle.current().pid()).put("java", Runtime.version().feature()));
+    ObjectNode ready = Out.obj().put("pid", ProcessHandle.current().pid()).put("java", Runtime.version().feature());
+    ready.set("compat", Compat.paths());
+    out.event("ready", null, ready);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null) {
