@@ -34,16 +34,19 @@ export function newerDataReason(dataDir: string, release: string | null, startWi
 }
 
 /**
- * The node's reason when its data was formatted by a later release than `running`, else null. Without
- * the lab's record (data formatted elsewhere or by an older lab), the metadata.version on disk tells.
+ * The node's reason when its data holds a metadata.version `running` cannot read, else null. The level
+ * on disk decides where there is one: a broker a newer Kafka formatted into an older cluster holds
+ * only the cluster's (readable) level. The lab's record of the formatting release covers the rest.
  */
 export function newerDataBeforeStart(nodeDir: string, dataDir: string, running: string): string | null {
-  const written = formattedBy(nodeDir);
-  if (written) return isNewerRelease(written, running) ? newerDataReason(dataDir, releaseOf(written), written) : null;
   const level = metadataLevelOnDisk(dataDir);
-  if (level === null || level <= newestMetadataLevel(running)) return null;
-  const release = releaseOfMetadataLevel(level);
-  return newerDataReason(dataDir, release, startWithFor(release));
+  if (level !== null) {
+    if (level <= newestMetadataLevel(running)) return null;
+    const release = releaseOfMetadataLevel(level);
+    return newerDataReason(dataDir, release, startWithFor(release));
+  }
+  const written = formattedBy(nodeDir);
+  return written && isNewerRelease(written, running) ? newerDataReason(dataDir, releaseOf(written), written) : null;
 }
 
 const startWithFor = (release: string) => (/^\d+\.\d+$/.test(release) ? `${release}.0` : 'the KAFKA_VERSION that wrote it');

@@ -78,6 +78,18 @@ describe('data written by a newer Kafka', () => {
     expect(newerDataFromLog('[x] ERROR something else', '/n/100/data')).toBeNull();
   });
 
+  it('goes by the metadata.version on disk first: a broker 4.4 formatted into a 3.9 cluster holds 3.9\'s level', () => {
+    const d = dir();
+    const data = path.join(d, 'data');
+    fs.mkdirSync(path.join(data, '__cluster_metadata-0'), { recursive: true });
+    recordFormattedBy(d, '4.4.0');
+    // metadata.version 21 (3.9-IV0) as a FeatureLevelRecord writes it: the name as a compact string, then the level.
+    const record = Buffer.concat([Buffer.from([17]), Buffer.from('metadata.version'), Buffer.from([0, 21])]);
+    fs.writeFileSync(path.join(data, '__cluster_metadata-0', '00000000000000000000.log'), record);
+    expect(metadataLevelOnDisk(data)).toBe(21);
+    expect(newerDataBeforeStart(d, data, '3.9.2')).toBeNull();
+  });
+
   it('is read from the metadata.version on disk when the lab has no record of the formatting Kafka', () => {
     const d = dir();
     const data = path.join(d, 'data');
