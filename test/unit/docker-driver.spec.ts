@@ -88,6 +88,16 @@ describe('containerSpec', () => {
     expect(fmt.Entrypoint).toEqual(['/opt/kafka/bin/kafka-storage.sh']);
     expect(fmt.Cmd).toEqual(['format', '--cluster-id=C1', '-c', node.propertiesPath, '--ignore-formatted']);
   });
+
+  it('gives the official Kafka 4 image its log4j2 file and formats with the labs\' feature levels', () => {
+    const image = 'apache/kafka:4.4.0';
+    const dist4 = { ...dist, version: '4.4.0' };
+    const node4 = { ...node, log4jPath: '/data/nodes/broker-1/log4j2.properties' };
+    const run = containerSpec({ image, labelValue: 'abc123', node: node4, dist: dist4, heap: '384m', task: 'run' });
+    expect(run.Env).toEqual(expect.arrayContaining([`KAFKA_LOG4J_OPTS=-Dlog4j2.configurationFile=${node4.log4jPath}`]));
+    const fmt = containerSpec({ image, labelValue: 'abc123', node: node4, dist: dist4, heap: '384m', task: 'format', clusterId: 'C1' });
+    expect(fmt.Cmd).toEqual(['format', '--cluster-id=C1', '-c', node.propertiesPath, '--ignore-formatted', '--feature', 'group.version=1']);
+  });
 });
 
 describe('docker driver helpers', () => {
