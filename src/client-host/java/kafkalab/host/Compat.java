@@ -3,6 +3,7 @@ package kafkalab.host;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
@@ -12,6 +13,7 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * - a consumer's close: close(CloseOptions) came in 4.1 and close(Duration) is deprecated since; 4.0
  *   has only close(Duration). Both leave the group;
  * - epochs in share group descriptions (groupEpoch, targetAssignmentEpoch, a member's memberEpoch)
- *   came in 4.1; 4.0 answers them as unknown (null).
+ *   came in 4.1; 4.0 answers them as unknown (null);
+ * - a share consumer's record lock duration (KafkaShareConsumer.acquisitionLockTimeoutMs) came in 4.2.
  * The methods are looked up once, when the class loads; `paths()` names what was found (the host's
  * `ready` line carries it, and a test checks it for every 4.x line).
  */
@@ -36,6 +39,8 @@ final class Compat {
   /** CloseOptions.timeout(Duration) and KafkaConsumer.close(CloseOptions); null on 4.0. */
   private static final Method CLOSE_OPTIONS_TIMEOUT;
   private static final Method CLOSE_WITH_OPTIONS;
+  /** KafkaShareConsumer.acquisitionLockTimeoutMs() (an Optional of the broker's record lock); null before 4.2. */
+  private static final Method ACQUISITION_LOCK_TIMEOUT;
 
   static {
     Method list = null;
@@ -64,13 +69,21 @@ final class Compat {
     }
     CLOSE_OPTIONS_TIMEOUT = timeout;
     CLOSE_WITH_OPTIONS = close;
+    Method lock;
+    try {
+      lock = KafkaShareConsumer.class.getMethod("acquisitionLockTimeoutMs");
+    } catch (ReflectiveOperationException e) {
+      lock = null;
+    }
+    ACQUISITION_LOCK_TIMEOUT = lock;
   }
 
   /** Which call of each kind this Kafka's clients take. */
   static ObjectNode paths() {
     return Out.obj()
         .put("shareOffsets", SHARE_OFFSETS_OF_GROUP == null ? "none" : SHARE_OFFSETS_OF_GROUP.getName())
-        .put("close", CLOSE_WITH_OPTIONS == null ? "close(Duration)" : "close(CloseOptions)");
+        .put("close", CLOSE_WITH_OPTIONS == null ? "close(Duration)" : "close(CloseOptions)")
+        .put("lockTimeout", ACQUISITION_LOCK_TIMEOUT == null ? "none" : ACQUISITION_LOCK_TIMEOUT.getName());
   }
 
   /**
@@ -101,6 +114,20 @@ final class Compat {
       throw e;
     } catch (Exception e) {
       throw new IllegalStateException("this Kafka's KafkaConsumer has no close we know: " + e, e);
+    }
+  }
+
+  /**
+   * The broker's record lock duration as the share consumer learnt it from its group, or null when
+   * this Kafka's client cannot tell (before 4.2) or has not learnt it yet.
+   */
+  static Long acquisitionLockTimeoutMs(KafkaShareConsumer<?, ?> consumer) {
+    if (ACQUISITION_LOCK_TIMEOUT == null) return null;
+    try {
+      Object v = ACQUISITION_LOCK_TIMEOUT.invoke(consumer);
+      return v instanceof Optional<?> opt && opt.isPresent() && opt.get() instanceof Number n ? n.longValue() : null;
+    } catch (ReflectiveOperationException e) {
+      return null;
     }
   }
 

@@ -98,13 +98,8 @@ final class ShareMember extends Member {
 
   /** The broker's record lock (the client learns it from the group), else what the server told us. */
   private long lockMs() {
-    try {
-      Object v = consumer.getClass().getMethod("acquisitionLockTimeoutMs").invoke(consumer);
-      if (v instanceof Optional<?> opt && opt.isPresent()) return ((Number) opt.get()).longValue();
-    } catch (ReflectiveOperationException e) {
-      // Kafka before 4.2 has no such method: the value from the start op stands
-    }
-    return lockMs;
+    Long broker = Compat.acquisitionLockTimeoutMs(consumer);
+    return broker != null ? broker : lockMs;
   }
 
   /** The lock ran out: Kafka gave the records back; release them locally so poll() may run again. */
