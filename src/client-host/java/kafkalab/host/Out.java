@@ -17,6 +17,9 @@ final class Out implements Runnable {
   private final PrintStream stream;
   private final ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
   private final Thread writer;
+  /** Lines the writer has printed and flushed; send() counts the ones handed in. */
+  private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+  private volatile long written;
 
   Out(PrintStream stream) {
     this.stream = stream;
@@ -58,15 +61,23 @@ final class Out implements Runnable {
   }
 
   void send(ObjectNode o) {
-    lines.add(o.toString());
+    String line = o.toString();
+    // Counted before queued: drain() then never sees a queued line as already written.
+    sent.incrementAndGet();
+    lines.add(line);
     LockSupport.unpark(writer);
   }
 
-  /** Waits (up to `ms`) until every queued line is printed: before the JVM halts. */
+  /**
+   * Waits (up to `ms`) until every line handed in so far is printed and flushed: before the JVM halts.
+   * An empty queue is not enough: the writer may have taken the last line and still be printing it.
+   */
   void drain(long ms) {
+    long target = sent.get();
     long end = System.currentTimeMillis() + ms;
-    while (!lines.isEmpty() && System.currentTimeMillis() < end) {
-      LockSupport.parkNanos(5_000_000L);
+    while (written < target && System.currentTimeMillis() < end) {
+      LockSupport.unpark(writer);
+      LockSupport.parkNanos(2_000_000L);
     }
     stream.flush();
   }
@@ -83,6 +94,8 @@ final class Out implements Runnable {
       stream.print(line);
       stream.print('\n');
       if (lines.isEmpty()) stream.flush();
+      // Printed (drain's final flush covers a line printed while more were queued).
+      written++;
     }
   }
 
