@@ -15,8 +15,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * A member of a consumer group on the KIP-848 protocol (group.protocol=consumer): the broker computes
@@ -25,8 +27,12 @@ import java.util.Properties;
  */
 final class GroupMember extends Member implements ConsumerRebalanceListener {
   private KafkaConsumer<byte[], byte[]> consumer;
-  /** Steps the listener reported during the current poll: [revoked, assigned] pairs. */
-  private final List<List<TopicPartition>[]> steps = new ArrayList<>();
+  /**
+   * Steps the listener reported during the current poll, each as it was when its callback ran: two
+   * steps may land in one poll, and each reports its own owned set and epoch, not the poll's final ones.
+   */
+  private record Step(List<TopicPartition> revoked, List<TopicPartition> assigned, Set<TopicPartition> owned, int epoch) {}
+  private final List<Step> steps = new ArrayList<>();
   private List<TopicPartition> pendingRevoked = new ArrayList<>();
   private boolean joined;
   /** The epoch of the last step reported (0 before the first), and one seen since without a step. */
@@ -67,10 +73,11 @@ final class GroupMember extends Member implements ConsumerRebalanceListener {
       o.put("memberEpoch", epoch);
       out.event("joined", key, o);
     }
-    // One event per reconciliation step the listener reported, with the epoch after it.
+    // One event per reconciliation step the listener reported, with its own epoch and owned set (an
+    // epoch not yet known in the callback, 0 or less, is the one after the poll).
     long now = System.currentTimeMillis();
-    for (List<TopicPartition>[] s : steps) {
-      report(meta.memberId(), epoch, s[0], s[1]);
+    for (Step s : steps) {
+      report(meta.memberId(), s.epoch() > 0 ? s.epoch() : epoch, s.revoked(), s.assigned(), s.owned());
     }
     if (!steps.isEmpty()) {
       steps.clear();
@@ -82,7 +89,7 @@ final class GroupMember extends Member implements ConsumerRebalanceListener {
         pendingEpoch = epoch;
         pendingSince = now;
       } else if (now - pendingSince >= EPOCH_SETTLE_MS) {
-        report(meta.memberId(), epoch, List.of(), List.of());
+        report(meta.memberId(), epoch, List.of(), List.of(), consumer.assignment());
       }
     }
     if (!records.isEmpty()) {
@@ -93,13 +100,13 @@ final class GroupMember extends Member implements ConsumerRebalanceListener {
     }
   }
 
-  private void report(String memberId, int epoch, Collection<TopicPartition> revoked, Collection<TopicPartition> assigned) {
+  private void report(String memberId, int epoch, Collection<TopicPartition> revoked, Collection<TopicPartition> assigned, Collection<TopicPartition> owned) {
     ObjectNode o = Out.obj();
     o.put("memberId", memberId);
     o.put("memberEpoch", epoch);
     o.set("revoked", partitions(revoked));
     o.set("assigned", partitions(assigned));
-    o.set("owned", partitions(consumer.assignment()));
+    o.set("owned", partitions(owned));
     out.event("rebalanced", key, o);
     reportedEpoch = epoch;
     pendingEpoch = -1;
@@ -117,14 +124,14 @@ final class GroupMember extends Member implements ConsumerRebalanceListener {
 
   @Override
   public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-    // The end of one reconciliation step: what was revoked before it and what it assigned.
-    steps.add(step(pendingRevoked, new ArrayList<>(partitions)));
+    // The end of one reconciliation step: what was revoked before it, what it assigned, and what the
+    // member owns and its epoch now (the listener runs inside poll, on this member's thread). The
+    // owned set is made from the step itself too, whether or not assignment() already shows it.
+    Set<TopicPartition> owned = new HashSet<>(consumer.assignment());
+    owned.removeAll(pendingRevoked);
+    owned.addAll(partitions);
+    steps.add(new Step(pendingRevoked, new ArrayList<>(partitions), owned, consumer.groupMetadata().generationId()));
     pendingRevoked = new ArrayList<>();
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static List<TopicPartition>[] step(List<TopicPartition> revoked, List<TopicPartition> assigned) {
-    return new List[] {revoked, assigned};
   }
 
   @Override
