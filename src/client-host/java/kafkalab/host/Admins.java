@@ -12,9 +12,12 @@ import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.clients.admin.ShareMemberDescription;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.GroupType;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -25,6 +28,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** The host's one Admin client (thread-safe) for one bootstrap: group descriptions and group configs. */
@@ -62,24 +66,38 @@ final class Admins implements AutoCloseable {
     return a;
   }
 
-  /** null when no group of that id exists. */
+  /**
+   * null when no group of that id exists. The type is found by asking: a consumer-protocol or classic
+   * group answers DescribeConsumerGroups, a share group DescribeShareGroups (each says "not found" for
+   * the other's groups), so describing one group costs one or two calls, never a listing of every group.
+   * Only a group neither knows (a streams group, a type Kafka added later, or none) is looked up in the list.
+   */
   ObjectNode describe(String groupId) throws Exception {
-    GroupListing listing = null;
-    for (GroupListing g : admin.listGroups(new ListGroupsOptions()).all().get(TIMEOUT_S, TimeUnit.SECONDS)) {
-      if (g.groupId().equals(groupId)) listing = g;
-    }
-    if (listing == null) return null;
     ObjectNode o = Out.obj();
     o.put("groupId", groupId);
-    o.put("type", type(listing.type()));
-    o.put("state", listing.groupState().map(Object::toString).orElse("Unknown"));
     o.put("protocol", "");
     o.putNull("groupEpoch");
     o.putNull("targetAssignmentEpoch");
     ArrayNode members = o.putArray("members");
-    GroupType t = listing.type().orElse(GroupType.UNKNOWN);
-    if (t == GroupType.SHARE) {
-      ShareGroupDescription d = shareGroup(groupId);
+    ConsumerGroupDescription c = orNotFound(admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId));
+    if (c != null && c.groupState() != GroupState.DEAD) {
+      o.put("type", type(Optional.ofNullable(c.type())));
+      o.put("state", c.groupState().toString());
+      o.put("protocol", c.partitionAssignor() == null ? "" : c.partitionAssignor());
+      putOptional(o, "groupEpoch", c.groupEpoch());
+      putOptional(o, "targetAssignmentEpoch", c.targetAssignmentEpoch());
+      for (MemberDescription m : c.members()) {
+        ObjectNode mo = members.addObject();
+        mo.put("memberId", m.consumerId());
+        mo.put("clientId", m.clientId());
+        putOptional(mo, "memberEpoch", m.memberEpoch());
+        mo.set("assignment", Member.partitions(m.assignment().topicPartitions()));
+      }
+      return o;
+    }
+    ShareGroupDescription d = orNotFound(admin.describeShareGroups(List.of(groupId)).describedGroups().get(groupId));
+    if (d != null && d.groupState() != GroupState.DEAD) {
+      o.put("type", "share");
       o.put("state", d.groupState().toString());
       o.put("groupEpoch", Compat.epoch(d, "groupEpoch"));
       o.put("targetAssignmentEpoch", Compat.epoch(d, "targetAssignmentEpoch"));
@@ -103,21 +121,26 @@ final class Admins implements AutoCloseable {
         sorted.put(String.format("%s/%09d", e.getKey().topic(), e.getKey().partition()), so);
       }
       sorted.values().forEach(offsets::add);
-    } else if (t == GroupType.CONSUMER || t == GroupType.CLASSIC) {
-      ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId).get(TIMEOUT_S, TimeUnit.SECONDS);
-      o.put("state", d.groupState().toString());
-      o.put("protocol", d.partitionAssignor() == null ? "" : d.partitionAssignor());
-      putOptional(o, "groupEpoch", d.groupEpoch());
-      putOptional(o, "targetAssignmentEpoch", d.targetAssignmentEpoch());
-      for (MemberDescription m : d.members()) {
-        ObjectNode mo = members.addObject();
-        mo.put("memberId", m.consumerId());
-        mo.put("clientId", m.clientId());
-        putOptional(mo, "memberEpoch", m.memberEpoch());
-        mo.set("assignment", Member.partitions(m.assignment().topicPartitions()));
-      }
+      return o;
     }
-    return o;
+    // Neither kind: a group of another type (streams), named with its type and state only, or none.
+    for (GroupListing g : admin.listGroups(new ListGroupsOptions()).all().get(TIMEOUT_S, TimeUnit.SECONDS)) {
+      if (!g.groupId().equals(groupId)) continue;
+      o.put("type", type(g.type()));
+      o.put("state", g.groupState().map(Object::toString).orElse("Unknown"));
+      return o;
+    }
+    return null;
+  }
+
+  /** The description, or null when Kafka says there is no such group (of the kind asked). */
+  private static <T> T orNotFound(KafkaFuture<T> f) throws Exception {
+    try {
+      return f.get(TIMEOUT_S, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof GroupIdNotFoundException) return null;
+      throw e;
+    }
   }
 
   ShareGroupDescription shareGroup(String groupId) throws Exception {
@@ -128,15 +151,22 @@ final class Admins implements AutoCloseable {
     return admin.describeShareGroups(groupIds).all().get(TIMEOUT_S, TimeUnit.SECONDS);
   }
 
-  /** Ids of the share group's members with this client id now ([] when the group does not exist). */
-  Set<String> shareMemberIds(String groupId, String clientId) {
+  /**
+   * Ids of the share group's members with this client id now ([] when the group does not exist yet).
+   * Any other failure (no answer in time, no coordinator) is thrown: an empty answer would let a dead
+   * incarnation of ours be taken for the new member (see ShareMember.mayBe).
+   */
+  Set<String> shareMemberIds(String groupId, String clientId) throws Exception {
     Set<String> ids = new HashSet<>();
+    ShareGroupDescription d;
     try {
-      for (ShareMemberDescription m : shareGroup(groupId).members()) {
-        if (m.clientId().equals(clientId)) ids.add(m.consumerId());
-      }
+      d = orNotFound(admin.describeShareGroups(List.of(groupId)).describedGroups().get(groupId));
     } catch (Exception e) {
-      // no such group yet (or no answer): no member of an earlier run to tell apart
+      throw new IllegalStateException("the share group " + groupId + "'s members could not be listed (to tell an earlier run of this consumer apart): " + Out.sentence(e), e);
+    }
+    if (d == null) return ids;
+    for (ShareMemberDescription m : d.members()) {
+      if (m.clientId().equals(clientId)) ids.add(m.consumerId());
     }
     return ids;
   }
