@@ -73,10 +73,10 @@ export class GroupsService {
     } catch (e) {
       const err = await this.kafka.explain(e, { action: `describe the consumer group ${groupId}` });
       // Kafka 4 answers DescribeGroups for a consumer-protocol or share group as not found: ask the host.
-      if (err instanceof LabError && err.code === 'NOT_FOUND') return this.describeHosted(who, groupId, clusterId);
+      if (err instanceof LabError && err.code === 'NOT_FOUND') return this.describeNewer(who, groupId, clusterId);
       throw err;
     }
-    if (!desc || desc.state === 'Dead') return this.describeHosted(who, groupId, clusterId);
+    if (!desc || desc.state === 'Dead') return this.describeNewer(who, groupId, clusterId);
 
     const members = desc.members.map((m) => ({
       memberId: m.memberId,
@@ -86,6 +86,27 @@ export class GroupsService {
     }));
     const offsets = await this.committedOffsetsOf(clusterId, members);
     return { groupId, type: 'classic', state: desc.state, protocol: desc.protocol, members: this.visibleMembers(who, members), offsets: this.visibleOffsets(who, offsets) };
+  }
+
+  /**
+   * A group kafkajs calls Dead or unknown: a consumer-protocol or share group, or none. The host is
+   * asked only when there is a reason to think it is one (asking may start its JVM, ~200 MB, and a
+   * typo in a URL must not): its JVM runs already, or Kafka lists the group as a consumer or share group.
+   */
+  private async describeNewer(who: Principal, groupId: string, clusterId: string): Promise<GroupView> {
+    if (!(await this.mayBeNewer(clusterId))) throw notFound(`There is no consumer group ${groupId}.`);
+    return this.describeHosted(who, groupId, clusterId);
+  }
+
+  private async mayBeNewer(clusterId: string): Promise<boolean> {
+    if (!this.host || protocolRefusal('consumer', this.consumers.kafkaVersion()) !== null) return false;
+    if (this.host.pid() !== null) return true;
+    // kafkajs's ListGroups (v2, no type filter) lists every type on Kafka 4: consumer-protocol groups
+    // (and classic ones, which DescribeGroups would not call Dead) as 'consumer', share groups as 'share'.
+    const listed = await this.admin.listGroups().catch(() => null);
+    // No listing (a broker dying): the host can tell.
+    if (listed === null) return true;
+    return listed.some((g) => g.groupId === clusterId && (g.protocolType === 'consumer' || g.protocolType === 'share'));
   }
 
   /** A consumer-protocol or share group, as the client host's Admin describes it; 404 when there is none. */

@@ -12,7 +12,7 @@ const instructor = { id: 'instructor', role: 'instructor' } as Principal;
  * GroupsService over stand-ins: kafkajs's admin (classic groups; consumer and share groups are "Dead"
  * to it, as Kafka 4 answers DescribeGroups), the client host's Admin, and our consumers.
  */
-function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsGroups?: Array<{ groupId: string; protocolType: string }>; ours?: Record<string, 'classic' | 'consumer' | 'share'>; version?: string }) {
+function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsGroups?: Array<{ groupId: string; protocolType: string }>; ours?: Record<string, 'classic' | 'consumer' | 'share'>; version?: string; hostRunning?: boolean }) {
   const asked: string[] = [];
   const admin = {
     connect: async () => undefined,
@@ -36,7 +36,7 @@ function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsG
       return opts.hosted?.[id] ?? null;
     },
     listGroups: async () => Object.values(opts.hosted ?? {}).map((d) => ({ groupId: d.groupId, type: d.type, state: d.state })),
-    pid: () => 1,
+    pid: () => (opts.hostRunning === false ? null : 1),
   };
   const ours = opts.ours ?? {};
   const consumers = {
@@ -110,6 +110,20 @@ describe('GroupsService with the client host', () => {
     await expect(old.groups.describe(instructor, 'nobody')).rejects.toBeInstanceOf(LabError);
     expect(old.asked).toEqual([]);
     expect(asked).toEqual(['nobody']);
+  });
+
+  it('a group kafkajs calls Dead is asked of a host not running only when Kafka lists it as a consumer or share group: an unknown one is a 404 with no JVM started', async () => {
+    const idle = setup({
+      hosted: { 'new-g': consumerGroup, workers: shareGroup },
+      hostRunning: false,
+      kafkajsGroups: [{ groupId: 'new-g', protocolType: 'consumer' }, { groupId: 'workers', protocolType: 'share' }, { groupId: 'connect-x', protocolType: 'connect' }],
+    });
+    await expect(idle.groups.describe(instructor, 'typo')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'There is no consumer group typo.' });
+    await expect(idle.groups.describe(instructor, 'connect-x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(idle.asked).toEqual([]);
+    expect(await idle.groups.describe(instructor, 'new-g')).toMatchObject({ type: 'consumer', groupEpoch: 7 });
+    expect(await idle.groups.describe(instructor, 'workers')).toMatchObject({ type: 'share', groupEpoch: 5 });
+    expect(idle.asked).toEqual(['new-g', 'workers']);
   });
 
   it('lists every type: kafkajs\'s groups and the host\'s, with their type and member count', async () => {
