@@ -90,12 +90,15 @@ export interface HostedMember {
   leave(deadlineMs: number): Promise<void>;
   /**
    * Vanishes without a word to the group (a crash): no leave heartbeat, no acknowledgement; the
-   * coordinator notices at the session timeout (and a share member's locks expire).
+   * coordinator notices at the session timeout (and a share member's locks expire). Resolves too when
+   * the member is not there any more; rejects (CONFLICT, TIMEOUT, ...) when it may still run.
    */
   vanish(): Promise<void>;
   /**
    * manual share members: acknowledges records it holds and commits them; resolves with what Kafka
    * said per partition. Rejects with a LabError (400/409) for offsets the member does not hold.
+   * A TIMEOUT LabError: the host did not answer in time, and the acknowledgement may still reach
+   * Kafka; its outcome comes through `acknowledged` as any other.
    */
   acknowledge(acks: AckRequest[]): Promise<HostedAckResult[]>;
 }

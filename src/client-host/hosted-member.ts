@@ -1,6 +1,9 @@
 import { LabError } from '../common/lab-error';
 import type { AckRequest, HostedAckResult, HostedMember, HostedMemberEvents, HostedMemberSpec, HostedRebalance, HostedRecord } from './client-host.types';
-import { HostGone, HostEvent, HostRefusal, LineProtocol } from './line-protocol';
+import { HostEvent, HostGone, HostRefusal, HostTimeout, LineProtocol } from './line-protocol';
+
+/** The host went away (not a mere timeout): its members went with it. */
+const isGone = (e: unknown): boolean => e instanceof HostGone && !(e instanceof HostTimeout);
 
 /** How long past a leave's own deadline the host may take to answer it. */
 const LEAVE_SLACK_MS = 5_000;
@@ -40,18 +43,31 @@ export class RemoteMember implements HostedMember {
     }
   }
 
+  /**
+   * Vanished, or not there any more (the host has no such member, or is gone): the member has ended.
+   * A refusal for another reason (UNSUPPORTED: no network cutter) or no answer in time: it may still
+   * run, so it stays in the table (a later leave or the shutdown reaches it) and the caller hears why.
+   */
   async vanish(): Promise<void> {
     if (this.ended) return;
     try {
       await this.send('vanish', { freeAfterMs: this.freeAfterMs }, VANISH_TIMEOUT_MS);
     } catch (e) {
-      if (e instanceof HostRefusal && e.code === 'UNSUPPORTED') throw new LabError('CONFLICT', e.message);
-      if (!(e instanceof HostGone)) throw e;
-      // the host is gone, so is the member
+      if (e instanceof HostTimeout) {
+        throw new LabError('TIMEOUT', `The client host did not confirm within ${VANISH_TIMEOUT_MS / 1000} s that consumer ${this.consumerId} vanished; it may still be running.`);
+      }
+      if (e instanceof HostRefusal && e.code !== 'NO_MEMBER') throw new LabError(e.code === 'UNSUPPORTED' ? 'CONFLICT' : 'WRONG_STATE', e.message);
+      if (!(e instanceof HostRefusal) && !isGone(e)) throw e;
+      // NO_MEMBER, or the host is gone: the member is not there
     }
     this.end();
   }
 
+  /**
+   * A refusal for offsets not held is a 400, another refusal a 409. No answer in time is a TIMEOUT
+   * (503) and the acknowledgement may still reach Kafka: the host's `acknowledged` report tells the
+   * outcome. The host gone away is a 409: the member went with it.
+   */
   async acknowledge(acks: AckRequest[]): Promise<HostedAckResult[]> {
     if (this.ended) throw new LabError('WRONG_STATE', `Consumer ${this.consumerId} is not running.`);
     try {
@@ -61,7 +77,11 @@ export class RemoteMember implements HostedMember {
       if (e instanceof HostRefusal) {
         throw new LabError(e.code === 'NOT_HELD' || e.code === 'BAD_REQUEST' ? 'BAD_INPUT' : 'WRONG_STATE', e.message);
       }
-      throw new LabError('TIMEOUT', `The acknowledgement of consumer ${this.consumerId} got no answer: ${(e as Error).message}.`);
+      if (e instanceof HostTimeout) {
+        throw new LabError('TIMEOUT', `The acknowledgement of consumer ${this.consumerId} got no answer within ${ACK_TIMEOUT_MS / 1000} s; it may still reach Kafka, and share.acknowledged will tell.`);
+      }
+      if (isGone(e)) throw new LabError('WRONG_STATE', `Consumer ${this.consumerId} is not running: ${(e as Error).message}.`);
+      throw e;
     }
   }
 

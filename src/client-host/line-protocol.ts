@@ -14,6 +14,12 @@ export class HostRefusal extends Error {
 /** The host did not answer in time, or went away before answering. */
 export class HostGone extends Error {}
 
+/**
+ * The host did not answer in time: it may still be running, and the request may still take effect
+ * there (unlike the host gone away, which ended every member).
+ */
+export class HostTimeout extends HostGone {}
+
 export type HostEvent = { ev: string; member?: string } & Record<string, unknown>;
 type Answer = { id: number; ok: boolean; error?: string; code?: string } & Record<string, unknown>;
 
@@ -44,7 +50,7 @@ export class LineProtocol {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new HostGone(`the client host did not answer '${op}' within ${Math.round(timeoutMs / 1000)} s`));
+        reject(new HostTimeout(`the client host did not answer '${op}' within ${Math.round(timeoutMs / 1000)} s`));
       }, timeoutMs);
       this.pending.set(id, {
         op,

@@ -1,5 +1,5 @@
 import type { AckRequest, HostedAckResult, HostedMember, HostedRecord } from '../client-host/client-host.types';
-import { badInput } from '../common/lab-error';
+import { badInput, LabError } from '../common/lab-error';
 import type { TimelineService } from '../timeline/timeline.service';
 import type { EventScope } from '../timeline/timeline.types';
 import { ShareLedger, ShareStory, ShareStoryEvent } from './share-story';
@@ -44,15 +44,19 @@ export class HostedShare {
     // Set before sending: the host's `acknowledged` report may come ahead of the answer.
     for (const k of keys) this.ackActors.set(k, actor);
     this.story.sending(acks);
+    let unanswered = false;
     try {
       const results = await member.acknowledge(acks);
       this.story.acknowledged(results);
       return results.map((r) => ({ ...r, topic: this.ctx.visibleTopic(r.topic) }));
     } catch (e) {
-      this.story.unsent(acks);
+      // Unanswered in time, the acknowledgement may still reach Kafka: the records stay sent (not held
+      // again) until the host's `acknowledged` report settles them, told with this caller as actor.
+      unanswered = e instanceof LabError && e.code === 'TIMEOUT';
+      if (!unanswered) this.story.unsent(acks);
       throw e;
     } finally {
-      for (const k of keys) this.ackActors.delete(k);
+      if (!unanswered) for (const k of keys) this.ackActors.delete(k);
     }
   }
 
@@ -62,6 +66,8 @@ export class HostedShare {
 
   acknowledged(results: readonly HostedAckResult[]): void {
     this.story.acknowledged(results);
+    // Told once: an actor kept for an acknowledgement whose call timed out is done with.
+    for (const r of results) for (const o of r.offsets) this.ackActors.delete(`${r.topic}:${r.partition}:${o}`);
   }
 
   lockExpired(records: ReadonlyArray<{ topic: string; partition: number; offset: string }>): void {
@@ -71,6 +77,7 @@ export class HostedShare {
   /** The member vanished or crashed: what it held comes back to the group. */
   memberGone(): void {
     this.story.memberGone();
+    this.ackActors.clear();
   }
 
   /** The member left: a manual member's unacknowledged records go back to the group; an auto one accepts them as it closes. */

@@ -8,7 +8,7 @@ import type {
   HostedMemberSpec,
   HostedRecord,
 } from '../../src/client-host/client-host.types';
-import { badInput } from '../../src/common/lab-error';
+import { badInput, LabError } from '../../src/common/lab-error';
 import { BACKOFF_FIRST_MS } from '../../src/consumers/consumer-supervisor';
 import { HostedSession } from '../../src/consumers/hosted-session';
 import { ShareLedger } from '../../src/consumers/share-story';
@@ -379,6 +379,33 @@ describe('HostedSession, share groups', () => {
     const results = await a.session.acknowledge([{ topic: 't', partition: 0, offset: '1', type: 'accept' }], 'student-1');
     expect(results[0].error).toBe('the record lock had expired');
     expect(of('share.acknowledged')).toEqual([]);
+  });
+
+  it('an acknowledgement the host does not answer in time is not held again: the host\'s later report tells it once, by the caller', async () => {
+    const { ss, of } = await labG();
+    const [a] = ss;
+    a.member().events.records([rec(2, 1)]);
+    a.member().answer = () => {
+      throw new LabError('TIMEOUT', 'The acknowledgement of consumer aaaa0001 got no answer within 20 s.');
+    };
+    await expect(a.session.acknowledge([{ topic: 't', partition: 0, offset: '2', type: 'accept' }], 'student-1')).rejects.toMatchObject({ code: 'TIMEOUT' });
+    // Sent, not held: acknowledging it again is refused rather than sent twice.
+    await expect(a.session.acknowledge([{ topic: 't', partition: 0, offset: '2', type: 'accept' }], 'student-1')).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    a.member().events.acknowledged([{ topic: 't', partition: 0, offsets: ['2'], type: 'accept' }]);
+    expect(of('share.acknowledged')).toEqual([expect.objectContaining({ actor: 'student-1', consumerId: 'aaaa0001', offsets: ['2'], ackType: 'accept' })]);
+  });
+
+  it('an acknowledgement that fails otherwise (host gone) holds its records again', async () => {
+    const { ss, of } = await labG();
+    const [a] = ss;
+    a.member().events.records([rec(3, 1)]);
+    a.member().answer = () => {
+      throw new LabError('WRONG_STATE', 'Consumer aaaa0001 is not running: the client host went away.');
+    };
+    await expect(a.session.acknowledge([{ topic: 't', partition: 0, offset: '3', type: 'accept' }], 'student-1')).rejects.toMatchObject({ code: 'WRONG_STATE' });
+    a.member().answer = undefined;
+    await expect(a.session.acknowledge([{ topic: 't', partition: 0, offset: '3', type: 'accept' }], 'student-1')).resolves.toHaveLength(1);
+    expect(of('share.acknowledged')).toHaveLength(1);
   });
 
   it('refuses acknowledgements from an auto member (409), a stopped one (409), and passes the host\'s own refusal on', async () => {
