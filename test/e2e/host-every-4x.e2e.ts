@@ -15,10 +15,10 @@ import { loadConfig } from '../../src/config/lab-config';
  * kafka-clients jar, fetched once with mvn into the lab's Kafka cache; then the host runs on it and its
  * `ready` line names the call of each kind Compat found. Add a line when Kafka ships one.
  */
-const OFFSET_INFO = { shareOffsets: 'partitionsToOffsetInfo', close: 'close(CloseOptions)' };
-const LINES: Array<[string, { shareOffsets: string; close: string }]> = [
-  ['4.0.1', { shareOffsets: 'none', close: 'close(Duration)' }],
-  ['4.1.1', { shareOffsets: 'partitionsToOffsetAndMetadata', close: 'close(CloseOptions)' }],
+const OFFSET_INFO = { shareOffsets: 'partitionsToOffsetInfo', close: 'close(CloseOptions)', lockTimeout: 'acquisitionLockTimeoutMs' };
+const LINES: Array<[string, { shareOffsets: string; close: string; lockTimeout: string }]> = [
+  ['4.0.1', { shareOffsets: 'none', close: 'close(Duration)', lockTimeout: 'none' }],
+  ['4.1.1', { shareOffsets: 'partitionsToOffsetAndMetadata', close: 'close(CloseOptions)', lockTimeout: 'none' }],
   ['4.2.1', OFFSET_INFO],
   ['4.3.1', OFFSET_INFO],
   ['4.4.0', OFFSET_INFO],
