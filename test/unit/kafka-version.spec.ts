@@ -5,7 +5,7 @@ import { formattedBy, metadataLevelOnDisk, newerDataBeforeStart, newerDataFromLo
 import { BOOTSTRAP_CHECKPOINT_44_HEX, NEWER_RECORDS_LOG_39 } from './fixtures/kafka-4.4.0-captures';
 import { KAFKA_40_LOG4J2_VERSION, kafkaPom, log4j2BindingPom, log4j2VersionFor } from '../../src/cluster/distribution/kafka-pom';
 import {
-  isNewerRelease, releaseOfMetadataLevel, supportsConsumerProtocol, supportsShareGroups, usesLog4j2, versionProblem,
+  isNewerRelease, releaseOfMetadataLevel, supportsConsumerProtocol, usesLog4j2, versionProblem,
 } from '../../src/cluster/distribution/kafka-version';
 
 describe('Kafka releases the lab runs', () => {
@@ -19,7 +19,6 @@ describe('Kafka releases the lab runs', () => {
   it('knows what each release brings', () => {
     expect([usesLog4j2('3.9.2'), usesLog4j2('4.0.0')]).toEqual([false, true]);
     expect([supportsConsumerProtocol('3.9.2'), supportsConsumerProtocol('4.0.0')]).toEqual([false, true]);
-    expect([supportsShareGroups('4.0.0'), supportsShareGroups('4.1.0'), supportsShareGroups('4.4.0')]).toEqual([false, true, true]);
   });
 
   it('compares feature releases, not patches', () => {

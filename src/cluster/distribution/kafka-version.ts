@@ -1,6 +1,7 @@
 /**
  * Which Apache Kafka releases the lab runs, and what differs between them: 3.9.x (log4j 1, no new
- * group protocols) and every 4.x (log4j2, KIP-848 consumer groups, KIP-932 share groups from 4.1).
+ * group protocols) and every 4.x (log4j2, KIP-848 consumer groups; KIP-932 share groups as the lab
+ * uses them from 4.2: src/consumers/protocol-support.ts says why).
  */
 
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
@@ -62,14 +63,9 @@ export function formatFeatures(version: string): string[] {
   return features;
 }
 
-/** Consumer-protocol groups (KIP-848) need Kafka 4.0+, share groups (KIP-932) 4.1+ as the lab formats them. */
+/** Consumer-protocol groups (KIP-848) need Kafka 4.0+. */
 export function supportsConsumerProtocol(version: string): boolean {
   return (parseKafkaVersion(version)?.major ?? 0) >= 4;
-}
-
-export function supportsShareGroups(version: string): boolean {
-  const v = parseKafkaVersion(version);
-  return !!v && (v.major > 4 || (v.major === 4 && v.minor >= 1));
 }
 
 /**
