@@ -121,6 +121,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     return this.launcher.version ?? this.config.kafkaVersion;
   }
 
+  /** The 3.x release that formatted this cluster's data when a 4.x runs it (its new group protocols are off), else null. */
+  formattedByOlderKafka(): string | null {
+    return this.launcher.formattedByOlder;
+  }
+
   /**
    * Every broker, running ones first: clients ask the first that answers, and a broker that is being
    * stopped, paused or is still starting may answer with a stale view of the cluster.

@@ -23,6 +23,11 @@ export class NodeLauncher {
   private dist: Promise<KafkaDistribution> | null = null;
   /** The located Kafka's version, once known. */
   version: string | null = null;
+  /**
+   * The 3.x release that formatted the controller's data when a 4.x runs it: Kafka keeps the feature
+   * levels a cluster was formatted with, so its consumer-protocol and share groups stay off.
+   */
+  formattedByOlder: string | null = null;
 
   constructor(
     private readonly config: LabConfig,
@@ -124,7 +129,9 @@ export class NodeLauncher {
     await this.driver.format(dist, spec, clusterId);
     if (fresh && parseKafkaVersion(dist.version)) recordFormattedBy(spec.dir, dist.version);
     const written = formattedBy(spec.dir);
-    if (written && !supportsConsumerProtocol(written) && supportsConsumerProtocol(dist.version) && spec.role === 'controller') {
+    if (spec.role !== 'controller') return;
+    this.formattedByOlder = written && !supportsConsumerProtocol(written) && supportsConsumerProtocol(dist.version) ? written : null;
+    if (this.formattedByOlder) {
       this.log.warn(`Node ${spec.id}'s data was formatted by Kafka ${written}: Kafka ${dist.version} runs it, but its consumer-protocol and share groups stay off until the cluster is reset.`);
     }
   }

@@ -107,7 +107,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     if (dto.ack !== undefined && protocol !== 'share') {
       throw badInput(`ack is for share consumers only ("protocol": "share"); a ${protocol} consumer commits offsets instead of acknowledging records.`);
     }
-    const refusal = protocolRefusal(protocol, this.kafkaVersion());
+    const refusal = protocolRefusal(protocol, this.kafkaVersion(), this.cluster.formattedByOlderKafka());
     if (refusal) throw conflict(refusal);
     if (protocol !== 'classic' && !this.host) throw new LabError('DRIVER_FAILED', `This server cannot run ${protocol}-protocol members: it has no client host for Kafka's Java clients.`);
 

@@ -14,9 +14,16 @@ const NEEDS: Record<Exclude<ConsumerProtocol, 'classic'>, { major: number; minor
   },
 };
 
-/** Why `protocol` cannot run on a cluster of `kafkaVersion` (a sentence), or null when it can. */
-export function protocolRefusal(protocol: ConsumerProtocol, kafkaVersion: string): string | null {
+/**
+ * Why `protocol` cannot run on a cluster of `kafkaVersion` (a sentence), or null when it can.
+ * `formattedBy`: the 3.x release that formatted the cluster's data, when a 4.x runs it since.
+ */
+export function protocolRefusal(protocol: ConsumerProtocol, kafkaVersion: string, formattedBy: string | null = null): string | null {
   if (protocol === 'classic') return null;
+  if (formattedBy) {
+    // Kafka keeps the feature levels (group.version, share.version) the cluster was formatted with.
+    return `This cluster's data was formatted by Kafka ${formattedBy}, which has no ${protocol === 'share' ? 'share groups' : 'consumer group protocol'}: Kafka ${kafkaVersion} runs it with those features still off. Reset the cluster (POST /api/cluster/reset deletes its topics and starts it fresh on Kafka ${kafkaVersion}) or use "protocol": "classic".`;
+  }
   const need = NEEDS[protocol];
   const m = /^(\d+)\.(\d+)/.exec(kafkaVersion);
   // A version we cannot read (an external cluster's guess) is not refused: Kafka will say.

@@ -54,4 +54,12 @@ describe('which Kafka each protocol needs', () => {
       'Share groups (KIP-932) need Kafka 4.2 or newer (before 4.2 a share consumer acquires whole record batches, so one member takes every record of a batch), but this cluster runs Kafka 4.1.1; use "protocol": "classic", or start the server with a newer KAFKA_VERSION.',
     );
   });
+
+  it('refuses the new protocols on 4.x data that a 3.x formatted (its feature levels stay off), saying how to get them', () => {
+    expect(protocolRefusal('classic', '4.4.0', '3.9.2')).toBeNull();
+    expect(protocolRefusal('consumer', '4.4.0', '3.9.2')).toBe(
+      'This cluster\'s data was formatted by Kafka 3.9.2, which has no consumer group protocol: Kafka 4.4.0 runs it with those features still off. Reset the cluster (POST /api/cluster/reset deletes its topics and starts it fresh on Kafka 4.4.0) or use "protocol": "classic".',
+    );
+    expect(protocolRefusal('share', '4.4.0', '3.9.2')).toMatch(/^This cluster's data was formatted by Kafka 3\.9\.2, which has no share groups/);
+  });
 });
