@@ -2,22 +2,17 @@ import { Logger } from '@nestjs/common';
 import type { ClassicMember, ClassicMemberFactory, ConsumedBatch } from '../kafka/classic-consumer';
 import type { CommitIdentity, CommitOffset } from '../kafka/protocol';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
-import type { LabEvent } from '../timeline/events';
 import { TimelineService } from '../timeline/timeline.service';
-import { EventScope } from '../timeline/timeline.types';
 import { TopicPartitions } from './assignment-diff';
 import { CommitScheduler } from './commit-scheduler';
 import { toLabMessage } from './consumed-message';
+import { ConsumerBase, SessionSpec } from './consumer-base';
 import { ConsumerSupervisor, describeError } from './consumer-supervisor';
 import { LabConsumer, notRunning } from './lab-consumer';
-import { CLIENT_ID_PREFIX, ConsumerState, ConsumerView } from './consumer.types';
-import { MessageRing } from './message-ring';
+import { CLIENT_ID_PREFIX, ConsumerView } from './consumer.types';
 import { PartitionEnds } from './partition-progress';
-import { ReadyGate } from './ready-gate';
 import { RebalanceStory } from './rebalance-story';
 
-/** API.md promises at least 1000 kept messages per consumer. */
-export const RING_SIZE = 2000;
 /** How long a graceful disconnect (LeaveGroup) may take before the sockets are cut anyway. */
 const RETIRE_DEADLINE_MS = 5000;
 /** How long a member being replaced may take to leave. */
@@ -34,20 +29,6 @@ export interface SessionDeps {
   log: Logger;
 }
 
-/**
- * `groupId`/`topics` are the names the owner used (shown by the API, put on messages); the cluster
- * names (per-student namespaces) are what Kafka and the timeline see.
- */
-export interface SessionSpec {
-  id: string;
-  name: string;
-  owner: string;
-  groupId: string;
-  topics: string[];
-  clusterGroupId: string;
-  clusterTopics: string[];
-  fromBeginning: boolean;
-}
 
 /**
  * One API consumer: its group member(s), what it received, and its story. Keyed by our own id: the
@@ -55,46 +36,17 @@ export interface SessionSpec {
  * rebalance story (rebalance-story.ts), when offsets are committed (commit-scheduler.ts), and keeping
  * it alive (consumer-supervisor.ts); this class wires them to the member's events and delivers.
  */
-export class ConsumerSession implements LabConsumer {
-  readonly id: string;
+export class ConsumerSession extends ConsumerBase implements LabConsumer {
   readonly protocol = 'classic' as const;
-  readonly name: string;
-  readonly owner: string;
-  readonly groupId: string;
-  readonly topics: string[];
-  readonly clusterGroupId: string;
-  readonly clusterTopics: string[];
-  readonly fromBeginning: boolean;
-  readonly createdAt = new Date().toISOString();
-  /** The timeline position just before this consumer existed: its story is every event of it after this. */
-  readonly storyAfter: number;
-  /** The seq of its consumer.started event (Consumer.seq); 0 until it started. */
-  private startedSeq = 0;
-
-  state: ConsumerState = 'joining';
-  received = 0;
 
   /** The member under way; a crash without restart, or a stall, replaces it while the session stays. */
   private member: ClassicMember | null = null;
-  private seq = 0;
-  private readonly ring = new MessageRing(RING_SIZE);
-  private readonly ready = new ReadyGate();
-  private readonly visibleTopic: Map<string, string>;
   private readonly story: RebalanceStory;
   private readonly commits: CommitScheduler;
   private readonly supervisor: ConsumerSupervisor;
 
   constructor(spec: SessionSpec, private readonly deps: SessionDeps) {
-    this.id = spec.id;
-    this.name = spec.name;
-    this.owner = spec.owner;
-    this.groupId = spec.groupId;
-    this.topics = spec.topics;
-    this.clusterGroupId = spec.clusterGroupId;
-    this.clusterTopics = spec.clusterTopics;
-    this.visibleTopic = new Map(spec.clusterTopics.map((t, i) => [t, spec.topics[i]]));
-    this.fromBeginning = spec.fromBeginning;
-    this.storyAfter = deps.timeline.lastSeq;
+    super(spec, deps);
     this.story = new RebalanceStory({
       rebalanced: (memberId, generation, assigned, revoked) => this.publishRebalance(memberId, generation, assigned, revoked),
       generation: (member, afterJoin) => this.commits.generation(member, afterJoin),
@@ -117,7 +69,7 @@ export class ConsumerSession implements LabConsumer {
       fromBeginning: this.fromBeginning,
       partitionName: (k) => {
         const i = k.lastIndexOf(':');
-        return `${this.visibleTopic.get(k.slice(0, i)) ?? k.slice(0, i)} [${k.slice(i + 1)}]`;
+        return `${this.visibleName(k.slice(0, i))} [${k.slice(i + 1)}]`;
       },
     });
   }
@@ -132,35 +84,7 @@ export class ConsumerSession implements LabConsumer {
   }
 
   view(): ConsumerView {
-    return {
-      id: this.id,
-      name: this.name,
-      owner: this.owner,
-      groupId: this.groupId,
-      protocol: this.protocol,
-      topics: [...this.topics],
-      fromBeginning: this.fromBeginning,
-      state: this.state,
-      memberId: this.memberId,
-      assignment: this.story.assignment.map((tp) => ({ topic: this.visibleTopic.get(tp.topic) ?? tp.topic, partitions: [...tp.partitions] })),
-      received: this.received,
-      createdAt: this.createdAt,
-      seq: this.startedSeq,
-    };
-  }
-
-  messages(after: number, limit: number): { messages: LabMessage[]; next: number } {
-    return this.ring.after(after, limit);
-  }
-
-  /** The seq of the newest message it received (0: none yet). */
-  get lastMessageSeq(): number {
-    return this.seq;
-  }
-
-  /** Still a member (or trying to become one again). */
-  isAlive(): boolean {
-    return this.state === 'joining' || this.state === 'running' || this.state === 'crashed';
+    return this.viewWith({ assignment: this.story.assignment });
   }
 
   /**
@@ -179,10 +103,6 @@ export class ConsumerSession implements LabConsumer {
   }
 
   /** Resolves once the consumer has joined and completed a fetch (so its start offsets are fixed), or at the deadline. */
-  whenReady(timeoutMs: number): Promise<void> {
-    return this.ready.whenReady(this.state === 'running', this.isAlive(), timeoutMs);
-  }
-
   /** Ctrl-C: leave the group cleanly (LeaveGroup), so it rebalances at once. */
   async stop(actor: string): Promise<void> {
     if (!this.isAlive()) throw notRunning(this.id, this.state);
@@ -318,7 +238,7 @@ export class ConsumerSession implements LabConsumer {
     // After a rejoin or a recovery the client starts again from the last commit; what this consumer
     // has shown already is not shown twice.
     const shown = this.story.shownUpTo(key);
-    const visible = this.visibleTopic.get(batch.topic) ?? batch.topic;
+    const visible = this.visibleName(batch.topic);
     const out: LabMessage[] = [];
     for (const r of batch.records) {
       if (!batch.current()) break;
@@ -328,9 +248,7 @@ export class ConsumerSession implements LabConsumer {
     }
     if (out.length === 0) return;
     this.story.shown(key, BigInt(out[out.length - 1].offset) + 1n);
-    this.received += out.length;
-    this.ring.push(out);
-    this.deps.bus.emit('messages', this.id, this.owner, out);
+    this.deliver(out);
     this.commits.delivered();
   }
 
@@ -363,11 +281,4 @@ export class ConsumerSession implements LabConsumer {
     );
   }
 
-  private publish(type: 'consumer.started' | 'consumer.stopped' | 'consumer.killed' | 'consumer.crashed' | 'consumer.recovered', actor: string, extra: { reason?: string } = {}): LabEvent {
-    return this.deps.timeline.publish({ type, actor, consumerId: this.id, groupId: this.clusterGroupId, ...extra }, this.scope());
-  }
-
-  private scope(): EventScope {
-    return { owner: this.owner, consumerId: this.id, groupId: this.clusterGroupId, topic: this.clusterTopics[0] };
-  }
 }

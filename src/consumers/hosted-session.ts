@@ -11,18 +11,14 @@ import type {
   HostedRecord,
 } from '../client-host/client-host.types';
 import { conflict } from '../common/lab-error';
-import type { LabEvent } from '../timeline/events';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
-import { EventScope } from '../timeline/timeline.types';
 import { isEmptyAssignment, normalizeAssignment, TopicPartitions } from './assignment-diff';
 import { hostedToLabMessage } from './consumed-message';
 import { ConsumerSupervisor, describeError } from './consumer-supervisor';
-import { CLIENT_ID_PREFIX, ConsumerState, ConsumerView } from './consumer.types';
-import { RING_SIZE, SessionSpec } from './consumer-session';
+import { CLIENT_ID_PREFIX, ConsumerView } from './consumer.types';
+import { ConsumerBase, SessionSpec } from './consumer-base';
 import { LabConsumer, notRunning } from './lab-consumer';
-import { MessageRing } from './message-ring';
-import { ReadyGate } from './ready-gate';
 import { HostedShare } from './hosted-share';
 import { ShareLedger } from './share-story';
 
@@ -56,24 +52,10 @@ export interface HostedSessionSpec extends SessionSpec {
  * Supervised: a member the host reports crashed (its loop failed, or the JVM went away) is replaced by
  * a new one, with a growing backoff while that fails (ConsumerSupervisor).
  */
-export class HostedSession implements LabConsumer {
-  readonly id: string;
-  readonly name: string;
-  readonly owner: string;
-  readonly groupId: string;
+export class HostedSession extends ConsumerBase implements LabConsumer {
   readonly protocol: HostedProtocol;
   readonly ack?: AckMode;
-  readonly topics: string[];
-  readonly clusterGroupId: string;
-  readonly clusterTopics: string[];
-  readonly fromBeginning: boolean;
-  readonly createdAt = new Date().toISOString();
-  readonly storyAfter: number;
 
-  state: ConsumerState = 'joining';
-  received = 0;
-
-  private startedSeq = 0;
   private member: HostedMember | null = null;
   /** Each member started gets a number: reports of an earlier (dead) one are ignored. */
   private incarnation = 0;
@@ -82,33 +64,20 @@ export class HostedSession implements LabConsumer {
   private currentMemberId: string | null = null;
   private memberEpoch: number | null = null;
   private owned: TopicPartitions[] = [];
-  private seq = 0;
-  private readonly ring = new MessageRing(RING_SIZE);
-  private readonly ready = new ReadyGate();
   private readyTimer: NodeJS.Timeout | null = null;
   /** consumer protocol: per partition the next offset not yet shown (a new member restarts from the last commit). */
   private readonly shownUpTo = new Map<string, bigint>();
   private readonly share: HostedShare | null;
-  private readonly visibleTopic: Map<string, string>;
   private readonly supervisor: ConsumerSupervisor;
 
   constructor(private readonly spec: HostedSessionSpec, private readonly deps: HostedSessionDeps) {
-    this.id = spec.id;
-    this.name = spec.name;
-    this.owner = spec.owner;
-    this.groupId = spec.groupId;
+    super(spec, deps);
     this.protocol = spec.protocol;
     if (spec.protocol === 'share') this.ack = spec.ack;
-    this.topics = spec.topics;
-    this.clusterGroupId = spec.clusterGroupId;
-    this.clusterTopics = spec.clusterTopics;
-    this.fromBeginning = spec.fromBeginning;
-    this.visibleTopic = new Map(spec.clusterTopics.map((t, i) => [t, spec.topics[i]]));
-    this.storyAfter = deps.timeline.lastSeq;
     this.share =
       spec.protocol === 'share'
         ? new HostedShare(
-            { consumerId: this.id, clusterGroupId: this.clusterGroupId, visibleTopic: (t) => this.visibleTopic.get(t) ?? t, scope: () => this.scope(), timeline: deps.timeline },
+            { consumerId: this.id, clusterGroupId: this.clusterGroupId, visibleTopic: (t) => this.visibleName(t), scope: () => this.scope(), timeline: deps.timeline },
             deps.ledger,
             deps.deliveryLimit,
             spec.ack === 'manual',
@@ -132,37 +101,8 @@ export class HostedSession implements LabConsumer {
     return this.currentMemberId;
   }
 
-  get lastMessageSeq(): number {
-    return this.seq;
-  }
-
   view(): ConsumerView {
-    const v: ConsumerView = {
-      id: this.id,
-      name: this.name,
-      owner: this.owner,
-      groupId: this.groupId,
-      protocol: this.protocol,
-      topics: [...this.topics],
-      fromBeginning: this.fromBeginning,
-      state: this.state,
-      memberId: this.currentMemberId,
-      memberEpoch: this.memberEpoch,
-      assignment: this.visible(this.owned),
-      received: this.received,
-      createdAt: this.createdAt,
-      seq: this.startedSeq,
-    };
-    if (this.ack) v.ack = this.ack;
-    return v;
-  }
-
-  messages(after: number, limit: number): { messages: LabMessage[]; next: number } {
-    return this.ring.after(after, limit);
-  }
-
-  isAlive(): boolean {
-    return this.state === 'joining' || this.state === 'running' || this.state === 'crashed';
+    return this.viewWith({ memberEpoch: this.memberEpoch, assignment: this.owned, ack: this.ack });
   }
 
   /** Asks the host for the member (resolves once it is subscribed; `joined` tells when it is in). */
@@ -187,10 +127,6 @@ export class HostedSession implements LabConsumer {
     const early = this.early ?? [];
     this.early = null;
     for (const play of early) play();
-  }
-
-  whenReady(timeoutMs: number): Promise<void> {
-    return this.ready.whenReady(this.state === 'running', this.isAlive(), timeoutMs);
   }
 
   /** Ctrl-C: the member leaves the group (consumer.close), which reconciles at once. */
@@ -360,12 +296,10 @@ export class HostedSession implements LabConsumer {
         if (next !== undefined && offset < next) continue;
         this.shownUpTo.set(k, offset + 1n);
       }
-      out.push(hostedToLabMessage(++this.seq, this.id, this.visibleTopic.get(r.topic) ?? r.topic, r));
+      out.push(hostedToLabMessage(++this.seq, this.id, this.visibleName(r.topic), r));
     }
     if (out.length === 0) return;
-    this.received += out.length;
-    this.ring.push(out);
-    this.deps.bus.emit('messages', this.id, this.owner, out);
+    this.deliver(out);
     this.ready.fetched(this.state === 'running');
   }
 
@@ -408,17 +342,5 @@ export class HostedSession implements LabConsumer {
       },
       this.scope(),
     );
-  }
-
-  private publish(type: 'consumer.started' | 'consumer.stopped' | 'consumer.killed' | 'consumer.crashed' | 'consumer.recovered', actor: string, extra: { reason?: string } = {}): LabEvent {
-    return this.deps.timeline.publish({ type, actor, consumerId: this.id, groupId: this.clusterGroupId, ...extra }, this.scope());
-  }
-
-  private scope(): EventScope {
-    return { owner: this.owner, consumerId: this.id, groupId: this.clusterGroupId, topic: this.clusterTopics[0] };
-  }
-
-  private visible(a: TopicPartitions[]): TopicPartitions[] {
-    return a.map((tp) => ({ topic: this.visibleTopic.get(tp.topic) ?? tp.topic, partitions: [...tp.partitions] }));
   }
 }

@@ -1,6 +1,6 @@
 import { IsOptional } from 'class-validator';
 import { QueryWholeNumber, WholeNumber } from '../../common/query-number';
-import { RING_SIZE } from '../consumer-session';
+import { RING_SIZE } from '../consumer-base';
 
 /** `GET /api/consumers/{id}/messages?after=<seq>&limit=<n>` */
 export class MessagesQueryDto {
