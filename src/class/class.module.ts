@@ -1,13 +1,15 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { ClassSettingsService } from './class-settings.service';
 import { MeController } from './me.controller';
 
-/** Who is calling: the instructor token, student sign-ins, and the guard every HTTP route passes. */
+/** Who is calling (the instructor token, student sign-ins, the guard every HTTP route passes) and the class settings; global, since every concern asks. */
+@Global()
 @Module({
   controllers: [MeController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService],
+  providers: [AuthService, ClassSettingsService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, ClassSettingsService],
 })
 export class ClassModule {}
