@@ -41,7 +41,7 @@ export interface ErrorAnswer {
 export function errorAnswerOf(exception: unknown, req: Request): ErrorAnswer {
   if (exception instanceof LabError) {
     const body = errorBody(exception.status, exception.message, exception.details, exception.retriable);
-    return { body, headers: exception.retriable ? { 'Retry-After': '1' } : {} };
+    return { body, headers: exception.retriable ? { 'Retry-After': String(exception.retryAfterSeconds ?? 1) } : {} };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

@@ -78,16 +78,19 @@ export const LAB_ERROR_RETRIABLE = {
 export class LabError extends Error {
   /** See LAB_ERROR_RETRIABLE; a thrower who knows better (e.g. a Kafka code Kafka calls retriable) says so. */
   readonly retriable: boolean;
+  /** For a retriable error: when to try again (Retry-After), where the thrower knows (a rate quota's refill); else 1 s. */
+  readonly retryAfterSeconds?: number;
 
   constructor(
     readonly code: LabErrorCode,
     message: string,
     readonly details?: unknown[],
-    opts: { retriable?: boolean } = {},
+    opts: { retriable?: boolean; retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = 'LabError';
     this.retriable = opts.retriable ?? LAB_ERROR_RETRIABLE[code];
+    if (opts.retryAfterSeconds !== undefined) this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 
   get status(): number {

@@ -3,6 +3,7 @@ import { settleWithin } from '../common/deadline';
 import { randomBytes } from 'node:crypto';
 import { fromClusterName, toClusterName } from '../class/namespace';
 import { Principal } from '../class/principal';
+import { QuotaService } from '../class/quotas';
 import { AckRequest, CLIENT_HOST, ClientHost, HostedAckResult } from '../client-host/client-host.types';
 import { ClusterService } from '../cluster/cluster.service';
 // The broker's group.share.delivery.count.limit as the lab configures it: a record given back at it is archived.
@@ -62,6 +63,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     private readonly bus: LiveBus,
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
     private readonly cluster: ClusterService,
+    private readonly quotas: QuotaService,
     /** Absent in a server built without the client host: consumer and share members are refused then. */
     @Optional() @Inject(CLIENT_HOST) private readonly host: ClientHost | null = null,
   ) {
@@ -119,6 +121,8 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     const groupId = dto.groupId ?? `${SOLO_GROUP_PREFIX}${id}`;
     const clusterGroupId = toClusterName(who, groupId);
     const spec: SessionSpec = { id, name: dto.name ?? `consumer-${id}`, owner: who.id, groupId, topics, clusterGroupId, clusterTopics, fromBeginning: dto.fromBeginning ?? false };
+    // Counted here, with nothing awaited before the session is registered: parallel creates cannot both pass.
+    this.quotas.consumerCreate(who, [...this.sessions.values()].filter((s) => s.owner === who.id && s.isAlive()).length);
     const session: LabConsumer =
       protocol === 'classic'
         ? new ConsumerSession(spec, this.deps)

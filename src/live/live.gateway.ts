@@ -9,6 +9,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { AuthService } from '../class/auth.service';
+import { QuotaService } from '../class/quotas';
 import { LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
 import { CONSUMER_DIRECTORY, ConsumerDirectory } from './consumer-directory';
@@ -36,6 +37,7 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
     private readonly auth: AuthService,
     private readonly bus: LiveBus,
     timeline: TimelineService,
+    private readonly quotas: QuotaService,
     @Optional() @Inject(CONSUMER_DIRECTORY) directory?: ConsumerDirectory,
     @Optional() @Inject(GATEWAY_LIMITS) limits?: Partial<GatewayLimits>,
   ) {
@@ -71,11 +73,17 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
       const message = token
         ? 'The token is not known to this lab server.'
         : 'The socket needs a token: connect with auth: { token: "<your token>" }.';
-      socket.emit('error', { message });
-      socket.disconnect(true);
-      return;
+      return this.refuse(socket, message);
     }
+    const overQuota = this.quotas.socketRefusal(who, [...this.clients.values()].filter((c) => c.who.id === who.id).length);
+    if (overQuota) return this.refuse(socket, overQuota);
     this.clients.set(socket.id, this.subs.client(who, new SocketQueue(socket)));
+  }
+
+  /** Like a bad token: the client's error handler hears why, then the socket is closed. */
+  private refuse(socket: LabSocket, message: string): void {
+    socket.emit('error', { message });
+    socket.disconnect(true);
   }
 
   handleDisconnect(socket: LabSocket): void {

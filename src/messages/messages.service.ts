@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ownerOfClusterName, toClusterName } from '../class/namespace';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
+import { QuotaService } from '../class/quotas';
 import { ClusterService } from '../cluster/cluster.service';
 import { LabError, badInput } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
@@ -45,6 +46,7 @@ export class MessagesService {
     private readonly snapshot: MetadataSnapshot,
     private readonly topics: TopicsService,
     private readonly aggregator: ProduceAggregator,
+    private readonly quotas: QuotaService,
   ) {}
 
   async produce(who: Principal, name: string, req: ProduceRequest): Promise<{ results: ProduceResult[] }> {
@@ -66,6 +68,8 @@ export class MessagesService {
       throw unavailable(name, placed.map((p) => ({ index: p.index, partition: p.partition, value: p.m.value, reason: 'no broker of the cluster is running' })), req.messages.length);
     }
 
+    // The whole request is judged before anything is sent: a refusal never leaves part of it written.
+    this.quotas.produce(who, req.messages.length);
     const byPartition = new Map<number, typeof placed>();
     for (const p of placed) {
       const list = byPartition.get(p.partition) ?? [];

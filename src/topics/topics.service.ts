@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { fromClusterName, ownerOfClusterName, toClusterName } from '../class/namespace';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
+import { QuotaService } from '../class/quotas';
 import { ClusterService } from '../cluster/cluster.service';
 import { byDeadline, withDeadline } from '../common/deadline';
 import { LabError, badInput, conflict, notFound } from '../common/lab-error';
@@ -67,6 +68,7 @@ export class TopicsService {
     private readonly cluster: ClusterService,
     private readonly watcher: PartitionWatcher,
     private readonly timeline: TimelineService,
+    private readonly quotas: QuotaService,
   ) {
     this.watcher.setScopeResolver((t) => {
       const owner = ownerOfClusterName(t);
@@ -103,6 +105,7 @@ export class TopicsService {
     if (md.topics.some((t) => t.name === name && t.errorCode === KAFKA_ERRORS.NONE)) throw conflict(`Topic ${dto.name} already exists.`);
     const clash = collidesWith(name, md.topics.map((t) => t.name));
     if (clash) throw conflict(`Topic ${dto.name} would collide with topic ${fromClusterName(who, clash) ?? clash}: Kafka treats "." and "_" in topic names alike.`);
+    this.quotas.topicCreate(who, dto.partitions, md.topics);
 
     const action = `create topic ${dto.name}`;
     await this.connectAdmin(action, deadline);

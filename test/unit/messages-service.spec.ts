@@ -7,6 +7,7 @@ import type { ClusterService } from '../../src/cluster/cluster.service';
 import { MessagesService } from '../../src/messages/messages.service';
 import type { ProduceAggregator } from '../../src/messages/produce-aggregator';
 import type { TopicsService } from '../../src/topics/topics.service';
+import type { QuotaService } from '../../src/class/quotas';
 
 const who = { id: 'instructor', name: 'Instructor', role: 'instructor' as const };
 const topicT: MetadataTopic = {
@@ -38,6 +39,7 @@ function service(opts: { running: number[]; snapshotAge: number; outcome?: Parti
     snapshot as unknown as MetadataSnapshot,
     topics as unknown as TopicsService,
     { add: () => undefined } as unknown as ProduceAggregator,
+    { produce: () => undefined } as unknown as QuotaService,
   );
   return { s, asked };
 }
