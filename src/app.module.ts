@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ClassModule } from './class/class.module';
 import { ClientHostModule } from './client-host/client-host.module';
+import { RosterModule } from './class/roster.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { ConsumersModule } from './consumers/consumers.module';
 import { KafkaModule } from './kafka/kafka.module';
@@ -18,7 +19,7 @@ export class AppModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, LiveModule.register(ConsumersModule)],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, RosterModule, LiveModule.register(ConsumersModule)],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

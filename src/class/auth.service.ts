@@ -4,17 +4,38 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { INSTRUCTOR_ID, Principal } from './principal';
+import { RosterStore } from './roster.store';
+import { hashToken } from './student-credentials';
+
+/** How often a student's last seen time is written at most: each request writing it would be a write per request. */
+export const LAST_SEEN_WRITE_MS = 30_000;
+
+/** Told when a principal's token stops working (removal, a new token): the socket gateway closes their sockets. */
+export type RevokedListener = (principalId: string, message: string) => void;
+
+interface SignedIn {
+  who: Principal;
+  /** When a request last came with this token (ms), 0 when none in this process. */
+  seen: number;
+  /** When last seen was last written (ms), 0 when never in this process. */
+  written: number;
+}
 
 /**
  * Turns bearer tokens into principals. The instructor token comes from LAB_INSTRUCTOR_TOKEN or is
- * generated once and kept in <dataDir>/instructor-token, so a restart keeps the same token.
+ * generated once and kept in <dataDir>/instructor-token, so a restart keeps the same token. Students'
+ * tokens are known by their sha256 (the roster's rows, loaded once and kept in memory), so a request
+ * costs one hash and one map lookup, never a database read.
  */
 @Injectable()
 export class AuthService implements OnModuleInit {
   private readonly log = new Logger('Auth');
   private instructorToken = '';
+  /** Token hash -> the student it signs in. */
+  private readonly students = new Map<string, SignedIn>();
+  private readonly revokedListeners = new Set<RevokedListener>();
 
-  constructor(@Inject(LAB_CONFIG) private readonly config: LabConfig) {}
+  constructor(@Inject(LAB_CONFIG) private readonly config: LabConfig, private readonly roster: RosterStore) {}
 
   onModuleInit(): void {
     const file = path.join(this.config.dataDir, 'instructor-token');
@@ -30,13 +51,48 @@ export class AuthService implements OnModuleInit {
     fs.writeFileSync(file, this.instructorToken + '\n', { mode: 0o600 });
     // The start's last line says where it is (logging/boot-report.ts).
     this.log.debug(`The instructor token is in ${file}`);
+    for (const r of this.roster.all()) if (!r.removedAt) this.admit({ id: r.id, name: r.name, role: 'student' }, r.tokenHash);
+  }
+
+  /** From now on this token hash signs this student in. */
+  admit(who: Principal, tokenHash: string): void {
+    this.students.set(tokenHash, { who, seen: 0, written: 0 });
+  }
+
+  /** The student's token stops working at once; listeners (open sockets) hear `message`. */
+  revoke(studentId: string, message: string): void {
+    for (const [hash, s] of this.students) if (s.who.id === studentId) this.students.delete(hash);
+    for (const l of this.revokedListeners) l(studentId, message);
+  }
+
+  /** Calls `listener` at every revoke; returns the way to stop. */
+  onRevoked(listener: RevokedListener): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
   }
 
   /** The principal for a token, or null when nobody has it. */
   verify(token: string | undefined | null): Principal | null {
     if (!token) return null;
     if (safeEqual(token, this.instructorToken)) return { id: INSTRUCTOR_ID, name: 'Instructor', role: 'instructor' };
+    const s = this.students.get(hashToken(token));
+    if (!s) return null;
+    this.seen(s);
+    return s.who;
+  }
+
+  /** When the student last sent a request in this process (fresher than the stored value), or null. */
+  lastSeen(studentId: string): string | null {
+    for (const s of this.students.values()) if (s.who.id === studentId && s.seen) return new Date(s.seen).toISOString();
     return null;
+  }
+
+  private seen(s: SignedIn): void {
+    const now = Date.now();
+    s.seen = now;
+    if (now - s.written < LAST_SEEN_WRITE_MS) return;
+    s.written = now;
+    this.roster.setLastSeen(s.who.id, new Date(now).toISOString());
   }
 }
 

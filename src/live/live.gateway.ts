@@ -50,6 +50,7 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
       this.bus.on('event', (ev, scope) => this.subs.onEvent(ev, scope)),
       this.bus.on('messages', (consumerId, owner, messages) => this.subs.onMessages(consumerId, owner, messages)),
       this.bus.on('cluster', (view) => this.subs.onCluster(view)),
+      this.auth.onRevoked((id, message) => this.disconnectPrincipal(id, message)),
     );
   }
 
@@ -61,6 +62,16 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
   /** How many signed-in sockets are connected (for health and tests). */
   get connectedClients(): number {
     return this.clients.size;
+  }
+
+  /** Closes every socket signed in as this principal, after telling it why (removed, token replaced). */
+  disconnectPrincipal(principalId: string, message: string): void {
+    for (const c of [...this.clients.values()]) {
+      if (c.who.id !== principalId) continue;
+      this.forget(c);
+      c.queue.socket.emit('error', { message });
+      c.queue.socket.disconnect(true);
+    }
   }
 
   handleConnection(socket: LabSocket): void {

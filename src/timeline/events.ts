@@ -76,9 +76,11 @@ export interface EventFields {
   'share.acknowledged': ShareFields & { offsets: string[]; ackType: 'accept' | 'release' | 'reject' };
   'share.redelivered': ShareFields & { offset: string; deliveryCount: number; why?: string };
   'share.archived': { groupId: string; topic: string; partition: number; offset: string; why: string };
-  'student.joined': { studentId: string; name?: string };
-  'student.removed': { studentId: string };
-  'class.updated': Record<never, never>;
+  'student.joined': { studentId: string; name: string };
+  /** `purged`: their topics were deleted too. */
+  'student.removed': { studentId: string; name: string; purged: boolean };
+  /** Which settings changed (keys of GET /api/class; `joinCode` when it was set or rotated, never the code). */
+  'class.updated': { changed: string[] };
   'checkpoint.passed': { studentId: string; checkpoint: string; evidence: unknown };
 }
 

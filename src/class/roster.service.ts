@@ -1,0 +1,72 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConsumersService } from '../consumers/consumers.service';
+import { TimelineService } from '../timeline/timeline.service';
+import { TopicsService } from '../topics/topics.service';
+import { StudentView } from './class.types';
+import { INSTRUCTOR_ID, Principal } from './principal';
+import { StudentsService } from './students.service';
+
+const INSTRUCTOR: Principal = { id: INSTRUCTOR_ID, name: 'Instructor', role: 'instructor' };
+/** Consumers in these states count as "running now" on the roster (the consumers quota counts the same). */
+const LIVE_STATES = new Set(['joining', 'running']);
+
+/**
+ * The roster as the instructor sees it (with what each student runs) and a student's removal: the
+ * token dies, the sockets close, the consumers stop and, when asked, the topics go.
+ */
+@Injectable()
+export class RosterService {
+  private readonly log = new Logger('Roster');
+
+  constructor(
+    private readonly students: StudentsService,
+    private readonly consumers: ConsumersService,
+    private readonly topics: TopicsService,
+    private readonly timeline: TimelineService,
+  ) {}
+
+  async list(): Promise<StudentView[]> {
+    const consumers = new Map<string, number>();
+    for (const c of this.consumers.all()) if (LIVE_STATES.has(c.state)) consumers.set(c.owner, (consumers.get(c.owner) ?? 0) + 1);
+    const topics = await this.topicCounts();
+    return this.students.inClass().map((r) => ({
+      id: r.id,
+      name: r.name,
+      role: 'student' as const,
+      joinedAt: r.joinedAt,
+      lastSeen: this.students.lastSeen(r),
+      consumers: consumers.get(r.id) ?? 0,
+      topics: topics.get(r.id) ?? 0,
+      checkpoints: [],
+    }));
+  }
+
+  /** Removes a student; resolves once their consumers stopped and (purge) their topics are deleted. */
+  async remove(id: string, purge: boolean, actor: string): Promise<void> {
+    const row = this.students.active(id);
+    // The token first: nothing the student sends from now on is let in while the rest is undone.
+    this.students.markRemoved(row);
+    await this.consumers.removeOwner(row.id, actor);
+    if (purge) {
+      for (const t of await this.topicsOf(row.id)) await this.topics.delete(INSTRUCTOR, t);
+    }
+    this.timeline.publish({ type: 'student.removed', actor, studentId: row.id, name: row.name, purged: purge }, { owner: row.id });
+    this.log.log(`${actor} removed ${row.name} (${row.id})${purge ? ' and their topics' : ''}.`);
+  }
+
+  /** Topics on the cluster per student; none known while the cluster cannot be asked (the roster still answers). */
+  private async topicCounts(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    try {
+      for (const t of await this.topics.list(INSTRUCTOR, false)) if (t.owner !== INSTRUCTOR_ID) out.set(t.owner, (out.get(t.owner) ?? 0) + 1);
+    } catch (e) {
+      this.log.debug(`The roster's topic counts are unknown: ${(e as Error).message}`);
+    }
+    return out;
+  }
+
+  /** Cluster names of a student's topics. */
+  private async topicsOf(studentId: string): Promise<string[]> {
+    return (await this.topics.list(INSTRUCTOR, false)).filter((t) => t.owner === studentId).map((t) => t.name);
+  }
+}
