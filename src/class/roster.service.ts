@@ -4,6 +4,7 @@ import { TimelineService } from '../timeline/timeline.service';
 import { TopicsService } from '../topics/topics.service';
 import { StudentView } from './class.types';
 import { INSTRUCTOR_ID, Principal } from './principal';
+import { QuotaService } from './quotas';
 import { StudentsService } from './students.service';
 
 const INSTRUCTOR: Principal = { id: INSTRUCTOR_ID, name: 'Instructor', role: 'instructor' };
@@ -23,6 +24,7 @@ export class RosterService {
     private readonly consumers: ConsumersService,
     private readonly topics: TopicsService,
     private readonly timeline: TimelineService,
+    private readonly quotas: QuotaService,
   ) {}
 
   async list(): Promise<StudentView[]> {
@@ -47,6 +49,7 @@ export class RosterService {
     // The token first: nothing the student sends from now on is let in while the rest is undone.
     this.students.markRemoved(row);
     await this.consumers.removeOwner(row.id, actor);
+    this.quotas.forget(row.id);
     if (purge) {
       for (const t of await this.topicsOf(row.id)) await this.topics.delete(INSTRUCTOR, t);
     }

@@ -10,9 +10,10 @@ const ada: Principal = { id: 'abc123', name: 'Ada', role: 'student' };
 const bob: Principal = { id: 'xyz789', name: 'Bob', role: 'student' };
 const instructor: Principal = { id: 'instructor', name: 'Instructor', role: 'instructor' };
 
-/** A QuotaService over real settings; `set` changes quotas the way PATCH /api/class would. */
+/** A QuotaService over settings held in memory (the service only reads get()); `set` changes quotas the way PATCH /api/class would. */
 function quotas(over: Partial<Quotas> = {}) {
-  const settings = new ClassSettingsService();
+  const current = { joinCode: 'code', joinOpen: true, studentsMayControlBrokers: false, quotas: { ...DEFAULT_QUOTAS } };
+  const settings = { get: () => current } as unknown as ClassSettingsService;
   const set = (q: Partial<Quotas>) => Object.assign(settings.get().quotas, q);
   set(over);
   return { q: new QuotaService(settings), set };
