@@ -7,12 +7,13 @@
  */
 const readline = require('node:readline');
 const { parseArgs, keyValues, UsageError } = require('./lib/args');
-const { LabApi, ApiError, resolveServer, resolveToken, saveToken, seg } = require('./lib/api');
+const { LabApi, ApiError, resolveServer, resolveToken, seg } = require('./lib/api');
 const { connectLab, SeqStream } = require('./lib/live');
 const fmt = require('./lib/format');
 const { notice, print, show, need } = require('./lib/io');
 const { cmdConsume } = require('./commands/consume');
 const { cmdAck } = require('./commands/ack');
+const { cmdJoin, cmdStudents, cmdClass } = require('./commands/class');
 
 const USAGE = `Usage: klab <command> [options]
 
@@ -50,13 +51,23 @@ Messages
                                                  terminal (<partition>:<offset> when it reads one topic)
   klab consumers | klab consumer stop|kill|rm <id>
   klab groups | klab group <groupId>
-Timeline and class
+Timeline
   klab events [--follow] [--types a,b] [--limit N]
-  klab join <code> <name>                        join the class; the token goes to ~/.klab-token
+The class
+  klab join <code> <name>                        join the class: your token is saved in ~/.klab-token,
+                                                 the server in ~/.klab-server (later commands use them)
   klab me | klab grading [student] [--csv]
+  klab students                                  the roster (instructor): last seen, consumers, topics
+  klab students add <name>...                    add students (no names: one per stdin line); prints
+                                                 each one's token, shown only this once
+  klab students rm <id|name> [--purge]           remove: token dead, consumers stopped (--purge: topics too)
+  klab students token <id|name>                  a new token for a student who lost theirs
+  klab class                                     join code, joining open, broker control, quotas
+  klab class set key=value ...                   joinOpen=false, studentsMayControlBrokers=true, rotate
+                                                 (a new join code), joinCode=CODE, quotas.topics=5 ...
 
 Options
-  --server URL   lab server (KLAB_SERVER, default http://127.0.0.1:8080)
+  --server URL   lab server (KLAB_SERVER, or the one klab join saved, default http://127.0.0.1:8080)
   --token T      your token (KLAB_TOKEN, or the file ~/.klab-token)
   --json, -J     machine-readable output (one JSON document, or one per line for streams)
   -f FORMAT      kcat tokens for consumed messages: %t topic %p partition %o offset %k key %s value
@@ -229,14 +240,6 @@ async function cmdEvents(ctx) {
   await new Promise(() => {});
 }
 
-async function cmdJoin(ctx, [code, ...nameWords]) {
-  const name = need(nameWords.join(' '), 'your name (klab join <code> <name>)');
-  const res = await ctx.api.post('/join', { code: need(code, 'join code'), name });
-  const file = saveToken(res.token);
-  if (ctx.opts.json) return print(JSON.stringify(res, null, 2));
-  notice(`Joined as ${res.name} (${res.id}); token saved to ${file}`);
-}
-
 async function cmdMe(ctx) {
   return show(ctx, await ctx.api.get('/me'), (me) => `${me.name} (${me.role}, id ${me.id}) on ${ctx.server}`);
 }
@@ -260,7 +263,8 @@ const COMMANDS = {
   topics: cmdTopics, topic: cmdTopic,
   produce: cmdProduce, consume: cmdConsume, ack: cmdAck,
   consumers: cmdConsumers, consumer: cmdConsumer, groups: cmdGroups, group: cmdGroup,
-  events: cmdEvents, join: cmdJoin, me: cmdMe, grading: cmdGrading,
+  events: cmdEvents, me: cmdMe, grading: cmdGrading,
+  join: cmdJoin, students: cmdStudents, class: cmdClass,
 };
 
 async function main(argv) {

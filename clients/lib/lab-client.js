@@ -70,7 +70,8 @@
 
     get(route, query) { return this.request('GET', route, { query }); }
     post(route, body, query) { return this.request('POST', route, { body, query }); }
-    delete(route) { return this.request('DELETE', route); }
+    patch(route, body) { return this.request('PATCH', route, { body }); }
+    delete(route, query) { return this.request('DELETE', route, { query }); }
 
     /**
      * Accepts, releases or rejects records a manual share consumer holds:

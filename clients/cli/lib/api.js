@@ -5,25 +5,47 @@ const os = require('node:os');
 const path = require('node:path');
 const { ApiError, LabApi: SharedLabApi } = require('../../lib/lab-client');
 
-const TOKEN_FILE = path.join(os.homedir(), '.klab-token');
+// klab's config: two one-line files in the home folder (read at each call, so HOME moves them).
+const tokenFile = () => path.join(os.homedir(), '.klab-token');
+const serverFile = () => path.join(os.homedir(), '.klab-server');
 
-function resolveServer(opts, env = process.env) {
-  return (opts.server || env.KLAB_SERVER || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-}
-
-function resolveToken(opts, env = process.env) {
-  if (opts.token) return opts.token;
-  if (env.KLAB_TOKEN) return env.KLAB_TOKEN;
+function readLine(file) {
   try {
-    return fs.readFileSync(TOKEN_FILE, 'utf8').trim() || undefined;
+    return fs.readFileSync(file, 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }
 }
 
-function saveToken(token) {
-  fs.writeFileSync(TOKEN_FILE, token + '\n', { mode: 0o600 });
-  return TOKEN_FILE;
+/** --server, else KLAB_SERVER, else the server `klab join` saved, else the lab on this machine. */
+function resolveServer(opts, env = process.env) {
+  return (opts.server || env.KLAB_SERVER || readLine(serverFile()) || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+}
+
+function resolveToken(opts, env = process.env) {
+  if (opts.token) return opts.token;
+  if (env.KLAB_TOKEN) return env.KLAB_TOKEN;
+  return readLine(tokenFile());
+}
+
+/**
+ * Keeps the token (readable by its owner only) and the server it works on, so the next klab needs
+ * neither. A different token already there is kept as ~/.klab-token.previous rather than lost (an
+ * instructor trying `klab join` on their own account). Answers the files written.
+ */
+function saveLogin(token, server) {
+  const file = tokenFile();
+  const old = readLine(file);
+  let previous;
+  if (old && old !== token) {
+    previous = file + '.previous';
+    fs.writeFileSync(previous, old + '\n', { mode: 0o600 });
+  }
+  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  // writeFileSync's mode applies only to a new file: an old, wider one is narrowed too.
+  fs.chmodSync(file, 0o600);
+  fs.writeFileSync(serverFile(), server + '\n');
+  return { tokenFile: file, serverFile: serverFile(), previous };
 }
 
 const NO_TOKEN_HINT = 'no token: run `klab join <code> <name>`, or set KLAB_TOKEN or --token';
@@ -38,4 +60,4 @@ class LabApi extends SharedLabApi {
 /** Encodes one path segment (topic names may hold dots; group ids anything). */
 const seg = (s) => encodeURIComponent(String(s));
 
-module.exports = { LabApi, ApiError, resolveServer, resolveToken, saveToken, TOKEN_FILE, seg };
+module.exports = { LabApi, ApiError, resolveServer, resolveToken, saveLogin, tokenFile, serverFile, seg };

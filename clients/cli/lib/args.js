@@ -45,6 +45,7 @@ const FLAGS = {
   '--internal': ['internal', 'bool'],
   '--csv': ['csv', 'bool'],
   '--no-wait': ['noWait', 'bool'],
+  '--purge': ['purge', 'bool'],
 };
 
 class UsageError extends Error {}

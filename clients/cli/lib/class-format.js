@@ -1,0 +1,59 @@
+'use strict';
+/**
+ * What klab prints for the class: the roster, the class settings and freshly made tokens. Pure (the
+ * clock is a parameter), so test/unit/cli-class.spec.ts can pin them down.
+ */
+const { renderTable } = require('./format');
+
+/** `just now`, `42 s ago`, `5 min ago`, `3 h ago`, `2 d ago`; `never` for null. */
+function ago(iso, now = Date.now()) {
+  if (!iso) return 'never';
+  const ms = now - Date.parse(iso);
+  if (Number.isNaN(ms)) return String(iso);
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+/** GET /api/students as a table, in the order the server gives. */
+function renderRoster(students, now = Date.now()) {
+  if (!students.length) return '(no students yet: klab students add <name>..., or let them klab join with the class code)';
+  return renderTable(
+    ['ID', 'NAME', 'JOINED', 'LAST SEEN', 'CONSUMERS', 'TOPICS', 'CHECKPOINTS'],
+    students.map((s) => [s.id, s.name, ago(s.joinedAt, now), ago(s.lastSeen, now), s.consumers ?? '-', s.topics ?? '-',
+      (s.checkpoints || []).length ? s.checkpoints.join(',') : '-']),
+  );
+}
+
+/** Students with the tokens just made; tokens are shown once, so they go to stdout (a file, a pipe). */
+function renderTokens(students) {
+  return renderTable(['ID', 'NAME', 'TOKEN'], students.map((s) => [s.id, s.name, s.token]));
+}
+
+const yesNo = (b) => (b ? 'yes' : 'no');
+
+/** GET /api/class as a few lines: the code, who may do what, the quotas (whatever keys the server has). */
+function renderClass(c) {
+  const quotas = Object.entries(c.quotas || {});
+  const width = Math.max(0, ...quotas.map(([k]) => k.length));
+  return [
+    `Join code: ${c.joinCode} (joining ${c.joinOpen ? 'open' : 'CLOSED'})`,
+    `Students may control brokers: ${yesNo(c.studentsMayControlBrokers)}`,
+    'Quotas per student (the instructor has none):',
+    ...quotas.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+  ].join('\n');
+}
+
+/**
+ * Finds a student of the roster by id, or else by name (case-insensitive, as the class keeps names
+ * unique that way), so `klab students rm Ada` works as well as `klab students rm k3x9qa`.
+ */
+function findStudent(roster, idOrName) {
+  const want = String(idOrName).trim();
+  return roster.find((s) => s.id === want) || roster.find((s) => s.name.toLowerCase() === want.toLowerCase());
+}
+
+module.exports = { ago, renderRoster, renderTokens, renderClass, findStudent };
