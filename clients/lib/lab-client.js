@@ -445,7 +445,35 @@
     }
   }
 
-  const text = { partitionList, rebalanceText, offsetsText, shareEventText, ackResultText, ackKindOf, ACK_DONE };
+  /** `just now`, `42 s ago`, `5 min ago`, `3 h ago`, `2 d ago`; `never` for null (a roster's last seen). */
+  function ago(iso, now = Date.now()) {
+    if (!iso) return 'never';
+    const ms = now - Date.parse(iso);
+    if (Number.isNaN(ms)) return String(iso);
+    const s = Math.max(0, Math.round(ms / 1000));
+    if (s < 5) return 'just now';
+    if (s < 60) return `${s} s ago`;
+    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+    if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+    return `${Math.floor(s / 86400)} d ago`;
+  }
+
+  /** The class's events (student.joined, student.removed, class.updated) as one sentence; null for others. */
+  function classEventText(ev) {
+    const who = ev.name ? `${ev.name} (${ev.studentId})` : ev.studentId;
+    switch (ev.type) {
+      case 'student.joined':
+        return `${who} joined the class`;
+      case 'student.removed':
+        return `${who} was removed from the class${ev.purged ? ', with their topics' : ''}`;
+      case 'class.updated':
+        return `class settings changed${(ev.changed || []).length ? `: ${ev.changed.join(', ')}` : ''}`;
+      default:
+        return null;
+    }
+  }
+
+  const text = { partitionList, rebalanceText, offsetsText, shareEventText, ackResultText, ackKindOf, ACK_DONE, ago, classEventText };
 
   return { ApiError, LabApi, SeqStream, LiveLink, subscribe, OwnAcks, text };
 });

@@ -15,6 +15,9 @@ const state = {
   selectedTopic: null,
   cards: new Map(), // consumer id -> { consumer, el, stream }
   timeline: null,
+  me: null, // GET /api/me: who we are, and (a student) whether the class lets us control nodes
+  roster: new Map(), // student id -> roster entry (instructor)
+  classSettings: null, // GET /api/class as the settings form shows it (instructor)
 };
 
 // ------------------------------------------------------------------------------------------ helpers
@@ -87,6 +90,7 @@ async function loadCluster() {
 }
 
 function nodeButtons(n) {
+  if (!mayControlNodes()) return h('span', { class: 'muted', title: 'the instructor can allow students to control nodes (studentsMayControlBrokers)' }, 'instructor only');
   const s = n.state;
   const can = {
     stop: ['running', 'paused', 'starting'].includes(s),
@@ -138,9 +142,13 @@ function clusterAction(action) {
 
 async function loadTopics() {
   state.topics = await api('GET', '/topics');
+  drawTopics();
+}
+
+function drawTopics() {
   $('topics').replaceChildren(...(state.topics.length ? state.topics.map((t) =>
-    h('tr', { testid: 'topic-row', dataset: { topic: t.name }, class: t.name === state.selectedTopic ? 'selected clickable' : 'clickable', onclick: () => selectTopic(t.name) },
-      h('td', null, t.name), h('td', null, t.partitions), h('td', null, t.replicationFactor), h('td', null, t.owner || '–'))) :
+    h('tr', { testid: 'topic-row', dataset: { topic: t.name, owner: t.owner }, class: t.name === state.selectedTopic ? 'selected clickable' : 'clickable', onclick: () => selectTopic(t.name) },
+      h('td', null, t.name), h('td', null, t.partitions), h('td', null, t.replicationFactor), h('td', { testid: 'topic-owner' }, ownerText(t.owner)))) :
     [h('tr', null, h('td', { colspan: 4, class: 'muted' }, 'No topics yet: create one above.'))]));
   $('topic-names').replaceChildren(...state.topics.map((t) => h('option', { value: t.name })));
 }
@@ -159,6 +167,10 @@ async function describeTopic(desc) {
   if (!name) return;
   const d = desc || (await api('GET', `/topics/${encodeURIComponent(name)}`));
   $('describe').hidden = false;
+  // A student's shared (instructor's) topic: describe, produce and consume, but no delete or election.
+  const manage = mayManageTopic(state.topics.find((t) => t.name === name));
+  $('topic-delete').hidden = !manage;
+  $('topic-elect').hidden = !manage;
   $('describe-name').textContent = `${d.name} · replication factor ${d.replicationFactor}`;
   $('partitions').replaceChildren(...d.partitions.map((p) => {
     const noLeader = p.leader == null;
@@ -437,7 +449,7 @@ function describeEvent(e) {
     default:
       if (e.type.startsWith('node.')) return `${e.role || 'node'} ${e.nodeId} ${e.type.slice(5)}`;
       if (e.type.startsWith('consumer.')) return `consumer ${e.consumerId} ${e.type.slice(9)}${e.groupId ? ` (group ${e.groupId})` : ''}`;
-      return e.type;
+      return say.classEventText(e) || e.type;
   }
 }
 
@@ -482,6 +494,7 @@ function react(e) {
     }
   }
   if (e.type.startsWith('node.') && !state.socket) loadCluster().catch(showError);
+  reactToClass(e);
 }
 
 function filterTimeline() {
@@ -598,12 +611,12 @@ async function start() {
     showError(e);
     return showLogin();
   }
-  $('whoami').textContent = `${me.name} (${me.role})`;
+  applyRole(me);
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
   state.timeline = new LabClient.SeqStream(addEvent);
-  await Promise.all([loadCluster(), loadTopics(), loadConsumers(), state.timeline.backfill(pageEvents)].map((p) => p.catch(showError)));
+  await Promise.all([loadCluster(), loadTopics(), loadConsumers(), loadRoster(), loadClass(), state.timeline.backfill(pageEvents)].map((p) => p.catch(showError)));
   connectLive();
 }
 
@@ -613,14 +626,7 @@ function wire() {
     localStorage.setItem('klab-token', $('login-token').value.trim());
     location.reload();
   });
-  $('join-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    act(e.submitter, async () => {
-      const body = await new LabClient.LabApi('', null).post('/join', { code: $('join-code').value.trim(), name: $('join-name').value.trim() });
-      localStorage.setItem('klab-token', body.token);
-      location.reload();
-    });
-  });
+  wireClass();
   $('logout').addEventListener('click', () => { localStorage.removeItem('klab-token'); location.reload(); });
   $('broker-add').addEventListener('click', () => act($('broker-add'), async () => {
     const res = await api('POST', '/cluster/brokers', {});

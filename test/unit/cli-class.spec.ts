@@ -5,6 +5,8 @@ const { classPatch, patchSummary } = require('../../clients/cli/lib/class-settin
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cfmt = require('../../clients/cli/lib/class-format');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+const { describeEvent } = require('../../clients/cli/lib/format');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { UsageError, parseArgs } = require('../../clients/cli/lib/args');
 
 describe('klab class set key=value ...', () => {
@@ -94,5 +96,12 @@ describe('the class on a terminal', () => {
     expect(cfmt.ago('2026-12-02T08:59:58Z', now)).toBe('just now');
     expect(cfmt.ago('2026-12-02T08:55:00Z', now)).toBe('5 min ago');
     expect(cfmt.ago('2026-12-02T06:00:00Z', now)).toBe('3 h ago');
+  });
+
+  it('tells the class events on the timeline in a sentence (klab events and the page share it)', () => {
+    expect(describeEvent({ type: 'student.joined', studentId: 'k3x9qa', name: 'Ada' })).toBe('Ada (k3x9qa) joined the class');
+    expect(describeEvent({ type: 'student.removed', studentId: 'k3x9qa', name: 'Ada', purged: true })).toBe('Ada (k3x9qa) was removed from the class, with their topics');
+    expect(describeEvent({ type: 'student.removed', studentId: 'k3x9qa' })).toBe('k3x9qa was removed from the class');
+    expect(describeEvent({ type: 'class.updated', changed: ['quotas', 'joinOpen'] })).toBe('class settings changed: quotas, joinOpen');
   });
 });

@@ -4,19 +4,7 @@
  * clock is a parameter), so test/unit/cli-class.spec.ts can pin them down.
  */
 const { renderTable } = require('./format');
-
-/** `just now`, `42 s ago`, `5 min ago`, `3 h ago`, `2 d ago`; `never` for null. */
-function ago(iso, now = Date.now()) {
-  if (!iso) return 'never';
-  const ms = now - Date.parse(iso);
-  if (Number.isNaN(ms)) return String(iso);
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 5) return 'just now';
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
-}
+const { text: { ago } } = require('../../lib/lab-client');
 
 /** GET /api/students as a table, in the order the server gives. */
 function renderRoster(students, now = Date.now()) {
