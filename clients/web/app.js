@@ -548,10 +548,17 @@ function connectLive() {
       showError(e);
     }
   });
-  link.on('fatal', (e) => {
+  link.on('fatal', async (e) => {
     setLive('offline', 'bad');
-    showError(new Error(`live updates refused: ${e.message}`));
-    showLogin();
+    showError(new Error(`Live updates stopped: ${e.message}`));
+    // Removed from the class, or the token replaced: the token is dead for REST too (401), so it is
+    // forgotten and the join screen shows. Too many live connections: the token still works and the
+    // page stays, without live updates.
+    try {
+      await api('GET', '/me');
+    } catch (err) {
+      if (err.status === 401) localStorage.removeItem('klab-token');
+    }
   });
   link.on('notice', (text) => {
     if (/^live connection lost/.test(text)) setLive('reconnecting…', 'warn');
@@ -586,6 +593,7 @@ function connectLive() {
 // ------------------------------------------------------------------------------------- sign in, boot
 
 function showLogin() {
+  $('joined').hidden = true;
   $('login').hidden = false;
   $('app').hidden = true;
   $('logout').hidden = true;

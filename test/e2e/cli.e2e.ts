@@ -1,63 +1,7 @@
 // The klab CLI against the shared lab server and its real cluster: what a student types, what they see.
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
-
-const KLAB = path.resolve(__dirname, '../../clients/cli/klab.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function env(): NodeJS.ProcessEnv {
-  const { url, token } = sharedLab();
-  return { ...process.env, KLAB_SERVER: url, KLAB_TOKEN: token };
-}
-
-/** Runs one klab command to its end; `input` goes to its stdin. */
-function klab(args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [KLAB, ...args], { env: env(), timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin!.end(input);
-  });
-}
-
-/** Resolves with the exit code (or the signal's name) once `child` has exited, or throws at the deadline. */
-function exited(child: ChildProcess, timeoutMs: number): Promise<number | string> {
-  return new Promise((resolve, reject) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    const timer = setTimeout(() => reject(new Error(`klab did not exit within ${timeoutMs} ms`)), timeoutMs);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? signal ?? -1);
-    });
-  });
-}
-
-/** A long-running klab (consume) whose stdout and stderr are collected as they come. */
-function running(args: string[], stdin: 'ignore' | 'pipe' = 'ignore') {
-  const child = spawn(process.execPath, [KLAB, ...args], { env: env(), stdio: [stdin, 'pipe', 'pipe'] });
-  const io = { child, out: '', err: '' };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (io.out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (io.err += d));
-  return io;
-}
-
-/** Waits for `probe` over a running klab's output; a klab that exits first, or the deadline, fails with what it printed. */
-async function until<T>(io: ReturnType<typeof running>, what: string, probe: () => T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
-  return waitFor(what, () => {
-    const v = probe();
-    if (!v && io.child.exitCode !== null) throw new Error(`klab exited early (${io.child.exitCode})`);
-    return v;
-  }, timeoutMs).catch((e) => {
-    throw new Error(`${e.message}; klab printed\nstdout:\n${io.out}\nstderr:\n${io.err}`);
-  });
-}
+import { ChildProcess, spawn } from 'node:child_process';
+import { api, uniqueName, waitFor } from '../support/lab';
+import { exited, klab, KLAB, klabEnv as env, running, until } from '../support/klab';
 
 describe('klab CLI', () => {
   const topic = uniqueName('cli-topic');
