@@ -10,6 +10,7 @@ import request from 'supertest';
 import { configureApp } from '../../src/app.factory';
 import { AuthService } from '../../src/class/auth.service';
 import { ClassModule } from '../../src/class/class.module';
+import { ClassSettingsService } from '../../src/class/class-settings.service';
 import type { Principal } from '../../src/class/principal';
 import type { ClusterView } from '../../src/cluster/cluster.types';
 import { HttpExceptionFilter } from '../../src/common/http-exception.filter';
@@ -164,6 +165,31 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
       const [e, reason] = await Promise.all([error, gone]);
       expect(e.message).toMatch(token ? /token is not known/ : /needs a token/);
       expect(reason).toBe('io server disconnect');
+    }
+  });
+
+  it('refuses a student a socket over the sockets quota like a bad token, and takes one again once a socket closed', async () => {
+    const settings = lab.app.get(ClassSettingsService);
+    const real = settings.get();
+    const get = jest.spyOn(settings, 'get').mockReturnValue({ ...real, quotas: { ...real.quotas, sockets: 2 } });
+    try {
+      const [a1] = await Promise.all([connected(connect(ALICE_TOKEN)), connected(connect(ALICE_TOKEN))]);
+      await waitFor('both of Alice\'s sockets signed in', () => lab.gateway.connectedClients >= 2);
+      const third = connect(ALICE_TOKEN);
+      const error = new Promise<{ message: string }>((resolve) => third.once('error' as never, resolve));
+      const gone = new Promise<string>((resolve) => third.once('disconnect', resolve));
+      const [e, reason] = await Promise.all([error, gone]);
+      expect(e.message).toBe('You have 2 sockets open, the most a student may have in this class (quota sockets = 2); close one first.');
+      expect(reason).toBe('io server disconnect');
+      // The instructor has no quota.
+      await connected(connect(TOKEN));
+      const before = lab.gateway.connectedClients;
+      a1.disconnect();
+      await waitFor('Alice\'s first socket gone', () => lab.gateway.connectedClients === before - 1);
+      const again = await connected(connect(ALICE_TOKEN));
+      expect(await ack(again, 'subscribe', { events: true })).toEqual(OK);
+    } finally {
+      get.mockRestore();
     }
   });
 
