@@ -322,10 +322,10 @@ function makeApi(baseUrl, token) {
 
 // ---- socket.io ----------------------------------------------------------------------------------
 
-/** A socket.io client on /lab, connected (websocket transport). */
-function connectSocket(server) {
+/** A socket.io client on /lab, connected (websocket transport), with the instructor's token unless given another. */
+function connectSocket(server, token = server.token) {
   const { io } = require('socket.io-client');
-  const s = io(`${server.url}/lab`, { auth: { token: server.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const s = io(`${server.url}/lab`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       s.close();
