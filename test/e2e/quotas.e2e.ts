@@ -59,7 +59,7 @@ describe('class quotas (409 over a count, 429 over the produce rate, each naming
   }
 
   it('topics, partitionsPerTopic and partitions on topic create; a raised quota applies at once; the instructor is unbound', async () => {
-    const ada = await addStudent(uniqueName('Quota Ada'));
+    const ada = await addStudent('Quota Ada');
     await setQuotas({ topics: 2, partitionsPerTopic: 3, partitions: 5 });
     expect((await createTopic(ada.token, 'a', 3)).status).toBe(201);
     expectRefusal(await createTopic(ada.token, 'too-wide', 4), 409,
@@ -70,7 +70,7 @@ describe('class quotas (409 over a count, 429 over the produce rate, each naming
     expectRefusal(await createTopic(ada.token, 'c', 1), 409,
       'You have 2 topics, the most a student may have in this class (quota topics = 2); delete one first.');
     // Another student's topics are theirs to count.
-    const bob = await addStudent(uniqueName('Quota Bob'));
+    const bob = await addStudent('Quota Bob');
     expect((await createTopic(bob.token, 'a', 1)).status).toBe(201);
 
     const wide = uniqueName('quota-instructor');
@@ -85,7 +85,7 @@ describe('class quotas (409 over a count, 429 over the produce rate, each naming
   });
 
   it('consumers (joining or running) on consumer create; a stopped one frees its place', async () => {
-    const cy = await addStudent(uniqueName('Quota Cy'));
+    const cy = await addStudent('Quota Cy');
     expect((await createTopic(cy.token, 'in', 1)).status).toBe(201);
     await setQuotas({ consumers: 2 });
     const start = async (token: string | null, topic: string) => {
@@ -109,7 +109,7 @@ describe('class quotas (409 over a count, 429 over the produce rate, each naming
   });
 
   it('messagesPerRequest (409, JSON and text alike, nothing written) and producePerSecond (429 with Retry-After, then through)', async () => {
-    const di = await addStudent(uniqueName('Quota Di'));
+    const di = await addStudent('Quota Di');
     expect((await createTopic(di.token, 'out', 1)).status).toBe(201);
     await setQuotas({ messagesPerRequest: 5, producePerSecond: 10 });
     const produce = (token: string | null, topic: string, n: number, text = false) => {
@@ -149,7 +149,7 @@ describe('class quotas (409 over a count, 429 over the produce rate, each naming
   });
 
   it('sockets on connect: one over the quota gets the error sentence and is disconnected; the instructor is unbound', async () => {
-    const ed = await addStudent(uniqueName('Quota Ed'));
+    const ed = await addStudent('Quota Ed');
     await setQuotas({ sockets: 1 });
     expect(await openSocket(ed.token, sockets)).toEqual({ connected: true });
     expect(await openSocket(ed.token, sockets)).toEqual({
