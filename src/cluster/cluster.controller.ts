@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Caller, Roles } from '../class/auth.guard';
+import { NodeControl } from '../class/node-control.guard';
 import { Principal } from '../class/principal';
 import { badInput } from '../common/lab-error';
 import { ClusterService } from './cluster.service';
@@ -52,32 +53,33 @@ export class ClusterController {
   }
 
   // One line per action: NODE_ACTIONS (node-actions.ts) says what each does and when it is refused.
+  // Students may act on nodes only while the class allows it (studentsMayControlBrokers).
   @Post('nodes/:id/stop')
-  @Roles('instructor')
+  @NodeControl()
   stopNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
     return this.act('stop', id, q, who, res);
   }
 
   @Post('nodes/:id/kill')
-  @Roles('instructor')
+  @NodeControl()
   killNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
     return this.act('kill', id, q, who, res);
   }
 
   @Post('nodes/:id/pause')
-  @Roles('instructor')
+  @NodeControl()
   pauseNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
     return this.act('pause', id, q, who, res);
   }
 
   @Post('nodes/:id/resume')
-  @Roles('instructor')
+  @NodeControl()
   resumeNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
     return this.act('resume', id, q, who, res);
   }
 
   @Post('nodes/:id/start')
-  @Roles('instructor')
+  @NodeControl()
   startNode(@Param('id', nodeId) id: number, @Query() q: WaitQuery, @Caller() who: Principal, @Res({ passthrough: true }) res: Response) {
     return this.act('start', id, q, who, res);
   }
