@@ -48,7 +48,7 @@ describe('the class: roster, join, tokens, removal', () => {
     const name = uniqueName('Ada');
     const ada = (await api(null).post('/api/join').send({ code, name: `  ${name}  ` }).expect(201)).body;
     expect(ada).toEqual({ id: expect.stringMatching(/^[a-z0-9]{6}$/), name, role: 'student', token: expect.any(String) });
-    expect((await as(ada.token).get('/api/me').expect(200)).body).toEqual({ id: ada.id, name, role: 'student' });
+    expect((await as(ada.token).get('/api/me').expect(200)).body).toMatchObject({ id: ada.id, name, role: 'student' });
 
     const wrong = await api(null).post('/api/join').send({ code: `${code}-not`, name: uniqueName('Eve') }).expect(403);
     expect(wrong.body.message).toBe("That is not this class's join code.");
@@ -185,7 +185,7 @@ describe('the class: roster, join, tokens, removal', () => {
       server = undefined;
 
       url = await start();
-      expect((await api(kept.token, url).get('/api/me').expect(200)).body).toEqual({ id: kept.id, name: kept.name, role: 'student' });
+      expect((await api(kept.token, url).get('/api/me').expect(200)).body).toEqual({ id: kept.id, name: kept.name, role: 'student', studentsMayControlBrokers: true });
       await api(joined.token, url).get('/api/me').expect(200);
       await api(gone.token, url).get('/api/me').expect(401);
       expect((await api(token, url).get('/api/class').expect(200)).body).toEqual(settings);
