@@ -46,13 +46,14 @@ export class RosterService {
   /** Removes a student; resolves once their consumers stopped and (purge) their topics are deleted. */
   async remove(id: string, purge: boolean, actor: string): Promise<void> {
     const row = this.students.active(id);
-    // The token first: nothing the student sends from now on is let in while the rest is undone.
+    // Their topics are listed before anything changes: with the cluster stopped a purge is refused
+    // (409) while the student is still there to be removed again, not after they are half gone.
+    const topics = purge ? await this.topicsOf(row.id) : [];
+    // The token next: nothing the student sends from now on is let in while the rest is undone.
     this.students.markRemoved(row);
     await this.consumers.removeOwner(row.id, actor);
     this.quotas.forget(row.id);
-    if (purge) {
-      for (const t of await this.topicsOf(row.id)) await this.topics.delete(INSTRUCTOR, t);
-    }
+    for (const t of topics) await this.topics.delete(INSTRUCTOR, t);
     this.timeline.publish({ type: 'student.removed', actor, studentId: row.id, name: row.name, purged: purge }, { owner: row.id });
     this.log.log(`${actor} removed ${row.name} (${row.id})${purge ? ' and their topics' : ''}.`);
   }

@@ -5,6 +5,14 @@ import { addStudent, joinClass, joinCode } from '../support/class';
 import { freePort } from '../support/free-ports';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
 import { ROOT, ServerHandle, startLabServer } from '../support/lab-server';
+import { checkResponse, loadOpenApi } from '../support/openapi-doc';
+
+const doc = loadOpenApi();
+
+/** The answer fits openapi.yaml's schema for its route and status (the class section is this lane's). */
+function fits(method: string, pathTemplate: string, res: { status: number; body: unknown; headers: Record<string, string | string[] | undefined> }): void {
+  expect(checkResponse(doc, method, pathTemplate, res)).toEqual([]);
+}
 
 /**
  * The class as the instructor and the students live it on the shared server: joining with the code,
@@ -46,11 +54,14 @@ describe('the class: roster, join, tokens, removal', () => {
   it('a student joins with the code and is signed in; wrong code, taken name and bad bodies are refused', async () => {
     const code = await joinCode();
     const name = uniqueName('Ada');
-    const ada = (await api(null).post('/api/join').send({ code, name: `  ${name}  ` }).expect(201)).body;
+    const joinedRes = await api(null).post('/api/join').send({ code, name: `  ${name}  ` }).expect(201);
+    fits('post', '/api/join', joinedRes);
+    const ada = joinedRes.body;
     expect(ada).toEqual({ id: expect.stringMatching(/^[a-z0-9]{6}$/), name, role: 'student', token: expect.any(String) });
     expect((await as(ada.token).get('/api/me').expect(200)).body).toMatchObject({ id: ada.id, name, role: 'student' });
 
     const wrong = await api(null).post('/api/join').send({ code: `${code}-not`, name: uniqueName('Eve') }).expect(403);
+    fits('post', '/api/join', wrong);
     expect(wrong.body.message).toBe("That is not this class's join code.");
     const taken = await api(null).post('/api/join').send({ code, name: name.toUpperCase() }).expect(409);
     expect(taken.body.message).toBe(`A student named ${name.toUpperCase()} is already in the class.`);
@@ -59,7 +70,9 @@ describe('the class: roster, join, tokens, removal', () => {
     await api(null).post('/api/join').send({ code, name: 'x', extra: 1 }).expect(400);
 
     // The roster lists them; students may not read it or the settings.
-    const roster = (await instructor().get('/api/students').expect(200)).body as Array<{ id: string }>;
+    const rosterRes = await instructor().get('/api/students').expect(200);
+    fits('get', '/api/students', rosterRes);
+    const roster = rosterRes.body as Array<{ id: string }>;
     expect(roster.find((r) => r.id === ada.id)).toMatchObject({ name, role: 'student', consumers: 0, topics: 0, checkpoints: [] });
     expect((await as(ada.token).get('/api/students').expect(403)).body.message).toBe('Only the instructor may do this.');
     await as(ada.token).get('/api/class').expect(403);
@@ -70,7 +83,10 @@ describe('the class: roster, join, tokens, removal', () => {
 
   it('the instructor adds a list all or nothing', async () => {
     const [a, b] = [uniqueName('Alan'), uniqueName('Grace')];
-    const added = (await instructor().post('/api/students').send({ names: [a, b] }).expect(201)).body;
+    const addedRes = await instructor().post('/api/students').send({ names: [a, b] }).expect(201);
+    fits('post', '/api/students', addedRes);
+    const added = addedRes.body;
+    fits('post', '/api/students', await instructor().post('/api/students').send({ name: uniqueName('One') }).expect(201));
     expect(added.map((s: { name: string }) => s.name)).toEqual([a, b]);
     const c = uniqueName('Linus');
     const refused = await instructor().post('/api/students').send({ names: [c, b.toLowerCase()] }).expect(409);
@@ -81,7 +97,10 @@ describe('the class: roster, join, tokens, removal', () => {
 
   it('a rotated code takes over from the old one; the timeline says the code changed, never what it is', async () => {
     const old = await joinCode();
-    const after = (await instructor().patch('/api/class').send({ rotateJoinCode: true }).expect(200)).body;
+    fits('get', '/api/class', await instructor().get('/api/class').expect(200));
+    const rotated = await instructor().patch('/api/class').send({ rotateJoinCode: true }).expect(200);
+    fits('patch', '/api/class', rotated);
+    const after = rotated.body;
     expect(after.joinCode).not.toBe(old);
     await api(null).post('/api/join').send({ code: old, name: uniqueName('Late') }).expect(403);
     await joinClass('OnTime', after.joinCode);
@@ -105,7 +124,9 @@ describe('the class: roster, join, tokens, removal', () => {
   it('a re-issued token replaces the old one at once and closes the sockets it opened', async () => {
     const st = await addStudent('Lost');
     const sock = await socketOf(st.token);
-    const fresh = (await instructor().post(`/api/students/${st.id}/token`).expect(201)).body;
+    const freshRes = await instructor().post(`/api/students/${st.id}/token`).expect(201);
+    fits('post', '/api/students/{id}/token', freshRes);
+    const fresh = freshRes.body;
     expect(fresh).toMatchObject({ id: st.id, name: st.name, role: 'student' });
     expect(fresh.token).not.toBe(st.token);
     await as(st.token).get('/api/me').expect(401);
@@ -192,6 +213,18 @@ describe('the class: roster, join, tokens, removal', () => {
       const roster = (await api(token, url).get('/api/students').expect(200)).body as Array<{ id: string; lastSeen: string | null }>;
       expect(roster.map((r) => r.id).sort()).toEqual([kept.id, joined.id].sort());
       expect(roster.find((r) => r.id === kept.id)?.lastSeen).toEqual(expect.any(String));
+    });
+
+    // Here, not on the shared server: the lockout holds 127.0.0.1 for a minute, and every file joins from it.
+    it('holds an address that guessed 10 wrong codes in a minute with 429 and Retry-After, even with the right code', async () => {
+      const url = server!.url;
+      const { joinCode: code } = (await api(token, url).patch('/api/class').send({ joinOpen: true }).expect(200)).body;
+      for (let i = 0; i < 10; i++) await api(null, url).post('/api/join').send({ code: `guess-${i}`, name: uniqueName('Guess') }).expect(403);
+      const held = await api(null, url).post('/api/join').send({ code, name: uniqueName('Guess') }).expect(429);
+      fits('post', '/api/join', held);
+      expect(Number(held.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(held.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect(held.body.message).toMatch(/^Too many wrong join codes from your address; try again in \d+ s\.$/);
     });
   });
 });
