@@ -46,7 +46,8 @@ export class AuthService implements OnModuleInit {
       this.instructorToken = fs.readFileSync(file, 'utf8').trim();
     } else {
       this.instructorToken = randomBytes(24).toString('base64url');
-      this.log.log(`Generated the instructor token: ${this.instructorToken}`);
+      // Never the token itself in a log (logs get pasted into chats and issues): where to read it.
+      this.log.log(`Generated a new instructor token; it is in ${file}.`);
     }
     fs.writeFileSync(file, this.instructorToken + '\n', { mode: 0o600 });
     // The start's last line says where it is (logging/boot-report.ts).

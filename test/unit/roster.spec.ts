@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -142,6 +143,30 @@ describe('roster: students, tokens, join and class settings', () => {
     expect(updates.map((e) => (e as { changed: string[] }).changed)).toEqual([['studentsMayControlBrokers', 'quotas.topics'], ['joinCode'], ['joinCode']]);
     expect(JSON.stringify(updates)).not.toContain('lab-2026');
     expect(codeOf(() => settings.update({ rotateJoinCode: true, joinCode: 'abcd' }, 'instructor'))[1]).toBe(400);
+  });
+
+  it('never logs a token: not a student\'s (added, joined, re-issued) nor a generated instructor token', () => {
+    const lines: string[] = [];
+    for (const level of ['log', 'warn', 'error', 'debug', 'verbose'] as const) {
+      jest.spyOn(Logger.prototype, level).mockImplementation((m: unknown) => void lines.push(String(m)));
+    }
+    try {
+      const [ada] = students.add(['Ada'], 'instructor');
+      const bob = students.join(settings.get().joinCode, 'Bob', '10.0.0.1');
+      const again = students.reissue(ada.id, 'instructor');
+      fs.rmSync(path.join(dir, 'instructor-token'));
+      db.close();
+      const config = loadConfig({ LAB_DATA_DIR: dir });
+      db = new LabDatabase(config);
+      const fresh = new AuthService(config, new RosterStore(db));
+      fresh.onModuleInit();
+      const instructorToken = fs.readFileSync(path.join(dir, 'instructor-token'), 'utf8').trim();
+      expect(fresh.verify(instructorToken)?.role).toBe('instructor');
+      expect(lines.length).toBeGreaterThan(0);
+      for (const t of [ada.token, bob.token, again.token, instructorToken]) expect(lines.join('\n')).not.toContain(t);
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   it('a restart keeps the students, their tokens, removals and the settings', () => {
