@@ -1,6 +1,9 @@
 // The klab CLI against the shared lab server and its real cluster: what a student types, what they see.
 import { ChildProcess, spawn } from 'node:child_process';
-import { api, uniqueName, waitFor } from '../support/lab';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
 import { exited, klab, KLAB, klabEnv as env, running, until } from '../support/klab';
 
 describe('klab CLI', () => {
@@ -209,5 +212,136 @@ describe('klab CLI', () => {
       expect(await exited(io.child, 30_000)).toBe(0);
       expect(io.err).toMatch(new RegExp(`% Consumer ${id} stopped and left its group \\(4 message\\(s\\) received\\)`));
     });
+  });
+});
+
+describe('klab and the class', () => {
+  // A student's klab keeps its config in their home folder: a folder of this test's, never the real one.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'klab-home-'));
+  const asStudent = { HOME: home, KLAB_TOKEN: undefined, KLAB_SERVER: undefined };
+  const made: string[] = [];
+  let original: { joinCode: string; joinOpen: boolean; quotas: Record<string, number> } | undefined;
+
+  afterAll(async () => {
+    // The class as it was for the files after this one: settings back, these students gone.
+    if (original) await api().patch('/api/class').send({ joinOpen: original.joinOpen, quotas: original.quotas });
+    for (const id of made) await api().delete(`/api/students/${id}?purge=true`);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('klab students add prints each new student with their token; klab students lists them', async () => {
+    const ada = uniqueName('Ada');
+    const grace = uniqueName('Grace');
+    const added = await klab(['students', 'add', ada, grace]);
+    expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/^% 2 student\(s\) added\. Tokens are shown only this once/) });
+    const rows = added.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^ID\s+NAME\s+TOKEN$/);
+    const students = rows.slice(1).map((r) => r.split(/\s{2,}/));
+    expect(students.map((r) => r[1])).toEqual([ada, grace]);
+    made.push(...students.map((r) => r[0]));
+    // Each token is a working student token, printed whole.
+    for (const [id, name, token] of students) {
+      expect((await api(token).get('/api/me').expect(200)).body).toMatchObject({ id, name, role: 'student' });
+    }
+
+    const listed = await klab(['students', '--json']);
+    expect(listed.code).toBe(0);
+    const roster = JSON.parse(listed.stdout);
+    expect(roster).toEqual(expect.arrayContaining([expect.objectContaining({ id: students[0][0], name: ada }), expect.objectContaining({ id: students[1][0], name: grace })]));
+    expect(JSON.stringify(roster)).not.toContain(students[0][2]); // the roster never shows a token
+
+    const table = await klab(['students']);
+    expect(table.stdout).toMatch(new RegExp(`^${students[0][0]}\\s+${ada}\\s+`, 'm'));
+  });
+
+  it('klab join saves the token and the server; the next klab, with neither in its environment, is that student', async () => {
+    const settings = await klab(['class', '--json']);
+    expect(settings.code).toBe(0);
+    const code = JSON.parse(settings.stdout).joinCode;
+    const name = uniqueName('Lin');
+    const joined = await klab(['join', code, name], '', { HOME: home, KLAB_TOKEN: undefined });
+    expect(joined.code).toBe(0);
+    expect(joined.stderr).toMatch(new RegExp(`^% Joined ${sharedLab().url} as ${name} \\(student id ([a-z0-9]{6})\\)$`, 'm'));
+    expect(joined.stderr).toContain(`% Your token is saved in ${path.join(home, '.klab-token')} and the server in ${path.join(home, '.klab-server')}`);
+    const id = joined.stderr.match(/student id ([a-z0-9]{6})/)![1];
+    made.push(id);
+    const tokenFile = path.join(home, '.klab-token');
+    expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(home, '.klab-server'), 'utf8').trim()).toBe(sharedLab().url);
+
+    const me = await klab(['me', '--json'], '', asStudent);
+    expect({ code: me.code, stderr: me.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(me.stdout)).toMatchObject({ id, name, role: 'student' });
+
+    // The instructor's commands are not a student's: the server's sentence, exit 1.
+    const refused = await klab(['students'], '', asStudent);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^% ERROR: \S.+\n$/);
+    expect((await klab(['class'], '', asStudent)).code).toBe(1);
+  });
+
+  it('klab students token: the new token works, the old one (in the saved file) is refused at once', async () => {
+    const oldToken = fs.readFileSync(path.join(home, '.klab-token'), 'utf8').trim();
+    const me = JSON.parse((await klab(['me', '--json'], '', asStudent)).stdout);
+    // By name, whatever its case, as an instructor would type it.
+    const reissued = await klab(['students', 'token', me.name.toUpperCase()]);
+    expect(reissued.code).toBe(0);
+    const newToken = reissued.stdout.trim();
+    expect(newToken).not.toBe(oldToken);
+    expect(reissued.stderr).toBe(`% New token for ${me.name} (${me.id}), shown only this once; their old token no longer works\n`);
+
+    const stale = await klab(['me'], '', asStudent);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/^% ERROR: /);
+    const fresh = await klab(['me', '--json'], '', { ...asStudent, KLAB_TOKEN: newToken });
+    expect(JSON.parse(fresh.stdout)).toMatchObject({ id: me.id, role: 'student' });
+  });
+
+  it('klab class set changes quotas and joining; a closed class refuses klab join with the sentence', async () => {
+    original = JSON.parse((await klab(['class', '--json'])).stdout);
+    const topics = original!.quotas.topics + 1;
+    const set = await klab(['class', 'set', `quotas.topics=${topics}`, 'joinOpen=false']);
+    expect(set.code).toBe(0);
+    expect(set.stderr).toBe(`% Class settings changed: quotas.topics=${topics}, joinOpen=false\n`);
+    expect(set.stdout).toMatch(/^Join code: \S+ \(joining CLOSED\)$/m);
+    expect(set.stdout).toMatch(new RegExp(`^  topics\\s+${topics}$`, 'm'));
+    expect((await api().get('/api/class').expect(200)).body).toMatchObject({ joinOpen: false, quotas: expect.objectContaining({ topics }) });
+
+    const closed = await klab(['join', (await api().get('/api/class')).body.joinCode, uniqueName('Late')], '', { HOME: home, KLAB_TOKEN: undefined });
+    expect(closed.code).toBe(1);
+    expect(closed.stderr).toBe('% ERROR: Joining is closed; ask the instructor.\n');
+
+    // A typo is caught before anything is sent.
+    const typo = await klab(['class', 'set', 'joinopen=true']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('% ERROR: unknown class setting "joinopen"');
+
+    const rotated = await klab(['class', 'set', 'rotate', 'joinOpen=true']);
+    expect(rotated.code).toBe(0);
+    const after = (await api().get('/api/class')).body;
+    expect(after.joinCode).not.toBe(original!.joinCode);
+    expect(after.joinOpen).toBe(true);
+  });
+
+  it('klab students rm --purge: the student is gone from the roster and their token is refused', async () => {
+    const name = uniqueName('Bo');
+    const added = await api().post('/api/students').send({ name }).expect(201);
+    const topic = uniqueName('mine');
+    await api(added.body.token).post('/api/topics').send({ name: topic, partitions: 1, replicationFactor: 1 }).expect(201);
+    const onCluster = `s-${added.body.id}.${topic}`;
+    const names = async () => (await api().get('/api/topics').expect(200)).body.map((t: { name: string }) => t.name);
+    expect(await names()).toContain(onCluster);
+
+    const rm = await klab(['students', 'rm', added.body.id, '--purge']);
+    expect(rm.code).toBe(0);
+    expect(rm.stderr).toBe(`% Removed ${name} (${added.body.id}): their token no longer works and their consumers are stopped; their topics are deleted\n`);
+    await api(added.body.token).get('/api/me').expect(401);
+    const roster = JSON.parse((await klab(['students', '--json'])).stdout);
+    expect(roster.map((s: { id: string }) => s.id)).not.toContain(added.body.id);
+    expect(await names()).not.toContain(onCluster);
+
+    const again = await klab(['students', 'rm', added.body.id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`% ERROR: No student in the class has the id or name "${added.body.id}" (klab students lists them).\n`);
   });
 });

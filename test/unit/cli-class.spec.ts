@@ -71,10 +71,15 @@ describe('the class on a terminal', () => {
     expect(cfmt.renderRoster([], now)).toMatch(/^\(no students yet/);
   });
 
-  it('finds a student by id, else by name whatever its case', () => {
-    expect(cfmt.findStudent(roster, 'p0m2zz').name).toBe('Grace');
-    expect(cfmt.findStudent(roster, 'ada lovelace').id).toBe('k3x9qa');
-    expect(cfmt.findStudent(roster, 'nobody')).toBeUndefined();
+  it('finds a student by id, else by name whatever its case, else by the start of one name only', () => {
+    expect(cfmt.findStudent(roster, 'p0m2zz').student.name).toBe('Grace');
+    expect(cfmt.findStudent(roster, 'ada lovelace').student.id).toBe('k3x9qa');
+    expect(cfmt.findStudent(roster, 'ADA').student.id).toBe('k3x9qa');
+    expect(cfmt.findStudent(roster, 'nobody')).toEqual({ candidates: [] });
+    const twoAdas = [...roster, { ...roster[0], id: 'zz9zz9', name: 'Adams' }];
+    expect(cfmt.findStudent(twoAdas, 'ada').candidates.map((s: { id: string }) => s.id)).toEqual(['k3x9qa', 'zz9zz9']);
+    // A whole name wins over a longer one it starts.
+    expect(cfmt.findStudent([...twoAdas, { ...roster[1], id: 'aaaaaa', name: 'Ada' }], 'ada').student.id).toBe('aaaaaa');
   });
 
   it('prints new tokens one per line under their student', () => {

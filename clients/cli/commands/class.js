@@ -42,9 +42,10 @@ async function namesFrom(words) {
 /** The roster entry an id or a name stands for; a sentence when there is none. */
 async function studentOf(ctx, idOrName) {
   const roster = await ctx.api.get('/students');
-  const found = cfmt.findStudent(roster, need(idOrName, 'student id or name'));
-  if (!found) throw new Error(`No student in the class has the id or name "${idOrName}" (klab students lists them).`);
-  return found;
+  const { student, candidates } = cfmt.findStudent(roster, need(idOrName, 'student id or name'));
+  if (student) return student;
+  if (candidates.length) throw new Error(`"${idOrName}" could be ${candidates.map((s) => `${s.name} (${s.id})`).join(' or ')}: give the id or the whole name.`);
+  throw new Error(`No student in the class has the id or name "${idOrName}" (klab students lists them).`);
 }
 
 async function cmdStudents(ctx, [action, ...args]) {

@@ -36,12 +36,17 @@ function renderClass(c) {
 }
 
 /**
- * Finds a student of the roster by id, or else by name (case-insensitive, as the class keeps names
- * unique that way), so `klab students rm Ada` works as well as `klab students rm k3x9qa`.
+ * Finds a student of the roster by id, else by name (case-insensitive, as the class keeps names unique
+ * that way), else by the start of one name only: `klab students rm ada` for Ada Lovelace as well as
+ * `klab students rm k3x9qa`. Answers `{ student }`, or `{ candidates }` when a start fits several.
  */
 function findStudent(roster, idOrName) {
   const want = String(idOrName).trim();
-  return roster.find((s) => s.id === want) || roster.find((s) => s.name.toLowerCase() === want.toLowerCase());
+  const lower = want.toLowerCase();
+  const exact = roster.find((s) => s.id === want) || roster.find((s) => s.name.toLowerCase() === lower);
+  if (exact) return { student: exact };
+  const starts = lower ? roster.filter((s) => s.name.toLowerCase().startsWith(lower)) : [];
+  return starts.length === 1 ? { student: starts[0] } : { candidates: starts };
 }
 
 module.exports = { ago, renderRoster, renderTokens, renderClass, findStudent };
