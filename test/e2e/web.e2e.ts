@@ -141,3 +141,142 @@ describe('web dashboard', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe('web page and the class', () => {
+  let browser: Browser;
+  const pageErrors: string[] = [];
+  const made: string[] = [];
+  let original: { joinCode: string; joinOpen: boolean; studentsMayControlBrokers: boolean; quotas: Record<string, number> };
+  let teacher: Page;
+  let student: Page;
+  const studentName = uniqueName('Lin');
+  let joined: { id: string; token: string };
+
+  /** A page of its own browser context (its own localStorage: its own sign-in); dialogs are accepted. */
+  async function open(hash: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1400 } });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('dialog', (d) => d.accept());
+    await page.goto(`${sharedLab().url}/${hash}`);
+    return page;
+  }
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    original = (await api().get('/api/class').expect(200)).body;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    // The class as it was for the files after this one.
+    const { joinOpen, studentsMayControlBrokers, quotas } = original;
+    await api().patch('/api/class').send({ joinOpen, studentsMayControlBrokers, quotas });
+    for (const id of made) await api().delete(`/api/students/${id}?purge=true`);
+  });
+
+  it('the instructor adds students from the roster form; their tokens are shown once, each one working', async () => {
+    teacher = await open(`#token=${sharedLab().token}`);
+    await teacher.locator('[data-testid=roster-panel]').waitFor({ timeout: 15_000 });
+    const names = [uniqueName('Ada'), uniqueName('Grace')];
+    await teacher.fill('[data-testid=roster-names]', names.join('\n'));
+    await teacher.click('[data-testid=roster-add]');
+    const rows = teacher.locator('[data-testid=token-row]');
+    await rows.nth(1).waitFor({ timeout: 15_000 });
+    expect(await rows.count()).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      const id = (await rows.nth(i).getAttribute('data-student-id'))!;
+      made.push(id);
+      const token = await rows.nth(i).locator('[data-testid=token-value]').innerText();
+      expect((await api(token).get('/api/me').expect(200)).body).toMatchObject({ id, name: names[i], role: 'student' });
+      await teacher.locator(`[data-testid=roster-row][data-student-id="${id}"]`).waitFor({ timeout: 10_000 });
+    }
+    // Hidden once read, and the roster never shows a token.
+    await teacher.click('[data-testid=tokens-done]');
+    expect(await teacher.locator('[data-testid=tokens]').isHidden()).toBe(true);
+    expect(await teacher.locator('[data-testid=roster]').innerText()).not.toMatch(/[A-Za-z0-9_-]{32}/);
+  });
+
+  it('the instructor changes a quota and closes joining from the settings form, then makes a new join code', async () => {
+    const topics = original.quotas.topics + 2;
+    await teacher.fill('[data-testid=quota-topics]', String(topics));
+    await teacher.uncheck('[data-testid=class-join-open]');
+    await teacher.click('[data-testid=class-save]');
+    await teacher.locator('[data-testid=class-result]', { hasText: 'saved: joinOpen, quotas.topics' }).waitFor({ timeout: 10_000 });
+    expect((await api().get('/api/class')).body).toMatchObject({ joinOpen: false, quotas: expect.objectContaining({ topics }) });
+
+    await teacher.check('[data-testid=class-join-open]');
+    await teacher.click('[data-testid=class-save]');
+    await teacher.locator('[data-testid=class-result]', { hasText: 'saved: joinOpen' }).waitFor({ timeout: 10_000 });
+    const before = (await api().get('/api/class')).body.joinCode;
+    await teacher.click('[data-testid=class-rotate]');
+    await waitFor('the new join code on the page', async () => {
+      const shown = await teacher.locator('[data-testid=class-join-code]').innerText();
+      return shown !== before && shown === (await api().get('/api/class')).body.joinCode;
+    }, 10_000);
+    expect(await teacher.locator('[data-testid=class-join-link]').innerText()).toContain(`#join=`);
+  });
+
+  it('a student joins from the join link: the token shown once, then only their world; node buttons follow the class setting', async () => {
+    const code = (await api().get('/api/class')).body.joinCode;
+    student = await open(`#join=${code}`);
+    expect(await student.inputValue('[data-testid=join-code]')).toBe(code);
+    await student.fill('[data-testid=join-name]', studentName);
+    await student.click('[data-testid=join-submit]');
+    const token = await student.locator('[data-testid=joined-token]').innerText({ timeout: 10_000 });
+    const me = (await api(token).get('/api/me').expect(200)).body;
+    expect(me).toMatchObject({ name: studentName, role: 'student' });
+    joined = { id: me.id, token };
+    made.push(me.id);
+    expect(await student.locator('[data-testid=joined-klab]').innerText()).toContain(`KLAB_TOKEN=${token}`);
+    // The instructor's roster hears of it without a reload.
+    await teacher.locator(`[data-testid=roster-row][data-student-id="${me.id}"]`).waitFor({ timeout: 15_000 });
+
+    await student.click('[data-testid=joined-continue]');
+    await student.locator('[data-testid=live-status]', { hasText: /^live$/ }).waitFor({ timeout: 15_000 });
+    expect(await student.locator('[data-testid=whoami]').innerText()).toContain(studentName);
+    for (const only of ['roster-panel', 'class-panel', 'cluster-controls']) expect(await student.locator(`[data-testid=${only}]`).isHidden()).toBe(true);
+    await student.locator('[data-testid=node-row]').first().waitFor({ timeout: 10_000 });
+    expect(await student.locator('[data-testid=node-stop]').count()).toBe(0);
+
+    await api().patch('/api/class').send({ studentsMayControlBrokers: true }).expect(200);
+    await student.locator('[data-testid=node-stop]').first().waitFor({ timeout: 15_000 });
+    await api().patch('/api/class').send({ studentsMayControlBrokers: false }).expect(200);
+    await waitFor('the node buttons gone again', async () => (await student.locator('[data-testid=node-stop]').count()) === 0, 15_000);
+
+    // Their own topic, by the name they gave.
+    const topic = uniqueName('web-mine');
+    await student.fill('[data-testid=topic-name]', topic);
+    await student.fill('[data-testid=topic-partitions]', '1');
+    await student.fill('[data-testid=topic-rf]', '1');
+    await student.click('[data-testid=topic-create]');
+    await student.locator(`[data-testid=topic-row][data-topic="${topic}"]`).waitFor({ timeout: 30_000 });
+    expect(await student.locator(`[data-testid=topic-row][data-topic="${topic}"] [data-testid=topic-owner]`).innerText()).toBe('you');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a re-issued token signs the open page out; removal sends the student back to the join screen with the sentence', async () => {
+    const row = teacher.locator(`[data-testid=roster-row][data-student-id="${joined.id}"]`);
+    await row.locator('[data-testid=student-token]').click();
+    const fresh = await teacher.locator(`[data-testid=token-row][data-student-id="${joined.id}"] [data-testid=token-value]`).innerText({ timeout: 10_000 });
+    expect(fresh).not.toBe(joined.token);
+    await api(joined.token).get('/api/me').expect(401);
+    await student.locator('[data-testid=login]').waitFor({ timeout: 15_000 });
+
+    // Signed in again with the new token (as the instructor would hand it over), then removed.
+    await student.click('#token-login summary');
+    await student.fill('[data-testid=login-token]', fresh);
+    await student.click('[data-testid=login-submit]');
+    await student.locator('[data-testid=live-status]', { hasText: /^live$/ }).waitFor({ timeout: 15_000 });
+    await row.locator('[data-testid=student-purge]').click();
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    await student.locator('[data-testid=error]', { hasText: 'You were removed from the class.' }).waitFor({ timeout: 15_000 });
+    await student.locator('[data-testid=login]').waitFor({ timeout: 15_000 });
+    expect(await student.evaluate('localStorage.getItem("klab-token")')).toBeNull();
+    await teacher.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-class.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+});
