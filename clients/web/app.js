@@ -465,7 +465,7 @@ function eventClass(e) {
 function addEvent(e) {
   const filter = $('timeline-filter').value;
   const li = h('li', { testid: 'timeline-event', dataset: { type: e.type, seq: e.seq }, class: eventClass(e), hidden: Boolean(filter) && !e.type.startsWith(filter) },
-    h('time', null, clock(e.time)), ' ', h('code', null, e.type), ' ', describeEvent(e));
+    h('time', null, clock(e.time)), ' ', h('code', null, e.type), ' ', describeEvent(e), actorNote(e.actor));
   const ol = $('timeline');
   // Newest on top, in seq order: an older event may come after newer ones (order is per subscription).
   let before = ol.firstChild;
@@ -550,7 +550,8 @@ function connectLive() {
   });
   link.on('fatal', async (e) => {
     setLive('offline', 'bad');
-    showError(new Error(`Live updates stopped: ${e.message}`));
+    // The server's sentence as it is: the same one a REST call then gets shows once.
+    showError(new Error(e.message));
     // Removed from the class, or the token replaced: the token is dead for REST too (401), so it is
     // forgotten and the join screen shows. Too many live connections: the token still works and the
     // page stays, without live updates.

@@ -39,6 +39,18 @@ function ownerText(owner) {
   return s ? `${s.name} (${owner})` : owner;
 }
 
+/**
+ * Who did it, after an event's sentence: "by you", "by instructor", "by Ada (k3x9qa)" for the
+ * instructor; nothing for what Kafka or the server did by itself.
+ */
+function actorNote(actor) {
+  if (!actor || actor === 'kafka' || actor === 'system') return null;
+  let who = actor;
+  if (state.me && actor === state.me.id) who = 'you';
+  else if (state.roster.has(actor)) who = `${state.roster.get(actor).name} (${actor})`;
+  return h('span', { class: 'muted', testid: 'event-actor', dataset: { actor } }, ` by ${who}`);
+}
+
 /** A student may describe, produce to and consume a shared topic, not delete it or elect its leaders. */
 function mayManageTopic(topic) {
   return isInstructor() || !topic || topic.owner !== 'instructor';

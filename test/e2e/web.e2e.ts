@@ -151,6 +151,8 @@ describe('web page and the class', () => {
   let student: Page;
   const studentName = uniqueName('Lin');
   let joined: { id: string; token: string };
+  /** Every URL the pages asked the server for (HTTP and WebSocket): no token may ride in one. */
+  const requested: string[] = [];
 
   /** A page of its own browser context (its own localStorage: its own sign-in); dialogs are accepted. */
   async function open(hash: string): Promise<Page> {
@@ -158,6 +160,8 @@ describe('web page and the class', () => {
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('dialog', (d) => d.accept());
+    page.on('request', (r) => requested.push(r.url()));
+    page.on('websocket', (w) => requested.push(w.url()));
     await page.goto(`${sharedLab().url}/${hash}`);
     return page;
   }
@@ -273,9 +277,13 @@ describe('web page and the class', () => {
     await student.locator('[data-testid=live-status]', { hasText: /^live$/ }).waitFor({ timeout: 15_000 });
     await row.locator('[data-testid=student-purge]').click();
     await row.waitFor({ state: 'detached', timeout: 15_000 });
-    await student.locator('[data-testid=error]', { hasText: 'You were removed from the class.' }).waitFor({ timeout: 15_000 });
+    await student.locator('[data-testid=error]', { hasText: 'You were removed from the class.' }).first().waitFor({ timeout: 15_000 });
     await student.locator('[data-testid=login]').waitFor({ timeout: 15_000 });
     expect(await student.evaluate('localStorage.getItem("klab-token")')).toBeNull();
+    // Tokens travelled in headers and the socket's handshake only (a #fragment is never requested).
+    expect(requested.length).toBeGreaterThan(20);
+    const tokens = [sharedLab().token, joined.token, fresh];
+    expect(requested.filter((u) => tokens.some((t) => u.includes(t)))).toEqual([]);
     await teacher.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-class.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
