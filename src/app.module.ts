@@ -19,7 +19,7 @@ export class AppModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, RosterModule, LiveModule.register(ConsumersModule)],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, RosterModule, LiveModule.register(ConsumersModule, TopicsModule)],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { presentSentence } from '../class/present';
+import type { Principal } from '../class/principal';
 import { LabError } from './lab-error';
 
 const REASONS: Record<number, string> = {
@@ -40,7 +42,9 @@ export interface ErrorAnswer {
  */
 export function errorAnswerOf(exception: unknown, req: Request): ErrorAnswer {
   if (exception instanceof LabError) {
-    const body = errorBody(exception.status, exception.message, exception.details, exception.retriable);
+    // A student's sentence names their things as they do, even where Kafka's own words had the cluster's name.
+    const who = (req as Request & { principal?: Principal }).principal;
+    const body = errorBody(exception.status, presentSentence(who, exception.message), exception.details, exception.retriable);
     return { body, headers: exception.retriable ? { 'Retry-After': String(exception.retryAfterSeconds ?? 1) } : {} };
   }
   if (exception instanceof HttpException) {

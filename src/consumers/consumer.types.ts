@@ -35,6 +35,8 @@ export type GroupType = 'classic' | 'consumer' | 'share' | 'streams' | 'unknown'
 /** `GET /api/groups` item. */
 export interface GroupSummary {
   groupId: string;
+  /** "instructor" for the instructor's groups (and every group outside a student's namespace), else the student's id. */
+  owner: string;
   type: GroupType;
   state: string;
   members: number;
@@ -70,6 +72,7 @@ export interface ShareOffsetView {
 /** `GET /api/groups/{groupId}`. */
 export interface GroupView {
   groupId: string;
+  owner: string;
   type: GroupType;
   state: string;
   protocol: string;

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { settleWithin } from '../common/deadline';
 import { randomBytes } from 'node:crypto';
-import { fromClusterName, toClusterName } from '../class/namespace';
+import { reservedForStudents, resolveTopic, toClusterName } from '../class/namespace';
+import { notFoundSentence } from '../class/present';
 import { Principal } from '../class/principal';
 import { QuotaService } from '../class/quotas';
 import { AckRequest, CLIENT_HOST, ClientHost, HostedAckResult } from '../client-host/client-host.types';
@@ -46,8 +47,6 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
   private readonly sessions = new Map<string, LabConsumer>();
   /** Per share group (cluster name): why its records come back, shared by its members. */
   private readonly ledgers = new Map<string, ShareLedger>();
-  /** Who ran an API consumer in a group (ever): a student may look at those groups. */
-  private readonly groupOwners = new Map<string, Set<string>>();
   private readonly deps: SessionDeps;
   private watchdog: NodeJS.Timeout | null = null;
   private progressWatchdog: NodeJS.Timeout | null = null;
@@ -114,8 +113,9 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     if (refusal) throw conflict(refusal);
     if (protocol !== 'classic' && !this.host) throw new LabError('DRIVER_FAILED', `This server cannot run ${protocol}-protocol members: it has no client host for Kafka's Java clients.`);
 
-    const clusterTopics = topics.map((t) => toClusterName(who, t));
-    await this.checkTopicsExist(topics, clusterTopics);
+    const reserved = dto.groupId !== undefined ? reservedForStudents(dto.groupId, 'group') : null;
+    if (reserved) throw badInput(reserved);
+    const clusterTopics = await this.resolveTopics(who, topics);
 
     const id = this.newId();
     const groupId = dto.groupId ?? `${SOLO_GROUP_PREFIX}${id}`;
@@ -131,7 +131,6 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
             { host: this.host!, timeline: this.deps.timeline, bus: this.bus, log: this.log, ledger: this.ledgerOf(clusterGroupId), deliveryLimit: SHARE_DELIVERY_LIMIT },
           );
     this.sessions.set(id, session);
-    this.ownGroup(clusterGroupId, who.id);
     try {
       await session.start(who.id);
     } catch (e) {
@@ -150,8 +149,10 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     if (!s.acknowledge) {
       throw conflict(`Consumer ${id} does not take acknowledgements: only share consumers started with "ack": "manual" do (this one is a ${s.protocol} consumer).`);
     }
+    // The consumer speaks its owner's names, whoever acknowledges (the instructor may, for a student).
+    const clusterTopic = (t: string) => s.clusterTopics[s.topics.indexOf(t)] ?? t;
     const results = await s.acknowledge(
-      acks.map((a) => ({ ...a, topic: toClusterName(who, a.topic) })),
+      acks.map((a) => ({ ...a, topic: clusterTopic(a.topic) })),
       who.id,
     );
     return { results };
@@ -210,12 +211,6 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
       if (this.sessions.has(id)) return id;
     }
     return null;
-  }
-
-  /** Whether `who` may look at a group (by its cluster name): the instructor any, a student those they ran consumers in. */
-  mayViewGroup(who: Principal, clusterGroupId: string): boolean {
-    if (who.role === 'instructor') return true;
-    return fromClusterName(who, clusterGroupId) !== null && (this.groupOwners.get(clusterGroupId)?.has(who.id) ?? false);
   }
 
   /** Cluster names of the topics our consumers in this group subscribe to. */
@@ -319,16 +314,19 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     this.log.warn(`The progress watchdog could not check ${consumerId ? `consumer ${consumerId}` : 'the consumers'}: ${(e as Error)?.message ?? e}`);
   }
 
-  private async checkTopicsExist(topics: string[], clusterTopics: string[]): Promise<void> {
-    let existing: string[];
+  /** The cluster names of the caller's topics (their own, else shared: resolveTopic); 404 naming those that do not exist. */
+  private async resolveTopics(who: Principal, topics: string[]): Promise<string[]> {
+    let existing: Set<string>;
     try {
-      existing = await this.admin.listTopics();
+      existing = new Set(await this.admin.listTopics());
     } catch (e) {
       throw await this.kafka.explain(e, { action: 'list the topics', brokers: this.kafka.bootstrapServers() });
     }
-    const missing = topics.filter((_, i) => !existing.includes(clusterTopics[i]));
+    const clusterTopics = topics.map((t) => resolveTopic(who, t, (n) => existing.has(n)));
+    const missing = topics.filter((_, i) => !existing.has(clusterTopics[i]));
     if (missing.length === 1) throw notFound(`The topic ${missing[0]} does not exist.`);
     if (missing.length > 1) throw notFound(`The topics ${missing.join(', ')} do not exist.`);
+    return clusterTopics;
   }
 
   private ledgerOf(clusterGroupId: string): ShareLedger {
@@ -340,18 +338,12 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
   private find(who: Principal, id: string): LabConsumer {
     const s = this.sessions.get(id);
     // Someone else's consumer answers like an unknown one: a student must not learn what others run.
-    if (!s || !this.mayUse(who, s)) throw notFound(`There is no consumer ${id}.`);
+    if (!s || !this.mayUse(who, s)) throw notFound(notFoundSentence('consumer', id));
     return s;
   }
 
   private mayUse(who: Principal, s: LabConsumer): boolean {
     return who.role === 'instructor' || s.owner === who.id;
-  }
-
-  private ownGroup(groupId: string, owner: string): void {
-    const set = this.groupOwners.get(groupId) ?? new Set<string>();
-    set.add(owner);
-    this.groupOwners.set(groupId, set);
   }
 
   /** 8 characters of base 36: short, URL-safe, and ours (never kafkajs's memberId). */

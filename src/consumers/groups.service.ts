@@ -1,6 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { fromClusterName, toClusterName } from '../class/namespace';
+import { fromClusterName, outsideOwnNamespace, ownerOfClusterName, toClusterName } from '../class/namespace';
+import { notFoundSentence } from '../class/present';
 import { Principal } from '../class/principal';
+import { canSeeGroup } from '../class/visibility';
 import { CLIENT_HOST, ClientHost, HostedGroupDescription, HostedGroupListing } from '../client-host/client-host.types';
 import { LabError, notFound } from '../common/lab-error';
 import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
@@ -46,7 +48,7 @@ export class GroupsService {
       const t = hosted.get(id)?.type ?? this.consumers.protocolOfGroup(id);
       return t && t !== 'classic' ? t : 'classic';
     };
-    const visible = [...ids].filter((g) => this.consumers.mayViewGroup(who, g)).sort();
+    const visible = [...ids].filter((g) => canSeeGroup(who, g)).sort();
     const described = await this.describeMany(visible.filter((id) => typeOf(id) === 'classic'));
     const newer = await Promise.all(
       visible.filter((id) => typeOf(id) !== 'classic').map(async (id) => [id, await this.hostedDescription(id).catch(() => null)] as const),
@@ -56,14 +58,14 @@ export class GroupsService {
       .map((clusterId) => {
         const type = typeOf(clusterId);
         const d = type === 'classic' ? described.get(clusterId) : newerById.get(clusterId);
-        return { groupId: fromClusterName(who, clusterId) ?? clusterId, type, state: d?.state ?? hosted.get(clusterId)?.state ?? 'Unknown', members: d?.members.length ?? 0 };
+        return { groupId: fromClusterName(who, clusterId) ?? clusterId, owner: ownerOfClusterName(clusterId), type, state: d?.state ?? hosted.get(clusterId)?.state ?? 'Unknown', members: d?.members.length ?? 0 };
       })
       .filter((g) => g.state !== 'Dead');
   }
 
   async describe(who: Principal, groupId: string): Promise<GroupView> {
     const clusterId = toClusterName(who, groupId);
-    if (!this.consumers.mayViewGroup(who, clusterId)) throw notFound(`There is no consumer group ${groupId}.`);
+    if (outsideOwnNamespace(who, groupId) || !canSeeGroup(who, clusterId)) throw notFound(notFoundSentence('group', groupId));
     await this.reach();
     const ours = this.consumers.protocolOfGroup(clusterId);
     if (ours === 'consumer' || ours === 'share') return this.describeHosted(who, groupId, clusterId);
@@ -85,7 +87,7 @@ export class GroupsService {
       assignment: normalizeAssignment(m.assignment),
     }));
     const offsets = await this.committedOffsetsOf(clusterId, members);
-    return { groupId, type: 'classic', state: desc.state, protocol: desc.protocol, members: this.visibleMembers(who, members), offsets: this.visibleOffsets(who, offsets) };
+    return { groupId, owner: ownerOfClusterName(clusterId), type: 'classic', state: desc.state, protocol: desc.protocol, members: this.visibleMembers(who, members), offsets: this.visibleOffsets(who, offsets) };
   }
 
   /**
@@ -94,7 +96,7 @@ export class GroupsService {
    * typo in a URL must not): its JVM runs already, or Kafka lists the group as a consumer or share group.
    */
   private async describeNewer(who: Principal, groupId: string, clusterId: string): Promise<GroupView> {
-    if (!(await this.mayBeNewer(clusterId))) throw notFound(`There is no consumer group ${groupId}.`);
+    if (!(await this.mayBeNewer(clusterId))) throw notFound(notFoundSentence('group', groupId));
     return this.describeHosted(who, groupId, clusterId);
   }
 
@@ -112,7 +114,7 @@ export class GroupsService {
   /** A consumer-protocol or share group, as the client host's Admin describes it; 404 when there is none. */
   private async describeHosted(who: Principal, groupId: string, clusterId: string): Promise<GroupView> {
     const desc = await this.hostedDescription(clusterId);
-    if (!desc || desc.state === 'Dead') throw notFound(`There is no consumer group ${groupId}.`);
+    if (!desc || desc.state === 'Dead') throw notFound(notFoundSentence('group', groupId));
     const members = desc.members.map((m) => ({
       memberId: m.memberId,
       clientId: m.clientId,
@@ -124,6 +126,7 @@ export class GroupsService {
     const type: GroupType = desc.type;
     return {
       groupId,
+      owner: ownerOfClusterName(clusterId),
       type,
       state: desc.state,
       protocol: desc.protocol,

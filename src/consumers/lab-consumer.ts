@@ -15,6 +15,8 @@ export interface LabConsumer extends ConsumerFeed {
   readonly protocol: ConsumerProtocol;
   /** share consumers: how records are acknowledged. */
   readonly ack?: AckMode;
+  /** The topics as its owner named them (what its view and messages say), in the order of clusterTopics. */
+  readonly topics: string[];
   readonly clusterGroupId: string;
   readonly clusterTopics: string[];
   /** The current member id (the client gives a new one when a member is replaced). */

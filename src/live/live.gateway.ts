@@ -16,6 +16,7 @@ import { CONSUMER_DIRECTORY, ConsumerDirectory } from './consumer-directory';
 import type { LabSocket, SubscribeAck } from './live.types';
 import { DEFAULT_GATEWAY_LIMITS, GATEWAY_LIMITS, GatewayLimits, SocketQueue, SocketQueues } from './socket-queue';
 import { LiveClient, Subscriptions } from './subscriptions';
+import { TOPIC_DIRECTORY, TopicDirectory } from './topic-directory';
 
 type AckFn = (r: SubscribeAck) => void;
 
@@ -40,9 +41,10 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
     private readonly quotas: QuotaService,
     @Optional() @Inject(CONSUMER_DIRECTORY) directory?: ConsumerDirectory,
     @Optional() @Inject(GATEWAY_LIMITS) limits?: Partial<GatewayLimits>,
+    @Optional() @Inject(TOPIC_DIRECTORY) topics?: TopicDirectory,
   ) {
     this.queues = new SocketQueues({ ...DEFAULT_GATEWAY_LIMITS, ...(limits ?? {}) }, (q) => this.dropped(q));
-    this.subs = new Subscriptions(timeline, this.queues, directory);
+    this.subs = new Subscriptions(timeline, this.queues, directory, topics);
   }
 
   onModuleInit(): void {

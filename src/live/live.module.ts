@@ -5,12 +5,13 @@ import { LabGateway } from './live.gateway';
 
 /**
  * The live view of the lab: socket.io namespace /lab. It reads the timeline and the LiveBus
- * (TimelineModule) and signs sockets in with the ClassModule; what it knows of consumers comes only
- * through CONSUMER_DIRECTORY, from the module given here (the ConsumersModule; a fake in tests).
+ * (TimelineModule) and signs sockets in with the ClassModule; what it knows of consumers and topics
+ * comes only through CONSUMER_DIRECTORY and TOPIC_DIRECTORY, from the modules given here (the
+ * ConsumersModule and TopicsModule; fakes in tests, where TOPIC_DIRECTORY may be left out).
  */
 @Module({})
 export class LiveModule {
-  static register(directory: Type<unknown> | DynamicModule): DynamicModule {
-    return { module: LiveModule, imports: [ClassModule, TimelineModule, directory], providers: [LabGateway] };
+  static register(...directories: Array<Type<unknown> | DynamicModule>): DynamicModule {
+    return { module: LiveModule, imports: [ClassModule, TimelineModule, ...directories], providers: [LabGateway] };
   }
 }

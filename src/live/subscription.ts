@@ -1,3 +1,5 @@
+import { outsideOwnNamespace, resolveTopic, toClusterName } from '../class/namespace';
+import { notFoundSentence } from '../class/present';
 import type { Principal } from '../class/principal';
 
 export type SubscriptionKind = 'consumer' | 'topic' | 'group' | 'cluster' | 'events' | 'progress';
@@ -74,9 +76,13 @@ export function subscriptionKey(kind: SubscriptionKind, name: string): string {
 }
 
 /**
- * The one place a topic or group name, as the caller sees it, becomes the name used in events.
- * Identity for now; per-student namespaces will map here.
+ * The one place a topic or group name, as the caller says it, becomes the cluster name events carry
+ * (namespace.ts): a student's group is in their namespace; a student's topic is their own, else the
+ * shared one of that name (as on every REST route). A name in a student's namespace shape is never a
+ * student's own (nobody may create one), so it is refused with the REST routes' not-found sentence.
  */
-export function subscriptionName(_who: Principal, _kind: 'topic' | 'group', visibleName: string): string {
-  return visibleName;
+export function subscriptionName(who: Principal, kind: 'topic' | 'group', visibleName: string, topicExists: (clusterName: string) => boolean): { name: string } | { error: string } {
+  if (outsideOwnNamespace(who, visibleName)) return { error: notFoundSentence(kind, visibleName) };
+  if (kind === 'group') return { name: toClusterName(who, visibleName) };
+  return { name: resolveTopic(who, visibleName, topicExists) };
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { notFoundSentence, presentEvent } from '../class/present';
 import type { Principal } from '../class/principal';
 import { canSee } from '../class/visibility';
 import type { ClusterView } from '../cluster/cluster.types';
@@ -8,6 +9,7 @@ import type { TimelineQuery } from '../timeline/timeline.service';
 import type { EventScope } from '../timeline/timeline.types';
 import type { ConsumerDirectory, ConsumerFeed } from './consumer-directory';
 import type { SubscribeAck } from './live.types';
+import type { TopicDirectory } from './topic-directory';
 import { Channel, Target, targetsOf } from './routing';
 import { SocketQueue, SocketQueues } from './socket-queue';
 import { parseSubscription, Subscription, subscriptionKey, subscriptionName } from './subscription';
@@ -59,6 +61,8 @@ export class Subscriptions {
     private readonly timeline: TimelineReader,
     private readonly queues: SocketQueues,
     private readonly directory: ConsumerDirectory | undefined,
+    /** Absent (tests without topics): a student's topic name is taken as their own. */
+    private readonly topics?: TopicDirectory,
   ) {}
 
   client(who: Principal, queue: SocketQueue): LiveClient {
@@ -72,7 +76,7 @@ export class Subscriptions {
     if (sub.kind === 'consumer') {
       feed = this.directory?.feed(sub.name);
       // A consumer the caller may not see is reported like a missing one: ids of others stay private.
-      if (!feed || !canSee(c.who, { owner: feed.owner })) return { ok: false, error: `there is no consumer ${sub.name}` };
+      if (!feed || !canSee(c.who, { owner: feed.owner })) return { ok: false, error: notFoundSentence('consumer', sub.name) };
     }
     const key = subscriptionKey(sub.kind, sub.name);
     const lastSeq = this.timeline.lastSeq;
@@ -97,7 +101,7 @@ export class Subscriptions {
     }
     for (const { ev, channel } of events) {
       // `as never`: routing.ts sends only group.rebalanced as `rebalance` and checkpoint.passed as `progress`.
-      if (!this.queues.emit(c.queue, channel, ev as never)) break;
+      if (!this.queues.emit(c.queue, channel, presentEvent(c.who, ev) as never)) break;
     }
     if (messages.list.length) this.queues.messages(c.queue, messages.list);
 
@@ -136,7 +140,7 @@ export class Subscriptions {
         for (const c of set) {
           if (c.lastSent[t.channel] === ev.seq || !canSee(c.who, scope)) continue;
           c.lastSent[t.channel] = ev.seq;
-          this.queues.emit(c.queue, t.channel, ev as never);
+          this.queues.emit(c.queue, t.channel, presentEvent(c.who, ev) as never);
         }
       }
     } catch (e) {
@@ -234,8 +238,9 @@ export class Subscriptions {
   private resolve(c: LiveClient, body: unknown): Subscription | { error: string } {
     const sub = parseSubscription(body);
     if ('error' in sub) return sub;
-    if (sub.kind === 'topic' || sub.kind === 'group') return { ...sub, name: subscriptionName(c.who, sub.kind, sub.name) };
-    return sub;
+    if (sub.kind !== 'topic' && sub.kind !== 'group') return sub;
+    const named = subscriptionName(c.who, sub.kind, sub.name, (n) => this.topics?.exists(n) ?? false);
+    return 'error' in named ? named : { ...sub, name: named.name };
   }
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ownerOfClusterName, toClusterName } from '../class/namespace';
+import { ownerOfClusterName, resolveTopic } from '../class/namespace';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { QuotaService } from '../class/quotas';
 import { ClusterService } from '../cluster/cluster.service';
@@ -104,7 +104,7 @@ export class MessagesService {
 
     if (Object.keys(written).length) {
       const owner = ownerOfClusterName(topic.name);
-      this.aggregator.add(who.id, name, { topic: topic.name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) }, written);
+      this.aggregator.add(who.id, topic.name, { topic: topic.name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) }, written);
     }
     if (failed.length) throw unavailable(name, failed.sort((a, b) => a.index - b.index), req.messages.length, results);
     return { results };
@@ -114,7 +114,7 @@ export class MessagesService {
     // With no broker running nothing is sent: the last picture, however old, places the messages so
     // the answer can say which were not written (fresh metadata would only say no broker answers).
     const maxAgeMs = this.cluster.runningBrokerIds().length === 0 ? Infinity : 1000;
-    const cached = this.snapshot.topic(toClusterName(who, name), maxAgeMs);
+    const cached = this.snapshot.topic(resolveTopic(who, name, (n) => this.snapshot.topic(n, maxAgeMs) !== undefined), maxAgeMs);
     if (cached) return cached;
     return (await this.topics.find(who, name)).topic;
   }

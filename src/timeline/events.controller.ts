@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { Caller } from '../class/auth.guard';
+import { presentEvent } from '../class/present';
 import { Principal } from '../class/principal';
 import { canSee } from '../class/visibility';
 import { EventsQueryDto } from './events-query.dto';
@@ -10,9 +11,10 @@ import type { LabEvent } from './events';
 export class EventsController {
   constructor(private readonly timeline: TimelineService) {}
 
-  /** The timeline, oldest first; poll with `after=next`. A student sees only what canSee allows. */
+  /** The timeline, oldest first; poll with `after=next`. A student sees only what canSee allows, in their own names. */
   @Get()
   list(@Caller() who: Principal, @Query() q: EventsQueryDto): { events: LabEvent[]; next: number } {
-    return this.timeline.query({ after: q.after, types: q.types, limit: q.limit, visible: (scope) => canSee(who, scope) });
+    const page = this.timeline.query({ after: q.after, types: q.types, limit: q.limit, visible: (scope) => canSee(who, scope) });
+    return { events: page.events.map((ev) => presentEvent(who, ev)), next: page.next };
   }
 }

@@ -1,8 +1,16 @@
-/** Kafka's own rules for a topic name (org.apache.kafka.common.internals.Topic), said as sentences. */
-export function topicNameProblem(name: string): string | null {
+import { KAFKA_TOPIC_NAME_MAX } from '../class/namespace';
+
+/**
+ * Kafka's own rules for a topic name (org.apache.kafka.common.internals.Topic), said as sentences.
+ * `max` is less than Kafka's 249 for a student, whose names get a prefix on the cluster (namespace.ts).
+ */
+export function topicNameProblem(name: string, max = KAFKA_TOPIC_NAME_MAX): string | null {
   if (name.length === 0) return 'A topic name cannot be empty.';
   if (name === '.' || name === '..') return `A topic cannot be named "${name}".`;
-  if (name.length > 249) return `A topic name can have at most 249 characters; this one has ${name.length}.`;
+  if (name.length > max) {
+    const why = max < KAFKA_TOPIC_NAME_MAX ? ` (Kafka allows ${KAFKA_TOPIC_NAME_MAX}, and the lab puts your ${KAFKA_TOPIC_NAME_MAX - max}-character prefix before your names on the cluster)` : '';
+    return `A topic name can have at most ${max} characters${why}; this one has ${name.length}.`;
+  }
   const bad = [...new Set([...name].filter((c) => !/[a-zA-Z0-9._-]/.test(c)))];
   if (bad.length) {
     return `Topic name "${name}" has ${bad.map((c) => JSON.stringify(c)).join(', ')}; only letters, digits, ".", "_" and "-" are allowed.`;

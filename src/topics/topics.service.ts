@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { fromClusterName, ownerOfClusterName, toClusterName } from '../class/namespace';
+import { fromClusterName, outsideOwnNamespace, ownerOfClusterName, reservedForStudents, resolveTopic, toClusterName, topicNameMax } from '../class/namespace';
+import { notFoundSentence } from '../class/present';
 import { INSTRUCTOR_ID, Principal } from '../class/principal';
 import { QuotaService } from '../class/quotas';
 import { ClusterService } from '../cluster/cluster.service';
@@ -89,7 +90,7 @@ export class TopicsService {
   }
 
   async create(who: Principal, dto: CreateTopicDto): Promise<TopicDescription> {
-    const problem = topicNameProblem(dto.name);
+    const problem = topicNameProblem(dto.name, topicNameMax(who)) ?? reservedForStudents(dto.name, 'topic');
     if (problem) throw badInput(problem);
     const internal = internalTopicRefusal(dto.name, 'create');
     if (internal) throw new LabError('INTERNAL_TOPIC', internal);
@@ -102,9 +103,15 @@ export class TopicsService {
     }
     const name = toClusterName(who, dto.name);
     const md = await this.metadata();
-    if (md.topics.some((t) => t.name === name && t.errorCode === KAFKA_ERRORS.NONE)) throw conflict(`Topic ${dto.name} already exists.`);
+    const exists = (n: string) => md.topics.some((t) => t.name === n && t.errorCode === KAFKA_ERRORS.NONE);
+    if (exists(name)) throw conflict(`Topic ${dto.name} already exists.`);
+    // A student's name means the shared topic when they have none of their own (resolveTopic): one of
+    // their own by that name would hide the shared one from them.
+    if (name !== dto.name && ownerOfClusterName(dto.name) === INSTRUCTOR_ID && exists(dto.name)) {
+      throw conflict(`Topic ${dto.name} already exists: the instructor shares it with the class. Use it, or choose another name for a topic of your own.`);
+    }
     const clash = collidesWith(name, md.topics.map((t) => t.name));
-    if (clash) throw conflict(`Topic ${dto.name} would collide with topic ${fromClusterName(who, clash) ?? clash}: Kafka treats "." and "_" in topic names alike.`);
+    if (clash) throw conflict(`Topic ${dto.name} would collide with ${namedFor(who, clash)}: Kafka treats "." and "_" in topic names alike.`);
     this.quotas.topicCreate(who, dto.partitions, md.topics);
 
     const action = `create topic ${dto.name}`;
@@ -135,7 +142,7 @@ export class TopicsService {
     await byDeadline(this.watcher.refresh(), Math.min(Date.now() + 5_000, deadline)).catch(() => undefined);
     const owner = ownerOfClusterName(name);
     const createdEvent = this.timeline.publish(
-      { type: 'topic.created', actor: who.id, topic: dto.name, partitions: dto.partitions, replicationFactor: dto.replicationFactor },
+      { type: 'topic.created', actor: who.id, topic: name, partitions: dto.partitions, replicationFactor: dto.replicationFactor },
       { topic: name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) },
     );
     // Brokers learn of a new topic one by one, and the one asked next may not know it yet (seen right
@@ -152,7 +159,10 @@ export class TopicsService {
   }
 
   async describe(who: Principal, name: string): Promise<TopicDescription> {
-    const { topic, md } = await this.find(who, name);
+    return this.describeFound(who, name, await this.find(who, name));
+  }
+
+  private async describeFound(who: Principal, name: string, { topic, md }: { topic: MetadataTopic; md: ClusterMetadata }): Promise<TopicDescription> {
     const [offsets, configs] = await Promise.all([
       this.kafka.offsets(md, topic.name).catch(() => new Map()),
       this.configs(topic.name).catch(() => null),
@@ -185,11 +195,12 @@ export class TopicsService {
   }
 
   async describeText(who: Principal, name: string): Promise<string> {
-    const d = await this.describe(who, name);
+    const found = await this.find(who, name);
+    const d = await this.describeFound(who, name, found);
     const [all, elr] = await Promise.all([
-      this.configs(toClusterName(who, name)).catch(() => null),
+      this.configs(found.topic.name).catch(() => null),
       // What the tool prints after Isr; Kafka 4's ELR fills it when an ISR falls below min.insync.replicas.
-      this.kafka.partitionElr(toClusterName(who, name)).catch(() => []),
+      this.kafka.partitionElr(found.topic.name).catch(() => []),
     ]);
     const elrOf = new Map(elr.map((e) => [e.partition, e]));
     return renderDescribeText({
@@ -212,7 +223,7 @@ export class TopicsService {
     const internal = internalTopicRefusal(name, 'delete', topic.isInternal);
     if (internal) throw new LabError('INTERNAL_TOPIC', internal);
     const owner = ownerOfClusterName(topic.name);
-    if (owner !== who.id && who.role !== 'instructor') throw new LabError('FORBIDDEN', `Topic ${name} is shared by the instructor; only the instructor deletes it.`);
+    this.mustOwn(who, name, owner, 'deletes it');
     const deadline = Date.now() + CHANGE_BUDGET_MS;
     await this.connectAdmin(`delete topic ${name}`, deadline);
     try {
@@ -225,7 +236,7 @@ export class TopicsService {
       return !t || t.errorCode !== KAFKA_ERRORS.NONE;
     }, deadline);
     this.timeline.publish(
-      { type: 'topic.deleted', actor: who.id, topic: name, partitions: topic.partitions.length, replicationFactor: rfOf(topic) },
+      { type: 'topic.deleted', actor: who.id, topic: topic.name, partitions: topic.partitions.length, replicationFactor: rfOf(topic) },
       { topic: topic.name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) },
     );
   }
@@ -233,6 +244,7 @@ export class TopicsService {
   /** Preferred leader election for every partition whose preferred replica is alive and in sync. */
   async electLeaders(who: Principal, name: string): Promise<TopicDescription> {
     const { topic, md } = await this.find(who, name);
+    this.mustOwn(who, name, ownerOfClusterName(topic.name), 'elects its leaders');
     const live = new Set(md.brokers.map((b) => b.nodeId));
     const eligible = topic.partitions.filter((p) => p.replicas.length && live.has(p.replicas[0]) && p.isr.includes(p.replicas[0]));
     const notNow = topic.partitions.filter((p) => !eligible.includes(p));
@@ -259,13 +271,24 @@ export class TopicsService {
     return d;
   }
 
-  /** The topic on the cluster for the caller's name; 404 with a sentence when there is none. */
+  /**
+   * The topic on the cluster for the caller's name (their own, else the shared one: resolveTopic);
+   * 404 with a sentence when there is none, the same for another student's topic as for no topic.
+   */
   async find(who: Principal, name: string): Promise<{ topic: MetadataTopic; md: ClusterMetadata }> {
-    const clusterName = toClusterName(who, name);
-    const md = await this.metadata([clusterName]);
-    const topic = md.topics.find((t) => t.name === clusterName && t.errorCode === KAFKA_ERRORS.NONE);
-    if (!topic) throw notFound(`Topic ${name} does not exist.`);
+    if (outsideOwnNamespace(who, name)) throw notFound(notFoundSentence('topic', name));
+    const own = toClusterName(who, name);
+    const md = await this.metadata(own === name ? [name] : [own, name]);
+    const found = (n: string) => md.topics.find((t) => t.name === n && t.errorCode === KAFKA_ERRORS.NONE);
+    const topic = found(resolveTopic(who, name, (n) => found(n) !== undefined));
+    if (!topic) throw notFound(notFoundSentence('topic', name));
     return { topic, md };
+  }
+
+  /** A student changes only their own topics: a shared one is the instructor's (403, since they can see it). */
+  private mustOwn(who: Principal, name: string, owner: string, act: string): void {
+    if (who.role === 'instructor' || owner === who.id) return;
+    throw new LabError('FORBIDDEN', `Topic ${name} is shared by the instructor; only the instructor ${act}.`);
   }
 
   private async metadata(topics?: string[]): Promise<ClusterMetadata> {
@@ -312,6 +335,12 @@ export class TopicsService {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** How a sentence names a cluster topic to `who`: by their name for it, else without naming another's. */
+function namedFor(who: Principal, clusterName: string): string {
+  const name = fromClusterName(who, clusterName);
+  return name === null ? 'a topic of another student' : `topic ${name}`;
 }
 
 /** A topic Kafka took but its brokers do not show yet (e.g. one of the same name was deleted a moment ago). */

@@ -201,7 +201,7 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
     expect(await ack(s, 'subscribe', { group: 'g1' })).toEqual(OK);
     expect(await ack(s, 'subscribe', { consumer: 'c1' })).toEqual(OK);
     expect(await ack(s, 'unsubscribe', { topic: 'orders' })).toEqual(OK);
-    expect(await ack(s, 'subscribe', { consumer: 'nope' })).toEqual({ ok: false, error: 'there is no consumer nope' });
+    expect(await ack(s, 'subscribe', { consumer: 'nope' })).toEqual({ ok: false, error: 'There is no consumer nope.' });
 
     for (const bad of [undefined, 'orders', [], { foo: 1 }, { topic: 'a', group: 'b' }, { topic: '' }, { topic: 7 }, { cluster: 'yes' }]) {
       const res = await ack(s, 'subscribe', bad);
@@ -210,7 +210,7 @@ describe('timeline over HTTP and the /lab socket.io gateway', () => {
     }
     // A student may not watch another student's consumer, and is not told it exists.
     const a = await connected(connect(ALICE_TOKEN));
-    expect(await ack(a, 'subscribe', { consumer: 'c-bob' })).toEqual({ ok: false, error: 'there is no consumer c-bob' });
+    expect(await ack(a, 'subscribe', { consumer: 'c-bob' })).toEqual({ ok: false, error: 'There is no consumer c-bob.' });
     expect(await ack(a, 'subscribe', { consumer: 'c-alice' })).toEqual(OK);
   });
 

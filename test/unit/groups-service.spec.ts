@@ -7,6 +7,10 @@ import type { GroupAdmin } from '../../src/kafka/group-admin';
 import type { KafkaService } from '../../src/kafka/kafka.service';
 
 const instructor = { id: 'instructor', role: 'instructor' } as Principal;
+const ada: Principal = { id: 'abc123', name: 'Ada', role: 'student' };
+
+/** A student's group reads the student's topic of the same namespace (`s-abc123.six`); others read `six`. */
+const studentPrefixOf = (clusterName: string) => /^s-[a-z0-9]{6}\./.exec(clusterName)?.[0] ?? '';
 
 /**
  * GroupsService over stand-ins: kafkajs's admin (classic groups; consumer and share groups are "Dead"
@@ -20,8 +24,8 @@ function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsG
     listGroups: async () => opts.kafkajsGroups ?? [],
     describeGroups: async (ids: string[]) =>
       ids.map((groupId) =>
-        groupId === 'classic-g'
-          ? { groupId, state: 'Stable', protocol: 'RoundRobinAssigner', members: [{ memberId: 'c-m1', clientId: 'klab-c1', assignment: { six: [0, 1, 2] } }] }
+        groupId.endsWith('classic-g')
+          ? { groupId, state: 'Stable', protocol: 'RoundRobinAssigner', members: [{ memberId: 'c-m1', clientId: 'klab-c1', assignment: { [`${studentPrefixOf(groupId)}six`]: [0, 1, 2] } }] }
           : { groupId, state: 'Dead', protocol: '', members: [] },
       ),
     committedOffsets: async (_g: string, topics: string[]) => topics.flatMap((topic) => [0, 1, 2].map((partition) => ({ topic, partition, offset: '4' }))),
@@ -40,7 +44,6 @@ function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsG
   };
   const ours = opts.ours ?? {};
   const consumers = {
-    mayViewGroup: () => true,
     clusterGroupIds: () => Object.keys(ours),
     protocolOfGroup: (id: string) => ours[id] ?? null,
     topicsOfGroup: (id: string) => (ours[id] === 'share' ? ['jobs'] : ['six']),
@@ -80,6 +83,7 @@ describe('GroupsService with the client host', () => {
     const { groups } = setup({ hosted: { workers: shareGroup }, ours: { workers: 'share' } });
     expect(await groups.describe(instructor, 'workers')).toEqual({
       groupId: 'workers',
+      owner: 'instructor',
       type: 'share',
       state: 'Stable',
       protocol: '',
@@ -132,9 +136,28 @@ describe('GroupsService with the client host', () => {
       kafkajsGroups: [{ groupId: 'classic-g', protocolType: 'consumer' }, { groupId: 'new-g', protocolType: 'consumer' }],
     });
     expect(await groups.list(instructor)).toEqual([
-      { groupId: 'classic-g', type: 'classic', state: 'Stable', members: 1 },
-      { groupId: 'new-g', type: 'consumer', state: 'Reconciling', members: 1 },
-      { groupId: 'workers', type: 'share', state: 'Stable', members: 2 },
+      { groupId: 'classic-g', owner: 'instructor', type: 'classic', state: 'Stable', members: 1 },
+      { groupId: 'new-g', owner: 'instructor', type: 'consumer', state: 'Reconciling', members: 1 },
+      { groupId: 'workers', owner: 'instructor', type: 'share', state: 'Stable', members: 2 },
     ]);
+  });
+
+  it('shows a student only the groups of their namespace, by their own names; another student\'s group is the 404 of a missing one', async () => {
+    const { groups } = setup({
+      kafkajsGroups: ['s-abc123.classic-g', 's-xyz789.classic-g', 'classic-g'].map((groupId) => ({ groupId, protocolType: 'consumer' })),
+    });
+    expect(await groups.list(ada)).toEqual([{ groupId: 'classic-g', owner: 'abc123', type: 'classic', state: 'Stable', members: 1 }]);
+    expect((await groups.list(instructor)).map((g) => [g.groupId, g.owner])).toEqual([
+      ['classic-g', 'instructor'],
+      ['s-abc123.classic-g', 'abc123'],
+      ['s-xyz789.classic-g', 'xyz789'],
+    ]);
+    const mine = await groups.describe(ada, 'classic-g');
+    expect(mine).toMatchObject({ groupId: 'classic-g', owner: 'abc123', type: 'classic' });
+    expect(mine.members[0].assignment).toEqual([{ topic: 'six', partitions: [0, 1, 2] }]);
+    // The instructor sees the cluster's names.
+    expect((await groups.describe(instructor, 's-abc123.classic-g')).members[0].assignment).toEqual([{ topic: 's-abc123.six', partitions: [0, 1, 2] }]);
+    // Bob's group by its cluster name, and the instructor's group, are no groups of Ada's.
+    await expect(groups.describe(ada, 's-xyz789.classic-g')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'There is no consumer group s-xyz789.classic-g.' });
   });
 });

@@ -174,7 +174,41 @@ describe('live subscriptions: cursors, replay and no duplicates', () => {
     flush();
     expect(seqsOf(sent, 'event')).toEqual([mine.seq, shared.seq]);
     consumers.set('cb', new FakeConsumer('s-bob', since));
-    expect(subscribe(c, { consumer: 'cb' })).toEqual({ ok: false, error: 'there is no consumer cb' });
+    expect(subscribe(c, { consumer: 'cb' })).toEqual({ ok: false, error: 'There is no consumer cb.' });
+  });
+
+  it('maps a student\'s { topic } and { group } into their namespace, the shared topic when they have none, and speaks their names', () => {
+    const ada: Principal = { id: 'abc123', name: 'Ada', role: 'student' };
+    const bob: Principal = { id: 'xyz789', name: 'Bob', role: 'student' };
+    const onCluster = new Set(['s-abc123.lab-a', 's-xyz789.lab-a', 'shared']);
+    const named = new Subscriptions(timeline, queues, { feed: (id) => consumers.get(id) }, { exists: (n) => onCluster.has(n) });
+    bus.on('event', (ev, scope) => named.onEvent(ev, scope));
+    const as = (who: Principal) => {
+      const { c, sent } = connect(who);
+      const client = named.client(who, c.queue);
+      return { client, sent, sub: (body: unknown) => named.subscribe(client, body) };
+    };
+    const a = as(ada);
+    const b = as(bob);
+    for (const x of [a, b]) {
+      expect(x.sub({ topic: 'lab-a' })).toMatchObject({ ok: true });
+      expect(x.sub({ group: 'test-group' })).toMatchObject({ ok: true });
+      expect(x.sub({ topic: 'shared' })).toMatchObject({ ok: true });
+    }
+    // Another student's names, even typed as the cluster has them, are not found (the REST sentences).
+    expect(a.sub({ topic: 's-xyz789.lab-a' })).toEqual({ ok: false, error: 'Topic s-xyz789.lab-a does not exist.' });
+    expect(a.sub({ group: 's-xyz789.test-group' })).toEqual({ ok: false, error: 'There is no consumer group s-xyz789.test-group.' });
+
+    const adas = timeline.publish({ type: 'messages.produced', actor: 'abc123', topic: 's-abc123.lab-a', count: 1, partitions: { 0: 1 } }, { owner: 'abc123', topic: 's-abc123.lab-a' });
+    const rebalance = timeline.publish(
+      { type: 'group.rebalanced', actor: 'kafka', groupId: 's-xyz789.test-group', consumerId: 'cb', memberId: 'm', generation: 1, assigned: [{ topic: 's-xyz789.lab-a', partitions: [0] }], revoked: [] },
+      { owner: 'xyz789', consumerId: 'cb', groupId: 's-xyz789.test-group', topic: 's-xyz789.lab-a' },
+    );
+    const shared = timeline.publish({ type: 'partition.leader-changed', actor: 'kafka', topic: 'shared', partition: 0, from: 1, to: 2 }, { topic: 'shared' });
+    flush();
+    expect(a.sent.filter(([e]) => e === 'event').map(([, d]) => d)).toEqual([{ ...adas, topic: 'lab-a' }, shared]);
+    expect(b.sent.filter(([e]) => e === 'event').map(([, d]) => (d as LabEvent).seq)).toEqual([rebalance.seq, shared.seq]);
+    expect(b.sent.find(([e]) => e === 'rebalance')?.[1]).toEqual({ ...rebalance, groupId: 'test-group', assigned: [{ topic: 'lab-a', partitions: [0] }] });
   });
 
   it('refuses a replay larger than the socket may hold, and registers nothing', () => {

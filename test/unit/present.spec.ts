@@ -1,0 +1,73 @@
+import { notFoundSentence, presentEvent, presentSentence } from '../../src/class/present';
+import type { Principal } from '../../src/class/principal';
+import type { LabEvent } from '../../src/timeline/events';
+
+const instructor: Principal = { id: 'instructor', name: 'Instructor', role: 'instructor' };
+const ada: Principal = { id: 'abc123', name: 'Ada', role: 'student' };
+
+const head = { seq: 7, time: '2026-12-02T08:00:00.000Z' };
+
+describe('presentEvent: an event as its viewer names things', () => {
+  const rebalanced: LabEvent = {
+    ...head,
+    type: 'group.rebalanced',
+    actor: 'kafka',
+    groupId: 's-abc123.test-group',
+    consumerId: 'c1',
+    memberId: 'm1',
+    generation: 3,
+    protocol: 'classic',
+    assigned: [{ topic: 's-abc123.lab-a', partitions: [2] }, { topic: 'shared', partitions: [0] }],
+    revoked: [],
+    owned: [{ topic: 's-abc123.lab-a', partitions: [2] }],
+  };
+
+  it('gives a student their group and topics without the prefix, shared topics as they are', () => {
+    expect(presentEvent(ada, rebalanced)).toEqual({
+      ...rebalanced,
+      groupId: 'test-group',
+      assigned: [{ topic: 'lab-a', partitions: [2] }, { topic: 'shared', partitions: [0] }],
+      owned: [{ topic: 'lab-a', partitions: [2] }],
+    });
+  });
+
+  it('gives the instructor the stored event itself, with the cluster\'s names', () => {
+    expect(presentEvent(instructor, rebalanced)).toBe(rebalanced);
+  });
+
+  it('never changes the stored event (it is shared by every viewer)', () => {
+    const copy = JSON.parse(JSON.stringify(rebalanced));
+    presentEvent(ada, rebalanced);
+    expect(rebalanced).toEqual(copy);
+  });
+
+  it('renames topic events, produce events and share events', () => {
+    const created: LabEvent = { ...head, type: 'topic.created', actor: 'abc123', topic: 's-abc123.lab-a', partitions: 3, replicationFactor: 3 };
+    expect(presentEvent(ada, created)).toMatchObject({ topic: 'lab-a', partitions: 3 });
+    const produced: LabEvent = { ...head, type: 'messages.produced', actor: 'abc123', topic: 's-abc123.lab-a', count: 2, partitions: { 0: 2 } };
+    expect(presentEvent(ada, produced)).toMatchObject({ topic: 'lab-a', count: 2 });
+    const archived: LabEvent = { ...head, type: 'share.archived', actor: 'kafka', groupId: 's-abc123.w', topic: 'jobs', partition: 0, offset: '4', why: 'rejected' };
+    expect(presentEvent(ada, archived)).toMatchObject({ groupId: 'w', topic: 'jobs' });
+  });
+
+  it('returns an event without names of the student\'s as it is (no copy per viewer)', () => {
+    const node: LabEvent = { ...head, type: 'node.killed', actor: 'instructor', nodeId: 1, role: 'broker' };
+    expect(presentEvent(ada, node)).toBe(node);
+    const shared: LabEvent = { ...head, type: 'partition.leader-changed', actor: 'kafka', topic: 'shared', partition: 0, from: 1, to: 2 };
+    expect(presentEvent(ada, shared)).toBe(shared);
+  });
+});
+
+describe('presentSentence and notFoundSentence', () => {
+  it('takes a student\'s own prefix out of a sentence (Kafka\'s words name the cluster\'s topic)', () => {
+    expect(presentSentence(ada, "Topic 's-abc123.lab-a' already exists.")).toBe("Topic 'lab-a' already exists.");
+    expect(presentSentence(instructor, "Topic 's-abc123.lab-a' already exists.")).toBe("Topic 's-abc123.lab-a' already exists.");
+    expect(presentSentence(undefined, 'Nobody signed in.')).toBe('Nobody signed in.');
+  });
+
+  it('says not found the same way for every kind the REST routes and the socket refuse', () => {
+    expect(notFoundSentence('topic', 'lab-a')).toBe('Topic lab-a does not exist.');
+    expect(notFoundSentence('group', 'g')).toBe('There is no consumer group g.');
+    expect(notFoundSentence('consumer', 'c1')).toBe('There is no consumer c1.');
+  });
+});
