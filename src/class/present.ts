@@ -23,6 +23,13 @@ export function presentEvent(who: Pick<Principal, 'id' | 'role'>, ev: LabEvent):
     const name = fromClusterName(who, v);
     if (name !== null && name !== v) set(key, name);
   }
+  // Sentences from Kafka or the client (a crash's reason, why a record came back) may name the cluster's topic.
+  for (const key of ['reason', 'why'] as const) {
+    const v = fields[key];
+    if (typeof v !== 'string') continue;
+    const text = presentSentence(who, v);
+    if (text !== v) set(key, text);
+  }
   for (const key of ['assigned', 'revoked', 'owned'] as const) {
     const list = fields[key];
     if (!Array.isArray(list)) continue;

@@ -44,7 +44,8 @@ export function errorAnswerOf(exception: unknown, req: Request): ErrorAnswer {
   if (exception instanceof LabError) {
     // A student's sentence names their things as they do, even where Kafka's own words had the cluster's name.
     const who = (req as Request & { principal?: Principal }).principal;
-    const body = errorBody(exception.status, presentSentence(who, exception.message), exception.details, exception.retriable);
+    const details = exception.details && presentSentence(who, JSON.stringify(exception.details));
+    const body = errorBody(exception.status, presentSentence(who, exception.message), details ? JSON.parse(details) : undefined, exception.retriable);
     return { body, headers: exception.retriable ? { 'Retry-After': String(exception.retryAfterSeconds ?? 1) } : {} };
   }
   if (exception instanceof HttpException) {

@@ -50,6 +50,11 @@ describe('presentEvent: an event as its viewer names things', () => {
     expect(presentEvent(ada, archived)).toMatchObject({ groupId: 'w', topic: 'jobs' });
   });
 
+  it('takes the student\'s prefix out of a crash\'s reason and a redelivery\'s why', () => {
+    const crashed: LabEvent = { ...head, type: 'consumer.crashed', actor: 'kafka', consumerId: 'c1', groupId: 's-abc123.g', reason: 'This server is not the leader for s-abc123.lab-a-0' };
+    expect(presentEvent(ada, crashed)).toMatchObject({ groupId: 'g', reason: 'This server is not the leader for lab-a-0' });
+  });
+
   it('returns an event without names of the student\'s as it is (no copy per viewer)', () => {
     const node: LabEvent = { ...head, type: 'node.killed', actor: 'instructor', nodeId: 1, role: 'broker' };
     expect(presentEvent(ada, node)).toBe(node);
