@@ -32,7 +32,7 @@ export class AuthGuard implements CanActivate {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw new LabError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>".');
     const principal = this.auth.verify(m[1]);
-    if (!principal) throw new LabError('UNAUTHENTICATED', 'The token is not known to this lab server.');
+    if (!principal) throw new LabError('UNAUTHENTICATED', this.auth.refusal(m[1]));
     req.principal = principal;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
     if (roles && !roles.includes(principal.role)) {

@@ -10,6 +10,10 @@ import { hashToken } from './student-credentials';
 /** How often a student's last seen time is written at most: each request writing it would be a write per request. */
 export const LAST_SEEN_WRITE_MS = 30_000;
 
+/** What a removed student hears: on their open sockets, and on each request made with their token. */
+export const REMOVED_SENTENCE = 'You were removed from the class.';
+export const UNKNOWN_TOKEN_SENTENCE = 'The token is not known to this lab server.';
+
 /** Told when a principal's token stops working (removal, a new token): the socket gateway closes their sockets. */
 export type RevokedListener = (principalId: string, message: string) => void;
 
@@ -34,6 +38,8 @@ export class AuthService implements OnModuleInit {
   /** Token hash -> the student it signs in. */
   private readonly students = new Map<string, SignedIn>();
   private readonly revokedListeners = new Set<RevokedListener>();
+  /** Token hash -> why it stopped working (this process's revocations; removals are also found in the roster). */
+  private readonly revoked = new Map<string, string>();
 
   constructor(@Inject(LAB_CONFIG) private readonly config: LabConfig, private readonly roster: RosterStore) {}
 
@@ -60,9 +66,13 @@ export class AuthService implements OnModuleInit {
     this.students.set(tokenHash, { who, seen: 0, written: 0 });
   }
 
-  /** The student's token stops working at once; listeners (open sockets) hear `message`. */
+  /** The student's token stops working at once; listeners (open sockets) and later requests with it hear `message`. */
   revoke(studentId: string, message: string): void {
-    for (const [hash, s] of this.students) if (s.who.id === studentId) this.students.delete(hash);
+    for (const [hash, s] of this.students) {
+      if (s.who.id !== studentId) continue;
+      this.students.delete(hash);
+      this.revoked.set(hash, message);
+    }
     for (const l of this.revokedListeners) l(studentId, message);
   }
 
@@ -86,6 +96,16 @@ export class AuthService implements OnModuleInit {
   lastSeen(studentId: string): string | null {
     for (const s of this.students.values()) if (s.who.id === studentId && s.seen) return new Date(s.seen).toISOString();
     return null;
+  }
+
+  /** Why `verify` refused this token: a removed student or a replaced token is told so, anyone else gets the plain sentence. */
+  refusal(token: string): string {
+    const hash = hashToken(token);
+    const known = this.revoked.get(hash);
+    if (known) return known;
+    // After a restart: a removed student's row keeps its last token hash.
+    const row = this.roster.byTokenHash(hash);
+    return row?.removedAt ? REMOVED_SENTENCE : UNKNOWN_TOKEN_SENTENCE;
   }
 
   private seen(s: SignedIn): void {

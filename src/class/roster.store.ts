@@ -52,6 +52,7 @@ export class RosterStore {
   private readonly selectAll: Statement<[]>;
   private readonly selectOne: Statement<[string]>;
   private readonly selectByKey: Statement<[string]>;
+  private readonly selectByToken: Statement<[string]>;
   private readonly updateToken: Statement<[string, string]>;
   private readonly updateSeen: Statement<[string, string]>;
   private readonly updateRemoved: Statement<[string, string]>;
@@ -67,6 +68,7 @@ export class RosterStore {
     this.selectAll = db.prepare('SELECT * FROM students ORDER BY joined_at, id');
     this.selectOne = db.prepare('SELECT * FROM students WHERE id = ?');
     this.selectByKey = db.prepare('SELECT * FROM students WHERE name_key = ? AND removed_at IS NULL');
+    this.selectByToken = db.prepare('SELECT * FROM students WHERE token_hash = ?');
     this.updateToken = db.prepare('UPDATE students SET token_hash = ? WHERE id = ?');
     this.updateSeen = db.prepare('UPDATE students SET last_seen = ? WHERE id = ?');
     this.updateRemoved = db.prepare('UPDATE students SET removed_at = ? WHERE id = ?');
@@ -89,6 +91,11 @@ export class RosterStore {
   /** The student in the class (not removed) with this name key. */
   byNameKey(key: string): StudentRow | null {
     const r = this.selectByKey.get(key) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  byTokenHash(tokenHash: string): StudentRow | null {
+    const r = this.selectByToken.get(tokenHash) as Row | undefined;
     return r ? fromRow(r) : null;
   }
 

@@ -8,10 +8,15 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const STUDENT_ID_LENGTH = 6;
 
+/** Six-letter words the timeline uses as actors: a student with one of these ids would be mistaken for it. */
+const NOT_IDS = new Set(['system']);
+
 export function newStudentId(): string {
-  let id = '';
-  for (let i = 0; i < STUDENT_ID_LENGTH; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return id;
+  for (;;) {
+    let id = '';
+    for (let i = 0; i < STUDENT_ID_LENGTH; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+    if (!NOT_IDS.has(id)) return id;
+  }
 }
 
 export function newToken(): string {

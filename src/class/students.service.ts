@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { badInput, conflict, LabError, notFound } from '../common/lab-error';
 import { TimelineService } from '../timeline/timeline.service';
-import { AuthService } from './auth.service';
+import { AuthService, REMOVED_SENTENCE } from './auth.service';
 import { ClassSettingsService } from './class-settings.service';
 import { StudentWithToken } from './class.types';
 import { JoinLimiter } from './join-limiter';
@@ -10,9 +10,7 @@ import { RosterStore, StudentRow } from './roster.store';
 import { hashToken, newStudentId, newToken } from './student-credentials';
 import { cleanName, nameKey, nameTakenSentence } from './student-name';
 
-/** The sentence a removed student's sockets get before they are closed. */
-export const REMOVED_SENTENCE = 'You were removed from the class.';
-const REISSUED_SENTENCE = 'Your token was replaced by a new one; sign in again with it.';
+const REISSUED_SENTENCE = 'This token was replaced by a new one; sign in with the new token (ask the instructor for it).';
 
 /**
  * Who is in the class: adding students (the instructor, one or a list, all or nothing), joining with

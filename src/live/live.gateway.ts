@@ -84,7 +84,7 @@ export class LabGateway implements OnGatewayConnection, OnGatewayDisconnect, OnM
     const who = token ? this.auth.verify(token) : null;
     if (!who) {
       const message = token
-        ? 'The token is not known to this lab server.'
+        ? this.auth.refusal(token)
         : 'The socket needs a token: connect with auth: { token: "<your token>" }.';
       return this.refuse(socket, message);
     }

@@ -129,10 +129,10 @@ describe('the class: roster, join, tokens, removal', () => {
     const fresh = freshRes.body;
     expect(fresh).toMatchObject({ id: st.id, name: st.name, role: 'student' });
     expect(fresh.token).not.toBe(st.token);
-    await as(st.token).get('/api/me').expect(401);
+    expect((await as(st.token).get('/api/me').expect(401)).body.message).toBe('This token was replaced by a new one; sign in with the new token (ask the instructor for it).');
     expect((await as(fresh.token).get('/api/me').expect(200)).body.id).toBe(st.id);
     await waitFor('the old socket closed', () => sock.closed(), 10_000);
-    expect(sock.errors).toEqual(['Your token was replaced by a new one; sign in again with it.']);
+    expect(sock.errors).toEqual(['This token was replaced by a new one; sign in with the new token (ask the instructor for it).']);
     await (await socketOf(fresh.token)).s.close();
     await instructor().post('/api/students/nobody/token').expect(404);
   });
@@ -148,7 +148,7 @@ describe('the class: roster, join, tokens, removal', () => {
     const sock = await socketOf(st.token);
 
     await instructor().delete(`/api/students/${st.id}?purge=true`).expect(204);
-    await as(st.token).get('/api/me').expect(401);
+    expect((await as(st.token).get('/api/me').expect(401)).body.message).toBe('You were removed from the class.');
     await waitFor('the socket closed', () => sock.closed(), 10_000);
     expect(sock.errors).toEqual(['You were removed from the class.']);
     const stopped = (await instructor().get('/api/events?types=consumer.stopped').expect(200)).body.events;
@@ -208,7 +208,8 @@ describe('the class: roster, join, tokens, removal', () => {
       url = await start();
       expect((await api(kept.token, url).get('/api/me').expect(200)).body).toEqual({ id: kept.id, name: kept.name, role: 'student', studentsMayControlBrokers: true });
       await api(joined.token, url).get('/api/me').expect(200);
-      await api(gone.token, url).get('/api/me').expect(401);
+      expect((await api(gone.token, url).get('/api/me').expect(401)).body.message).toBe('You were removed from the class.');
+      expect((await api('never-a-token-here', url).get('/api/me').expect(401)).body.message).toBe('The token is not known to this lab server.');
       expect((await api(token, url).get('/api/class').expect(200)).body).toEqual(settings);
       const roster = (await api(token, url).get('/api/students').expect(200)).body as Array<{ id: string; lastSeen: string | null }>;
       expect(roster.map((r) => r.id).sort()).toEqual([kept.id, joined.id].sort());

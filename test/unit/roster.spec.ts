@@ -119,7 +119,9 @@ describe('roster: students, tokens, join and class settings', () => {
     expect(again.id).toBe(ada.id);
     expect(auth.verify(ada.token)).toBeNull();
     expect(auth.verify(again.token)?.id).toBe(ada.id);
-    expect(heard).toEqual([expect.stringContaining(ada.id)]);
+    expect(heard).toEqual([`${ada.id}: This token was replaced by a new one; sign in with the new token (ask the instructor for it).`]);
+    expect(auth.refusal(ada.token)).toBe('This token was replaced by a new one; sign in with the new token (ask the instructor for it).');
+    expect(auth.refusal('never-issued')).toBe('The token is not known to this lab server.');
     expect(codeOf(() => students.reissue('nobody', 'instructor'))[1]).toBe(404);
   });
 
@@ -177,6 +179,7 @@ describe('roster: students, tokens, join and class settings', () => {
     restart();
     expect(auth.verify(ada.token)).toEqual({ id: ada.id, name: 'Ada', role: 'student' });
     expect(auth.verify(bob.token)).toBeNull();
+    expect(auth.refusal(bob.token)).toBe('You were removed from the class.');
     expect(settings.get()).toEqual(s);
     expect(students.inClass().map((r) => r.id)).toEqual([ada.id]);
     expect(students.lastSeen(students.active(ada.id))).not.toBeNull();
