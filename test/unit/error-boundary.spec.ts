@@ -83,6 +83,17 @@ describe('the error answer', () => {
     expect(answer.bug).toContain('GET /api/x: TypeError: boom');
   });
 
+  it('a student\'s error names their things without their prefix, in the sentence and its details; the instructor\'s as they are', () => {
+    const error = () => new LabError('KAFKA_UNAVAILABLE', 'None of the 2 messages were written to topic s-abc123.lab-a: NOT_LEADER for s-abc123.lab-a-0.', [{ index: 0, reason: 'no leader for s-abc123.lab-a-0' }]);
+    const ada = { method: 'POST', url: '/api/topics/lab-a/messages', principal: { id: 'abc123', name: 'Ada', role: 'student' } } as never;
+    const instructor = { method: 'POST', url: '/api/topics/lab-a/messages', principal: { id: 'instructor', name: 'Instructor', role: 'instructor' } } as never;
+    expect(errorAnswerOf(error(), ada).body).toMatchObject({
+      message: 'None of the 2 messages were written to topic lab-a: NOT_LEADER for lab-a-0.',
+      details: [{ index: 0, reason: 'no leader for lab-a-0' }],
+    });
+    expect(errorAnswerOf(error(), instructor).body.message).toBe(error().message);
+  });
+
   it('a method the path does not take: 405 with Allow (HEAD with GET); an unknown path: 404', async () => {
     const trace = await request(app()).trace('/api/topics').expect(405);
     expect(trace.headers.allow).toBe('GET, HEAD, POST');
