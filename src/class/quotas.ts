@@ -29,6 +29,8 @@ interface Bucket {
 @Injectable()
 export class QuotaService {
   private readonly buckets = new Map<string, Bucket>();
+  /** Per student, the end of their topic creates queued so far (see oneTopicCreateAtATime). */
+  private readonly topicCreates = new Map<string, Promise<unknown>>();
 
   constructor(private readonly settings: ClassSettingsService) {}
 
@@ -52,6 +54,20 @@ export class QuotaService {
         `Your topics have ${plural(used, 'partition')}; ${partitions} more would pass the ${q.partitions} a student may have in this class (quota partitions = ${q.partitions}); delete a topic or ask for fewer partitions.`,
       );
     }
+  }
+
+  /**
+   * A student's topic creates run one after another. A create counts the student's topics and then
+   * awaits Kafka for seconds; two sent at once would both count the same topics and both pass a quota
+   * that has room for one. Once a create has answered, its topic is in the metadata the next one reads.
+   */
+  oneTopicCreateAtATime<T>(who: Principal, create: () => Promise<T>): Promise<T> {
+    if (who.role !== 'student') return create();
+    const mine = (this.topicCreates.get(who.id) ?? Promise.resolve()).then(create);
+    const settled = mine.then(() => undefined, () => undefined);
+    this.topicCreates.set(who.id, settled);
+    void settled.then(() => this.topicCreates.get(who.id) === settled && this.topicCreates.delete(who.id));
+    return mine;
   }
 
   /** POST /api/consumers: `alive` is how many of the student's consumers are joining or running now. */

@@ -89,7 +89,11 @@ export class TopicsService {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async create(who: Principal, dto: CreateTopicDto): Promise<TopicDescription> {
+  create(who: Principal, dto: CreateTopicDto): Promise<TopicDescription> {
+    return this.quotas.oneTopicCreateAtATime(who, () => this.createNow(who, dto));
+  }
+
+  private async createNow(who: Principal, dto: CreateTopicDto): Promise<TopicDescription> {
     const problem = topicNameProblem(dto.name, topicNameMax(who)) ?? reservedForStudents(dto.name, 'topic');
     if (problem) throw badInput(problem);
     const internal = internalTopicRefusal(dto.name, 'create');

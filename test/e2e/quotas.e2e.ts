@@ -83,6 +83,10 @@ describe('class quotas (409 over a count, 429 over the produce rate, each naming
     await api(ada.token).delete('/api/topics/c').expect(204);
     topics.splice(topics.findIndex((t) => t.token === ada.token && t.name === 'c'), 1);
     expect((await createTopic(ada.token, 'd', 1)).status).toBe(201);
+    // Room for one more, three sent at once: a student's creates run one after another, so one passes.
+    await setQuotas({ topics: 4 });
+    const racing = await Promise.all(['e', 'f', 'g'].map((t) => createTopic(ada.token, t, 1)));
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409]);
   });
 
   it('consumers (joining or running) on consumer create; a stopped one frees its place', async () => {

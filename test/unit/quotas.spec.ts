@@ -82,6 +82,53 @@ describe('QuotaService: topics', () => {
   });
 });
 
+describe('QuotaService: a student\'s topic creates one at a time', () => {
+  /** A create that runs until `finish` is called; `log` says when each started and ended. */
+  function gated(log: string[], name: string, fail = false) {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const run = async () => {
+      log.push(`${name} starts`);
+      await done;
+      log.push(`${name} ends`);
+      if (fail) throw new Error(`${name} failed`);
+      return name;
+    };
+    return { run, finish };
+  }
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it('starts a student\'s second create only once the first has answered, even when the first failed', async () => {
+    const { q } = quotas();
+    const log: string[] = [];
+    const [a, b, c] = [gated(log, 'a', true), gated(log, 'b'), gated(log, 'c')];
+    const pa = q.oneTopicCreateAtATime(ada, a.run).catch((e: Error) => e.message);
+    const pb = q.oneTopicCreateAtATime(ada, b.run);
+    const pc = q.oneTopicCreateAtATime(bob, c.run);
+    await settle();
+    // Bob's runs beside Ada's first; Ada's second waits.
+    expect(log).toEqual(['a starts', 'c starts']);
+    a.finish();
+    await settle();
+    expect(log).toEqual(['a starts', 'c starts', 'a ends', 'b starts']);
+    b.finish();
+    c.finish();
+    expect(await Promise.all([pa, pb, pc])).toEqual(['a failed', 'b', 'c']);
+  });
+
+  it('never holds the instructor\'s creates back', async () => {
+    const { q } = quotas();
+    const log: string[] = [];
+    const [a, b] = [gated(log, 'a'), gated(log, 'b')];
+    const both = Promise.all([q.oneTopicCreateAtATime(instructor, a.run), q.oneTopicCreateAtATime(instructor, b.run)]);
+    await settle();
+    expect(log).toEqual(['a starts', 'b starts']);
+    a.finish();
+    b.finish();
+    expect(await both).toEqual(['a', 'b']);
+  });
+});
+
 describe('QuotaService: consumers and sockets', () => {
   it('refuses a consumer at the quota with a 409 naming it', () => {
     const { q } = quotas({ consumers: 3 });
