@@ -84,9 +84,10 @@ describe('class quotas (409 over a count, 429 over the produce rate, each naming
     topics.splice(topics.findIndex((t) => t.token === ada.token && t.name === 'c'), 1);
     expect((await createTopic(ada.token, 'd', 1)).status).toBe(201);
     // Room for one more, three sent at once: a student's creates run one after another, so one passes.
-    await setQuotas({ topics: 4 });
+    await setQuotas({ topics: 4, partitions: 100 });
     const racing = await Promise.all(['e', 'f', 'g'].map((t) => createTopic(ada.token, t, 1)));
     expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    for (const r of racing.filter((x) => x.status === 409)) expect(r.body.message).toBe('You have 4 topics, the most a student may have in this class (quota topics = 4); delete one first.');
   });
 
   it('consumers (joining or running) on consumer create; a stopped one frees its place', async () => {
