@@ -1,0 +1,114 @@
+import { studentPrefix } from '../../src/class/namespace';
+import { api, uniqueName } from './lab';
+import type { Column, Target } from './role-matrix';
+
+/**
+ * The things the role × route matrix calls on: two students, each with a topic, a running consumer
+ * in a group, and for the first also a consumer (and group) of the shared topic and a stopped
+ * consumer; one topic of the instructor's, which every student shares. Everything is made through the
+ * API with the owner's token, so the names are the owners' own.
+ */
+export interface StudentThings {
+  id: string;
+  token: string;
+  name: string;
+  topic: string;
+  group: string;
+  consumer: string;
+}
+
+export interface MatrixFixture {
+  instructorToken: string;
+  joinCode: string;
+  sharedTopic: string;
+  a: StudentThings & { sharedGroup: string; sharedConsumer: string; stoppedConsumer: string };
+  b: StudentThings;
+}
+
+/** A topic or group name of a student's as the cluster (and the instructor) knows it. */
+export const clusterName = (s: { id: string }, name: string) => studentPrefix(s.id) + name;
+
+async function expectStatus<T = any>(what: string, res: Promise<{ status: number; body: any; text: string }>, status: number): Promise<T> {
+  const r = await res;
+  if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${r.text.slice(0, 300)}`);
+  return r.body as T;
+}
+
+export async function addStudent(name = uniqueName('matrix')): Promise<{ id: string; token: string; name: string }> {
+  return expectStatus(`POST /api/students ${name}`, api().post('/api/students').send({ name }), 201);
+}
+
+export async function topicOf(token: string | null, prefix = 'mx-topic'): Promise<string> {
+  const name = uniqueName(prefix);
+  await expectStatus(`POST /api/topics ${name}`, api(token).post('/api/topics').send({ name, partitions: 1, replicationFactor: 1 }), 201);
+  return name;
+}
+
+export async function consumerOf(token: string, topic: string, groupId: string): Promise<string> {
+  const body = { topic, groupId, name: 'matrix' };
+  return (await expectStatus<{ id: string }>(`POST /api/consumers ${JSON.stringify(body)}`, api(token).post('/api/consumers').send(body), 201)).id;
+}
+
+export async function buildFixture(instructorToken: string): Promise<MatrixFixture> {
+  const [sa, sb] = await Promise.all([addStudent(uniqueName('matrix-a')), addStudent(uniqueName('matrix-b'))]);
+  const joinCode = (await expectStatus<{ joinCode: string }>('GET /api/class', api().get('/api/class'), 200)).joinCode;
+  const [sharedTopic, aTopic, bTopic] = await Promise.all([topicOf(instructorToken, 'mx-shared'), topicOf(sa.token, 'mx-a'), topicOf(sb.token, 'mx-b')]);
+  const [aGroup, sharedGroup, stoppedGroup, bGroup] = ['mx-group-a', 'mx-group-shared', 'mx-group-stopped', 'mx-group-b'].map((g) => uniqueName(g));
+  const [aConsumer, sharedConsumer, stoppedConsumer, bConsumer] = await Promise.all([
+    consumerOf(sa.token, aTopic, aGroup),
+    consumerOf(sa.token, sharedTopic, sharedGroup),
+    consumerOf(sa.token, aTopic, stoppedGroup),
+    consumerOf(sb.token, bTopic, bGroup),
+  ]);
+  await expectStatus('stopping the stopped consumer', api(sa.token).post(`/api/consumers/${stoppedConsumer}/stop`), 200);
+  return {
+    instructorToken,
+    joinCode,
+    sharedTopic,
+    a: { ...sa, topic: aTopic, group: aGroup, consumer: aConsumer, sharedGroup, sharedConsumer, stoppedConsumer },
+    b: { ...sb, topic: bTopic, group: bGroup, consumer: bConsumer },
+  };
+}
+
+/** Who calls on what, per column (see COLUMNS); "other" twice: the other student's names as they know them, and as the cluster does. */
+export function targetsOf(fx: MatrixFixture, column: Column): Target[] {
+  const { a, b } = fx;
+  const own: Target = { token: a.token, topic: a.topic, consumer: a.consumer, group: a.group, student: a.id, node: 0 };
+  switch (column) {
+    case 'anon':
+      return [{ ...own, token: null }];
+    case 'unknown':
+      return [{ ...own, token: `not-a-token-${uniqueName('matrix')}` }];
+    case 'own':
+    case 'brokersAllowed':
+      return [own];
+    case 'other':
+      return [
+        { ...own, topic: b.topic, consumer: b.consumer, group: b.group, student: b.id },
+        { ...own, topic: clusterName(b, b.topic), consumer: b.consumer, group: clusterName(b, b.group), student: b.id },
+      ];
+    case 'shared':
+      return [{ ...own, topic: fx.sharedTopic, consumer: a.sharedConsumer, group: a.sharedGroup }];
+    case 'instructor':
+      return [{ ...own, token: fx.instructorToken, topic: clusterName(a, a.topic), group: clusterName(a, a.group) }];
+  }
+}
+
+/** What the server has now, to remove afterwards whatever the matrix made (the instructor sees everything). */
+export async function inventory(): Promise<{ topics: Set<string>; consumers: Set<string>; students: Set<string> }> {
+  const list = async (p: string, key: string) => {
+    const r = await api().get(p);
+    return new Set<string>(r.status === 200 ? (r.body as Array<Record<string, string>>).map((x) => x[key]) : []);
+  };
+  const [topics, consumers, students] = await Promise.all([list('/api/topics', 'name'), list('/api/consumers', 'id'), list('/api/students', 'id')]);
+  return { topics, consumers, students };
+}
+
+/** Removes what is on the server now but was not in `before`: consumers, then students (with their topics), then topics. */
+export async function removeAllBut(before: Awaited<ReturnType<typeof inventory>>): Promise<void> {
+  const now = await inventory();
+  for (const id of now.consumers) if (!before.consumers.has(id)) await api().delete(`/api/consumers/${encodeURIComponent(id)}`);
+  for (const id of now.students) if (!before.students.has(id)) await api().delete(`/api/students/${encodeURIComponent(id)}?purge=true`);
+  const left = await inventory();
+  for (const t of left.topics) if (!before.topics.has(t)) await api().delete(`/api/topics/${encodeURIComponent(t)}`);
+}

@@ -1,0 +1,117 @@
+import type { Response } from 'supertest';
+import { api } from './lab';
+import { checkResponse, deref, OpenApiDoc, OperationRef } from './openapi-doc';
+
+/**
+ * The machinery of the role × route matrix (test/e2e/role-matrix.e2e.ts holds the table): who calls
+ * (the columns), what each cell expects, and one cell's calls made from the operation's own method and
+ * path template in openapi.yaml, with the answer checked against the file as well.
+ */
+
+/**
+ * anon: no token. unknown: a token nobody has. own: a student on their own things. other: the same
+ * student on another student's things, named both as that student knows them and by their cluster
+ * name. shared: the student on the instructor's (shared) topic, or their own consumer or group of it.
+ * instructor: the instructor on a student's things (by cluster name). brokersAllowed: the student
+ * while studentsMayControlBrokers is on (the lifecycle routes only).
+ */
+export const COLUMNS = ['anon', 'unknown', 'own', 'other', 'shared', 'instructor', 'brokersAllowed'] as const;
+export type Column = (typeof COLUMNS)[number];
+
+/** Any answer but 401, 403, 404 or a 5xx: the call got past authorization (used where doing it would harm the shared cluster). */
+export const AUTHORIZED = 'authorized' as const;
+/** The route names nothing of that kind (e.g. "another student's" GET /api/cluster), or the column is for other routes. */
+export const NA = '-' as const;
+
+export type Expected = number | typeof AUTHORIZED;
+export interface Pending {
+  pending: string;
+  expected: Expected;
+}
+export type Cell = Expected | typeof NA | Pending;
+
+/** A cell whose behaviour is not on main yet: skipped, and listed when the file runs. */
+export const pending = (expected: Expected, why: string): Pending => ({ pending: why, expected });
+export const isPending = (c: Cell): c is Pending => typeof c === 'object';
+
+/** What a call is about; the path parameters are filled from it. */
+export interface Target {
+  token: string | null;
+  topic: string;
+  consumer: string;
+  group: string;
+  student: string;
+  node: number;
+}
+
+export interface Row {
+  cells: Record<Column, Cell>;
+  /** Appended to the path, e.g. "wait=maybe" (a 400 that proves authorization without doing anything). */
+  query?: string;
+  body?: (t: Target) => unknown;
+  /** A thing of its own for a cell that uses it up (delete, re-issue): replaces parts of the target. */
+  fresh?: (column: Column, t: Target) => Promise<Partial<Target>>;
+  /** What a 2xx body must (not) show this column, e.g. a list without the other student's things; a line per problem. */
+  sees?: (column: Column, body: any) => string[];
+}
+
+/** One row per operation, in the table's column order. */
+export function row(cells: [Cell, Cell, Cell, Cell, Cell, Cell, Cell], more: Omit<Row, 'cells'> = {}): Row {
+  return { cells: Object.fromEntries(COLUMNS.map((c, i) => [c, cells[i]])) as Record<Column, Cell>, ...more };
+}
+
+/** Which part of a Target fills which path parameter: by the component the parameter refers to, else by its name. */
+const PARAM_BY_REF: Record<string, keyof Target> = {
+  '#/components/parameters/TopicName': 'topic',
+  '#/components/parameters/ConsumerId': 'consumer',
+  '#/components/parameters/NodeId': 'node',
+  '#/components/parameters/StudentId': 'student',
+};
+const PARAM_BY_NAME: Record<string, keyof Target> = { groupId: 'group', studentId: 'student' };
+
+function pathFor(doc: OpenApiDoc, o: OperationRef, t: Target): string {
+  const declared: any[] = [...(o.pathItem.parameters ?? []), ...(o.op.parameters ?? [])];
+  return o.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const p = declared.find((d) => deref(doc, d).in === 'path' && deref(doc, d).name === name);
+    const key: keyof Target | undefined = (p?.$ref ? PARAM_BY_REF[String(p.$ref)] : undefined) ?? PARAM_BY_NAME[name];
+    if (!key) throw new Error(`${o.method.toUpperCase()} ${o.path}: the matrix does not know what to put in {${name}}; add it to PARAM_BY_REF or PARAM_BY_NAME`);
+    return encodeURIComponent(String(t[key]));
+  });
+}
+
+function fits(expected: Expected, status: number): boolean {
+  if (expected === AUTHORIZED) return status < 500 && ![401, 403, 404].includes(status);
+  return status === expected;
+}
+
+/**
+ * Makes one cell's calls (one per target: "other" names the other student's things two ways) and
+ * returns what went wrong, one line each: a status the cell does not expect, a status openapi.yaml
+ * does not document for the operation or a body that does not fit its schema (with `contract`: not
+ * for operations the file marks x-implemented: false), or what `sees` finds wrong in the body.
+ */
+export async function runCell(doc: OpenApiDoc, o: OperationRef, r: Row, column: Column, targets: Target[], opts: { contract: boolean }): Promise<string[]> {
+  const cell = r.cells[column];
+  if (cell === NA || isPending(cell)) return [];
+  const problems: string[] = [];
+  for (const base of targets) {
+    const t = r.fresh ? { ...base, ...(await r.fresh(column, base)) } : base;
+    const url = pathFor(doc, o, t) + (r.query ? `?${r.query}` : '');
+    const client = api(t.token) as unknown as Record<string, (p: string) => import('supertest').Test>;
+    if (!client[o.method]) throw new Error(`the matrix's client does not send ${o.method.toUpperCase()}`);
+    let req = client[o.method](url);
+    const body = r.body?.(t);
+    if (body !== undefined) req = req.send(body as object);
+    const res: Response = await req;
+    const what = `${column}: ${o.method.toUpperCase()} ${url}`;
+    if (!fits(cell, res.status)) {
+      problems.push(`${what} answered ${res.status}, the table says ${cell}: ${res.text.slice(0, 300)}`);
+      continue;
+    }
+    const ct = String(res.headers['content-type'] ?? '');
+    const bodyOf = ct.startsWith('application/json') ? res.body : res.text;
+    if (opts.contract) for (const p of checkResponse(doc, o.method, o.path, { status: res.status, body: bodyOf, headers: res.headers })) problems.push(`${what}: ${p}`);
+    if (r.sees && res.status < 300) for (const p of r.sees(column, bodyOf)) problems.push(`${what}: ${p}`);
+  }
+  return problems;
+}
