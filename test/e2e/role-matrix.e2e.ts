@@ -50,70 +50,71 @@ const onlyFor = (columns: Column[], make: (c: Column) => Promise<object>) => asy
  * `__`: nothing of that kind in the route. grading is not served yet (x-implemented: false): 404.
  */
 const TABLE: Record<string, Row> = {
-  //                                anon  unknown own  other shared instr brokersAllowed
+  // operationId             [anon, unknown, own, other, shared, instructor, brokersAllowed]
   // ---------------------------------------------------------------- identity and class
-  getHealth:          row([200, 200, 200, __, __, 200, __]),
-  getMe:              row([401, 401, 200, __, __, 200, __]),
-  getRuntime:         row([401, 401, 403, __, __, 200, __]),
-  joinClass:          row([201, 201, 201, __, __, 201, __], { body: () => ({ code: fx.joinCode, name: uniqueName('mx-joined') }) }),
-  listStudents:       row([401, 401, 403, __, __, 200, __]),
-  createStudent:      row([401, 401, 403, __, __, 201, __], { body: () => ({ name: uniqueName('mx-added') }) }),
-  deleteStudent:      row([401, 401, 403, 403, __, 204, __], { fresh: onlyFor(['instructor'], freshStudent) }),
-  getClass:           row([401, 401, 403, __, __, 200, __]),
+  getHealth:           row([200, 200, 200, __, __, 200, __]),
+  getMe:               row([401, 401, 200, __, __, 200, __]),
+  getRuntime:          row([401, 401, 403, __, __, 200, __]),
+  joinClass:           row([201, 201, 201, __, __, 201, __], { body: () => ({ code: fx.joinCode, name: uniqueName('mx-joined') }) }),
+  listStudents:        row([401, 401, 403, __, __, 200, __]),
+  createStudent:       row([401, 401, 403, __, __, 201, __], { body: () => ({ name: uniqueName('mx-added') }) }),
+  deleteStudent:       row([401, 401, 403, 403, __, 204, __], { fresh: onlyFor(['instructor'], freshStudent) }),
+  reissueStudentToken: row([401, 401, 403, 403, __, 201, __], { fresh: onlyFor(['instructor'], freshStudent) }),
+  getClass:            row([401, 401, 403, __, __, 200, __]),
   // The value it has (the fixture joined with it open): changes nothing.
-  updateClass:        row([401, 401, 403, __, __, 200, __], { body: () => ({ joinOpen: true }) }),
+  updateClass:         row([401, 401, 403, __, __, 200, __], { body: () => ({ joinOpen: true }) }),
   // ---------------------------------------------------------------- cluster lifecycle
-  getCluster:         row([401, 401, 200, __, __, 200, __]),
-  startCluster:       row([401, 401, 403, __, __, 200, 403]),
-  stopCluster:        row([401, 401, 403, __, __, OK, 403], { query: 'wait=maybe' }),
-  resetCluster:       row([401, 401, 403, __, __, OK, 403], { body: () => ({ brokers: 0 }) }),
-  addBroker:          row([401, 401, 403, __, __, OK, 403], { body: () => ({ matrix: true }) }),
-  stopNode:           row([401, 401, 403, __, __, OK, OK], { query: 'wait=maybe' }),
-  killNode:           row([401, 401, 403, __, __, OK, OK], { query: 'wait=maybe' }),
-  pauseNode:          row([401, 401, 403, __, __, OK, OK], { query: 'wait=maybe' }),
-  resumeNode:         row([401, 401, 403, __, __, 409, 409]),
-  startNode:          row([401, 401, 403, __, __, 409, 409]),
+  getCluster:          row([401, 401, 200, __, __, 200, __]),
+  startCluster:        row([401, 401, 403, __, __, 200, 403]),
+  stopCluster:         row([401, 401, 403, __, __, OK, 403], { query: 'wait=maybe' }),
+  resetCluster:        row([401, 401, 403, __, __, OK, 403], { body: () => ({ brokers: 0 }) }),
+  addBroker:           row([401, 401, 403, __, __, OK, 403], { body: () => ({ matrix: true }) }),
+  stopNode:            row([401, 401, 403, __, __, OK, OK], { query: 'wait=maybe' }),
+  killNode:            row([401, 401, 403, __, __, OK, OK], { query: 'wait=maybe' }),
+  pauseNode:           row([401, 401, 403, __, __, OK, OK], { query: 'wait=maybe' }),
+  resumeNode:          row([401, 401, 403, __, __, 409, 409]),
+  startNode:           row([401, 401, 403, __, __, 409, 409]),
   // ---------------------------------------------------------------- topics and producing
-  listTopics:         row([401, 401, 200, __, __, 200, __], {
+  listTopics:          row([401, 401, 200, __, __, 200, __], {
     sees: (c, body) => c === 'own' ? studentSees('the topic list', names(body, 'name'), [fx.a.topic, fx.sharedTopic], otherTopic())
       : shows('the topic list', names(body, 'name'), [clusterName(fx.a, fx.a.topic), clusterName(fx.b, fx.b.topic), fx.sharedTopic], []),
   }),
   // other: the other student's name is free in this student's namespace; shared: the shared topic's name is taken.
-  createTopic:        row([401, 401, 201, 201, 409, 201, __], {
+  createTopic:         row([401, 401, 201, 201, 409, 201, __], {
     fresh: onlyFor(['anon', 'unknown', 'own', 'instructor'], async () => ({ topic: uniqueName('mx-made') })),
     body: (t) => ({ name: t.topic, partitions: 1, replicationFactor: 1 }),
   }),
-  describeTopic:      row([401, 401, 200, 404, 200, 200, __]),
-  deleteTopic:        row([401, 401, 204, 404, 403, 204, __], { fresh: onlyFor(['own', 'instructor'], freshTopic) }),
-  electLeaders:       row([401, 401, 200, 404, 403, 200, __]),
-  produce:            row([401, 401, 201, 404, 201, 201, __], { body: () => ({ value: 'matrix' }) }),
+  describeTopic:       row([401, 401, 200, 404, 200, 200, __]),
+  deleteTopic:         row([401, 401, 204, 404, 403, 204, __], { fresh: onlyFor(['own', 'instructor'], freshTopic) }),
+  electLeaders:        row([401, 401, 200, 404, 403, 200, __]),
+  produce:             row([401, 401, 201, 404, 201, 201, __], { body: () => ({ value: 'matrix' }) }),
   // ---------------------------------------------------------------- consumers and groups
-  listConsumers:      row([401, 401, 200, __, __, 200, __], {
+  listConsumers:       row([401, 401, 200, __, __, 200, __], {
     sees: (c, body) => shows('the consumer list', names(body, 'id'), c === 'own' ? [fx.a.consumer, fx.a.sharedConsumer] : [fx.a.consumer, fx.b.consumer], c === 'own' ? [fx.b.consumer] : []),
   }),
-  createConsumer:     row([401, 401, 201, 404, 201, 201, __], { body: (t) => ({ topic: t.topic, groupId: uniqueName('mx-made') }) }),
-  getConsumer:        row([401, 401, 200, 404, 200, 200, __]),
-  deleteConsumer:     row([401, 401, 204, 404, __, 204, __], { fresh: onlyFor(['own', 'instructor'], freshConsumer) }),
-  consumerMessages:   row([401, 401, 200, 404, 200, 200, __]),
-  stopConsumer:       row([401, 401, 409, 404, __, 409, __], { fresh: onlyFor(['own', 'instructor'], stoppedConsumer) }),
-  killConsumer:       row([401, 401, 409, 404, __, 409, __], { fresh: onlyFor(['own', 'instructor'], stoppedConsumer) }),
+  createConsumer:      row([401, 401, 201, 404, 201, 201, __], { body: (t) => ({ topic: t.topic, groupId: uniqueName('mx-made') }) }),
+  getConsumer:         row([401, 401, 200, 404, 200, 200, __]),
+  deleteConsumer:      row([401, 401, 204, 404, __, 204, __], { fresh: onlyFor(['own', 'instructor'], freshConsumer) }),
+  consumerMessages:    row([401, 401, 200, 404, 200, 200, __]),
+  stopConsumer:        row([401, 401, 409, 404, __, 409, __], { fresh: onlyFor(['own', 'instructor'], stoppedConsumer) }),
+  killConsumer:        row([401, 401, 409, 404, __, 409, __], { fresh: onlyFor(['own', 'instructor'], stoppedConsumer) }),
   // A classic consumer takes no acknowledgements: 409, past the visibility check.
-  acknowledgeRecords: row([401, 401, 409, 404, __, 409, __], { body: (t) => ({ acks: [{ topic: t.topic, partition: 0, offset: '0', type: 'accept' }] }) }),
-  listGroups:         row([401, 401, 200, __, __, 200, __], {
+  acknowledgeRecords:  row([401, 401, 409, 404, __, 409, __], { body: (t) => ({ acks: [{ topic: t.topic, partition: 0, offset: '0', type: 'accept' }] }) }),
+  listGroups:          row([401, 401, 200, __, __, 200, __], {
     sees: (c, body) => c === 'own' ? studentSees('the group list', names(body, 'groupId'), [fx.a.group, fx.a.sharedGroup], otherGroup())
       : shows('the group list', names(body, 'groupId'), [clusterName(fx.a, fx.a.group), clusterName(fx.b, fx.b.group)], []),
   }),
-  describeGroup:      row([401, 401, 200, 404, 200, 200, __]),
+  describeGroup:       row([401, 401, 200, 404, 200, 200, __]),
   // ---------------------------------------------------------------- timeline and grading
-  listEvents:         row([401, 401, 200, __, __, 200, __], {
+  listEvents:          row([401, 401, 200, __, __, 200, __], {
     query: 'limit=5000',
     sees: (c, body) => c !== 'own' ? [] : (body.events as Array<Record<string, unknown>>)
       // Cluster names only: the other student's plain names are this student's own too (createTopic's "other" cell made one).
       .filter((e) => [clusterName(fx.b, fx.b.topic), clusterName(fx.b, fx.b.group), fx.b.consumer].some((n) => e.topic === n || e.groupId === n || e.consumerId === n))
       .map((e) => `event ${e.seq} (${e.type}) is about the other student's things`),
   }),
-  listGrading:        row([404, 404, 404, __, __, 404, __]),
-  getGrading:         row([404, 404, 404, 404, __, 404, __]),
+  listGrading:         row([404, 404, 404, __, __, 404, __]),
+  getGrading:          row([404, 404, 404, 404, __, 404, __]),
 };
 
 const implemented = (o: { op: Record<string, unknown> }) => o.op['x-implemented'] !== false;
