@@ -2,6 +2,9 @@
 // `--checks all` (server errors, schema and status conformance, content types, 405s for undeclared
 // methods, valid input accepted, invalid input refused, auth). The lifecycle routes are left out here
 // (test/contract/schemathesis.toml says why); the lifecycle chaos test drives them on a second server.
+// The class routes are fuzzed with the instructor token: PATCH /api/class may close joining, set quotas
+// to 0, rotate the code or let students control brokers, so the settings are put back afterwards, and
+// the students it adds are removed, for the files that run after this one on the same server.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,10 +19,15 @@ const BUDGET_MS = 5 * 60_000;
 
 const names = (list: Array<{ name?: string; id?: string }>, key: 'name' | 'id') => new Set(list.map((x) => String(x[key])));
 
+/** The class settings PATCH /api/class can set back exactly (the code itself rather than a rotation). */
+const RESTORABLE = ['joinCode', 'joinOpen', 'studentsMayControlBrokers', 'quotas'] as const;
+
 describe('openapi.yaml holds under contract fuzzing (schemathesis --checks all)', () => {
   let workDir: string;
   let topicsBefore: Set<string>;
   let consumersBefore: Set<string>;
+  let studentsBefore: Set<string>;
+  let settingsBefore: Record<string, unknown> | undefined;
 
   beforeAll(async () => {
     const version = await installedVersion();
@@ -29,10 +37,21 @@ describe('openapi.yaml holds under contract fuzzing (schemathesis --checks all)'
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'klab-fuzz-'));
     topicsBefore = names((await api().get('/api/topics').expect(200)).body, 'name');
     consumersBefore = names((await api().get('/api/consumers').expect(200)).body, 'id');
+    studentsBefore = names((await api().get('/api/students').expect(200)).body, 'id');
+    const settings = (await api().get('/api/class').expect(200)).body;
+    settingsBefore = Object.fromEntries(RESTORABLE.map((k) => [k, settings[k]]));
   });
 
   afterAll(async () => {
-    // What the fuzzer made stays out of the other tests' way: its consumers and topics go.
+    // The class as it was: the fuzzer may have closed joining, zeroed quotas or changed the code.
+    if (settingsBefore) expect((await api().patch('/api/class').send(settingsBefore).expect(200)).body).toMatchObject(settingsBefore);
+    // What the fuzzer made stays out of the other tests' way: its students, consumers and topics go. Its
+    // students never called anything (it has only the instructor's token), so there is nothing to purge;
+    // `names` may have added hundreds at once, so they go a batch at a time.
+    const students = (((await api().get('/api/students')).body ?? []) as Array<{ id: string }>).filter((x) => !studentsBefore?.has(x.id));
+    for (let i = 0; i < students.length; i += 25) {
+      await Promise.all(students.slice(i, i + 25).map((st) => api().delete(`/api/students/${encodeURIComponent(st.id)}`)));
+    }
     const consumers = ((await api().get('/api/consumers')).body ?? []) as Array<{ id: string }>;
     for (const c of consumers.filter((x) => !consumersBefore?.has(x.id))) await api().delete(`/api/consumers/${encodeURIComponent(c.id)}`);
     const topics = ((await api().get('/api/topics')).body ?? []) as Array<{ name: string }>;
