@@ -1,6 +1,6 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { LabError } from './lab-error';
+import { badInput, LabError } from './lab-error';
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 const TEXT_TYPE = /^text\/plain\s*(;|$)/i;
@@ -27,12 +27,20 @@ export function refuseUnreadableBodies(req: Request, _res: Response, next: NextF
 
 /**
  * A route whose body is a DTO takes JSON only; text/plain (read for producing) reaching it is a 415,
- * not a list of missing fields.
+ * not a list of missing fields. A JSON `null` is refused too: the ValidationPipe would take it for an
+ * empty object, so a route whose fields are all optional (PATCH /api/class) would answer 200 to it.
  */
 @Injectable()
 export class JsonBodyPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type === 'body' && typeof value === 'string') throw mediaError('This route takes a JSON body, not text');
+    if (metadata.type !== 'body') return value;
+    if (typeof value === 'string') throw mediaError('This route takes a JSON body, not text');
+    if (value === null && isDto(metadata.metatype)) throw badInput('The body is JSON null; this route takes a JSON object.');
     return value;
   }
+}
+
+/** A class of the server's own (a DTO), not a built-in type a handler declares for a raw body. */
+function isDto(metatype: ArgumentMetadata['metatype']): boolean {
+  return typeof metatype === 'function' && ![Object, String, Number, Boolean, Array].includes(metatype as never);
 }

@@ -127,6 +127,14 @@ describe('the error answer', () => {
     expect(pipe.transform({ name: 'x' }, { type: 'body' })).toEqual({ name: 'x' });
     expect(pipe.transform('true', { type: 'query' })).toBe('true');
   });
+
+  it('JSON null for a route that takes a DTO: 400 (not taken for an empty object); a raw body may be null', () => {
+    class SomeDto {}
+    const pipe = new JsonBodyPipe();
+    expect(() => pipe.transform(null, { type: 'body', metatype: SomeDto })).toThrow('The body is JSON null; this route takes a JSON object.');
+    expect(pipe.transform(null, { type: 'body', metatype: Object })).toBeNull();
+    expect(pipe.transform(null, { type: 'query', metatype: SomeDto })).toBeNull();
+  });
 });
 
 describe("Kafka's internal topics", () => {
