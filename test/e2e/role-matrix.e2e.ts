@@ -6,7 +6,8 @@
 import { api, sharedLab, uniqueName } from '../support/lab';
 import { loadOpenApi, operations } from '../support/openapi-doc';
 import { AUTHORIZED as OK, COLUMNS, Column, isPending, NA as __, Row, row, runCell } from '../support/role-matrix';
-import { addStudent, buildFixture, clusterName, consumerOf, inventory, MatrixFixture, removeAllBut, targetsOf, topicOf } from '../support/role-matrix-fixture';
+import { addStudent } from '../support/class';
+import { buildFixture, clusterName, consumerOf, inventory, MatrixFixture, removeAllBut, targetsOf, topicOf } from '../support/role-matrix-fixture';
 
 const doc = loadOpenApi();
 const ops = operations(doc);
@@ -29,7 +30,7 @@ const otherTopic = () => [fx.b.topic, clusterName(fx.b, fx.b.topic)];
 const otherGroup = () => [fx.b.group, clusterName(fx.b, fx.b.group)];
 
 // ---------------------------------------------------------------- calls that use up what they act on
-const freshStudent = async () => ({ student: (await addStudent(uniqueName('matrix-gone'))).id });
+const freshStudent = async () => ({ student: (await addStudent('matrix-gone')).id });
 /** A new topic of the first student's: as they name it, or as the instructor does. */
 const freshTopic = async (column: Column) => {
   const name = await topicOf(fx.a.token, 'mx-doomed');

@@ -1,4 +1,5 @@
 import { studentPrefix } from '../../src/class/namespace';
+import { addStudent, joinCode as classJoinCode } from './class';
 import { api, uniqueName } from './lab';
 import type { Column, Target } from './role-matrix';
 
@@ -34,10 +35,6 @@ async function expectStatus<T = any>(what: string, res: Promise<{ status: number
   return r.body as T;
 }
 
-export async function addStudent(name = uniqueName('matrix')): Promise<{ id: string; token: string; name: string }> {
-  return expectStatus(`POST /api/students ${name}`, api().post('/api/students').send({ name }), 201);
-}
-
 export async function topicOf(token: string | null, prefix = 'mx-topic'): Promise<string> {
   const name = uniqueName(prefix);
   await expectStatus(`POST /api/topics ${name}`, api(token).post('/api/topics').send({ name, partitions: 1, replicationFactor: 1 }), 201);
@@ -50,8 +47,7 @@ export async function consumerOf(token: string, topic: string, groupId: string):
 }
 
 export async function buildFixture(instructorToken: string): Promise<MatrixFixture> {
-  const [sa, sb] = await Promise.all([addStudent(uniqueName('matrix-a')), addStudent(uniqueName('matrix-b'))]);
-  const joinCode = (await expectStatus<{ joinCode: string }>('GET /api/class', api().get('/api/class'), 200)).joinCode;
+  const [sa, sb, joinCode] = await Promise.all([addStudent('matrix-a'), addStudent('matrix-b'), classJoinCode()]);
   const [sharedTopic, aTopic, bTopic] = await Promise.all([topicOf(instructorToken, 'mx-shared'), topicOf(sa.token, 'mx-a'), topicOf(sb.token, 'mx-b')]);
   const [aGroup, sharedGroup, stoppedGroup, bGroup] = ['mx-group-a', 'mx-group-shared', 'mx-group-stopped', 'mx-group-b'].map((g) => uniqueName(g));
   const [aConsumer, sharedConsumer, stoppedConsumer, bConsumer] = await Promise.all([
