@@ -22,8 +22,10 @@ export interface MatrixFixture {
   instructorToken: string;
   joinCode: string;
   sharedTopic: string;
-  a: StudentThings & { sharedGroup: string; sharedConsumer: string; stoppedConsumer: string };
-  b: StudentThings;
+  /** sharedConsumer and sharedGroup are '' when the student could not read the shared topic (sharedGap says why). */
+  a: StudentThings & { sharedGroup: string; sharedConsumer: string; sharedGap?: string; stoppedConsumer: string };
+  /** spareTopic: a name the other student has, for the first to create one of their own by it. */
+  b: StudentThings & { spareTopic: string };
 }
 
 /** A topic or group name of a student's as the cluster (and the instructor) knows it. */
@@ -48,21 +50,25 @@ export async function consumerOf(token: string, topic: string, groupId: string):
 
 export async function buildFixture(instructorToken: string): Promise<MatrixFixture> {
   const [sa, sb, joinCode] = await Promise.all([addStudent('matrix-a'), addStudent('matrix-b'), classJoinCode()]);
-  const [sharedTopic, aTopic, bTopic] = await Promise.all([topicOf(instructorToken, 'mx-shared'), topicOf(sa.token, 'mx-a'), topicOf(sb.token, 'mx-b')]);
+  const [sharedTopic, aTopic, bTopic, spareTopic] = await Promise.all([
+    topicOf(instructorToken, 'mx-shared'), topicOf(sa.token, 'mx-a'), topicOf(sb.token, 'mx-b'), topicOf(sb.token, 'mx-b-spare'),
+  ]);
   const [aGroup, sharedGroup, stoppedGroup, bGroup] = ['mx-group-a', 'mx-group-shared', 'mx-group-stopped', 'mx-group-b'].map((g) => uniqueName(g));
-  const [aConsumer, sharedConsumer, stoppedConsumer, bConsumer] = await Promise.all([
+  const [aConsumer, shared, stoppedConsumer, bConsumer] = await Promise.all([
     consumerOf(sa.token, aTopic, aGroup),
-    consumerOf(sa.token, sharedTopic, sharedGroup),
+    // Reading the shared topic is itself a cell of the matrix: when it fails, the cells that need this consumer say why.
+    consumerOf(sa.token, sharedTopic, sharedGroup).then((id) => ({ id }), (e: Error) => ({ gap: e.message })),
     consumerOf(sa.token, aTopic, stoppedGroup),
     consumerOf(sb.token, bTopic, bGroup),
   ]);
   await expectStatus('stopping the stopped consumer', api(sa.token).post(`/api/consumers/${stoppedConsumer}/stop`), 200);
+  const sharedThings = 'id' in shared ? { sharedConsumer: shared.id, sharedGroup } : { sharedConsumer: '', sharedGroup: '', sharedGap: shared.gap };
   return {
     instructorToken,
     joinCode,
     sharedTopic,
-    a: { ...sa, topic: aTopic, group: aGroup, consumer: aConsumer, sharedGroup, sharedConsumer, stoppedConsumer },
-    b: { ...sb, topic: bTopic, group: bGroup, consumer: bConsumer },
+    a: { ...sa, topic: aTopic, group: aGroup, consumer: aConsumer, ...sharedThings, stoppedConsumer },
+    b: { ...sb, topic: bTopic, group: bGroup, consumer: bConsumer, spareTopic },
   };
 }
 
@@ -84,7 +90,7 @@ export function targetsOf(fx: MatrixFixture, column: Column): Target[] {
         { ...own, topic: clusterName(b, b.topic), consumer: b.consumer, group: clusterName(b, b.group), student: b.id },
       ];
     case 'shared':
-      return [{ ...own, topic: fx.sharedTopic, consumer: a.sharedConsumer, group: a.sharedGroup }];
+      return [{ ...own, topic: fx.sharedTopic, consumer: a.sharedConsumer, group: a.sharedGroup, ...(a.sharedGap ? { gaps: { consumer: a.sharedGap, group: a.sharedGap } } : {}) }];
     case 'instructor':
       return [{ ...own, token: fx.instructorToken, topic: clusterName(a, a.topic), group: clusterName(a, a.group) }];
   }

@@ -42,6 +42,8 @@ export interface Target {
   group: string;
   student: string;
   node: number;
+  /** Parts the fixture could not make, with why: a call that needs one is a problem saying so. */
+  gaps?: Partial<Record<'consumer' | 'group', string>>;
 }
 
 export interface Row {
@@ -49,11 +51,13 @@ export interface Row {
   /** Appended to the path, e.g. "wait=maybe" (a 400 that proves authorization without doing anything). */
   query?: string;
   body?: (t: Target) => unknown;
-  /** A thing of its own for a cell that uses it up (delete, re-issue): replaces parts of the target. */
-  fresh?: (column: Column, t: Target) => Promise<Partial<Target>>;
+  /** A thing of its own for a cell that uses it up (delete, re-issue): replaces parts of the target; SKIP leaves this target out. */
+  fresh?: (column: Column, t: Target) => Promise<Partial<Target> | typeof SKIP>;
   /** What a 2xx body must (not) show this column, e.g. a list without the other student's things; a line per problem. */
   sees?: (column: Column, body: any) => string[];
 }
+
+export const SKIP = 'skip' as const;
 
 /** One row per operation, in the table's column order. */
 export function row(cells: [Cell, Cell, Cell, Cell, Cell, Cell, Cell], more: Omit<Row, 'cells'> = {}): Row {
@@ -75,6 +79,8 @@ function pathFor(doc: OpenApiDoc, o: OperationRef, t: Target): string {
     const p = declared.find((d) => deref(doc, d).in === 'path' && deref(doc, d).name === name);
     const key: keyof Target | undefined = (p?.$ref ? PARAM_BY_REF[String(p.$ref)] : undefined) ?? PARAM_BY_NAME[name];
     if (!key) throw new Error(`${o.method.toUpperCase()} ${o.path}: the matrix does not know what to put in {${name}}; add it to PARAM_BY_REF or PARAM_BY_NAME`);
+    const gap = t.gaps?.[key as 'consumer' | 'group'];
+    if (gap) throw new Error(`the fixture has no ${key} for this call: ${gap}`);
     return encodeURIComponent(String(t[key]));
   });
 }
@@ -95,8 +101,16 @@ export async function runCell(doc: OpenApiDoc, o: OperationRef, r: Row, column: 
   if (cell === NA || isPending(cell)) return [];
   const problems: string[] = [];
   for (const base of targets) {
-    const t = r.fresh ? { ...base, ...(await r.fresh(column, base)) } : base;
-    const url = pathFor(doc, o, t) + (r.query ? `?${r.query}` : '');
+    const made = r.fresh ? await r.fresh(column, base) : {};
+    if (made === SKIP) continue;
+    const t = { ...base, ...made };
+    let url: string;
+    try {
+      url = pathFor(doc, o, t) + (r.query ? `?${r.query}` : '');
+    } catch (e) {
+      problems.push(`${column}: ${(e as Error).message}`);
+      continue;
+    }
     const client = api(t.token) as unknown as Record<string, (p: string) => import('supertest').Test>;
     if (!client[o.method]) throw new Error(`the matrix's client does not send ${o.method.toUpperCase()}`);
     let req = client[o.method](url);
