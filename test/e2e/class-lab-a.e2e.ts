@@ -27,7 +27,10 @@ interface Desk {
   who: TestStudent;
   socket: Socket;
   pushed: Array<{ channel: string; body: any }>;
+  /** Every consumer they started (deleted at the end). */
   consumers: string[];
+  /** The three of their group. */
+  group: string[];
 }
 
 const as = (d: Desk | TestStudent) => api('who' in d ? d.who.token : d.token);
@@ -52,7 +55,7 @@ async function messagesOf(d: Desk, id: string): Promise<Msg[]> {
 
 async function balanced(d: Desk): Promise<Consumer[]> {
   return waitFor(`${d.who.name}'s group to share the ${PARTITIONS} partitions`, async () => {
-    const cs = await Promise.all(d.consumers.map((id) => viewOf(d, id)));
+    const cs = await Promise.all(d.group.map((id) => viewOf(d, id)));
     const all = cs.flatMap((c) => partitionsOf(c.assignment)).sort((a, b) => a - b);
     return cs.every((c) => c.state === 'running' && c.assignment.length > 0) && JSON.stringify(all) === JSON.stringify(range(PARTITIONS)) && cs;
   }, 60_000);
@@ -68,8 +71,10 @@ describe('class namespaces: two students run Lab A at once with the same names',
     for (const name of ['Ada', 'Bob']) {
       const who = await addStudent(name);
       const socket = await connect(who.token);
-      const d: Desk = { who, socket, pushed: [], consumers: [] };
+      const d: Desk = { who, socket, pushed: [], consumers: [], group: [] };
       for (const channel of ['event', 'rebalance', 'message']) socket.on(channel, (body: unknown) => d.pushed.push({ channel, body }));
+      // Everything the student may see, as it happens.
+      await subscribe(socket, { events: true });
       desks.push(d);
     }
     ada = desks[0];
@@ -119,6 +124,38 @@ describe('class namespaces: two students run Lab A at once with the same names',
     }
   });
 
+  it('publish/subscribe: each student\'s three consumers without a group each receive every message of theirs, none of the other\'s', async () => {
+    const solo = new Map<Desk, string[]>();
+    for (const d of desks) {
+      const ids: string[] = [];
+      for (const i of range(3)) {
+        const r = await as(d).post('/api/consumers').send({ topic: TOPIC, name: `${d.who.name}-solo-${i}` });
+        expect(r.status).toBe(201);
+        // A group of its own, in the student's names.
+        expect(r.body.groupId).toBe(`klab-solo-${r.body.id}`);
+        ids.push(r.body.id);
+      }
+      solo.set(d, ids);
+      d.consumers.push(...ids);
+    }
+    for (const d of desks) {
+      const r = await as(d).post(`/api/topics/${TOPIC}/messages`).set('Content-Type', 'text/plain').send(range(3).map((i) => `${d.who.name}-p${i + 1}`).join('\n'));
+      expect(r.status).toBe(201);
+    }
+    for (const d of desks) {
+      const want = range(3).map((i) => `${d.who.name}-p${i + 1}`);
+      for (const id of solo.get(d)!) {
+        const got = await waitFor(`${d.who.name}'s consumer ${id} to receive the three`, async () => {
+          const ms = await messagesOf(d, id);
+          return ms.length >= 3 && ms;
+        }, 30_000);
+        expect(got.map((m) => m.value).sort()).toEqual(want);
+      }
+      // Stopped, so the queue part below has its group to itself; deleted at the end.
+      for (const id of solo.get(d)!) expect((await as(d).post(`/api/consumers/${id}/stop`)).status).toBe(200);
+    }
+  });
+
   it('each student\'s group of three shares the partitions and sees only their own messages and rebalances, over REST and socket.io', async () => {
     for (const d of desks) {
       for (const i of range(3)) {
@@ -126,9 +163,10 @@ describe('class namespaces: two students run Lab A at once with the same names',
         expect(r.status).toBe(201);
         expect(r.body).toMatchObject({ owner: d.who.id, groupId: GROUP, topics: [TOPIC] });
         d.consumers.push(r.body.id);
+        d.group.push(r.body.id);
       }
       // The first consumer's own stream too: its messages, pushed.
-      await subscribe(d.socket, { consumer: d.consumers[0] });
+      await subscribe(d.socket, { consumer: d.group[0] });
     }
     await Promise.all(desks.map(balanced));
 
@@ -141,23 +179,26 @@ describe('class namespaces: two students run Lab A at once with the same names',
 
     for (const d of desks) {
       const got = await waitFor(`${d.who.name}'s seven messages`, async () => {
-        const ms = (await Promise.all(d.consumers.map((id) => messagesOf(d, id)))).flat();
+        const ms = (await Promise.all(d.group.map((id) => messagesOf(d, id)))).flat();
         return ms.length >= 7 && ms;
       }, 30_000);
       // Queue: each of their messages reached exactly one of their consumers, and nothing of the other's.
       expect(got.map((m) => m.value).sort()).toEqual(range(7).map((i) => `${d.who.name}-m${i + 1}`).sort());
       expect(got.every((m) => m.topic === TOPIC)).toBe(true);
 
-      // messages.produced folds a second of writes into one event: it comes within about a second.
-      const evs = await waitFor(`${d.who.name}'s messages.produced event`, async () => {
+      // messages.produced folds a second of writes into one event, so its counts come within about a
+      // second: the three of publish/subscribe and these seven, under their name for the topic.
+      const produced = (all: Ev[]) => all.filter((e) => e.type === 'messages.produced' && e.actor === d.who.id && e.topic === TOPIC).reduce((n, e) => n + e.count, 0);
+      const evs = await waitFor(`${d.who.name}'s messages.produced events`, async () => {
         const all = await events(d, mark);
-        return all.some((e) => e.type === 'messages.produced' && e.actor === d.who.id) && all;
+        return produced(all) === 10 && all;
       }, 10_000);
       const rebalances = evs.filter((e) => e.type === 'group.rebalanced');
-      expect(rebalances.length).toBeGreaterThanOrEqual(3);
+      expect(rebalances.filter((e) => e.groupId === GROUP).length).toBeGreaterThanOrEqual(3);
       for (const e of rebalances) {
-        expect(e.groupId).toBe(GROUP);
+        // Their group's, or one of their solo consumers' own group.
         expect(d.consumers).toContain(e.consumerId);
+        expect([GROUP, `klab-solo-${e.consumerId}`]).toContain(e.groupId);
         for (const tp of [...e.assigned, ...e.revoked]) expect(tp.topic).toBe(TOPIC);
       }
       // Nothing in their timeline names the other student's things, nor any prefix.
@@ -165,7 +206,6 @@ describe('class namespaces: two students run Lab A at once with the same names',
       expect(JSON.stringify(evs)).not.toContain(`s-${d.who.id}.`);
       expect(JSON.stringify(evs)).not.toContain(other.who.id);
       expect(evs.find((e) => e.type === 'topic.created' && e.actor === d.who.id)?.topic).toBe(TOPIC);
-      expect(evs.find((e) => e.type === 'messages.produced' && e.actor === d.who.id)).toMatchObject({ topic: TOPIC, count: 7 });
     }
 
     for (const d of desks) {
@@ -177,18 +217,20 @@ describe('class namespaces: two students run Lab A at once with the same names',
       }, 30_000);
       for (const e of pushedRebalances) {
         expect(e.groupId).toBe(GROUP);
-        expect(d.consumers).toContain(e.consumerId);
+        expect(d.group).toContain(e.consumerId);
       }
       const pushedMessages = await waitFor(`${d.who.name}'s first consumer's messages pushed`, async () => {
-        const kept = await messagesOf(d, d.consumers[0]);
+        const kept = await messagesOf(d, d.group[0]);
         const m = d.pushed.filter((p) => p.channel === 'message').map((p) => p.body as Msg);
         return kept.length > 0 && m.length === kept.length && m;
       }, 30_000);
-      expect(pushedMessages.every((m) => m.consumerId === d.consumers[0] && m.topic === TOPIC && m.value!.startsWith(`${d.who.name}-`))).toBe(true);
+      expect(pushedMessages.every((m) => m.consumerId === d.group[0] && m.topic === TOPIC && m.value!.startsWith(`${d.who.name}-`))).toBe(true);
       expect(JSON.stringify(d.pushed)).not.toContain(other.who.id);
+      expect(JSON.stringify(d.pushed)).not.toContain(`s-${d.who.id}.`);
+      expect(d.pushed.some((p) => p.channel === 'event' && p.body.type === 'topic.created' && p.body.topic === TOPIC && p.body.actor === d.who.id)).toBe(true);
       expect(d.pushed.some((p) => p.channel === 'event' && p.body.type === 'messages.produced' && p.body.topic === TOPIC)).toBe(true);
       // Another student's consumer: refused like one that does not exist.
-      await expect(subscribe(d.socket, { consumer: other.consumers[0] })).rejects.toThrow(`There is no consumer ${other.consumers[0]}.`);
+      await expect(subscribe(d.socket, { consumer: other.group[0] })).rejects.toThrow(`There is no consumer ${other.group[0]}.`);
       await expect(subscribe(d.socket, { topic: `s-${other.who.id}.${TOPIC}` })).rejects.toThrow(`Topic s-${other.who.id}.${TOPIC} does not exist.`);
     }
   });
@@ -202,7 +244,7 @@ describe('class namespaces: two students run Lab A at once with the same names',
     };
     for (const d of desks) {
       const other = desks.find((x) => x !== d)!;
-      const theirs = other.consumers[0];
+      const theirs = other.group[0];
       expect(await sentence(d, `/api/consumers/${theirs}`)).toBe(`There is no consumer ${theirs}.`);
       expect(await sentence(d, `/api/consumers/${theirs}/messages`)).toBe(`There is no consumer ${theirs}.`);
       expect((await as(d).post(`/api/consumers/${theirs}/stop`)).status).toBe(404);
@@ -214,10 +256,11 @@ describe('class namespaces: two students run Lab A at once with the same names',
       const list = (await as(d).get('/api/consumers')).body as Consumer[];
       expect(list.map((c) => c.id).sort()).toEqual([...d.consumers].sort());
       const groups = (await as(d).get('/api/groups')).body as Array<{ groupId: string; owner: string; members: number }>;
-      expect(groups).toEqual([expect.objectContaining({ groupId: GROUP, owner: d.who.id, members: 3 })]);
+      expect(groups).toContainEqual(expect.objectContaining({ groupId: GROUP, owner: d.who.id, members: 3 }));
+      expect(groups.every((g) => g.owner === d.who.id && (g.groupId === GROUP || g.groupId.startsWith('klab-solo-')))).toBe(true);
       const group = (await as(d).get(`/api/groups/${GROUP}`)).body;
       expect(group).toMatchObject({ groupId: GROUP, owner: d.who.id });
-      expect(group.members.map((m: { consumerId: string }) => m.consumerId).sort()).toEqual([...d.consumers].sort());
+      expect(group.members.map((m: { consumerId: string }) => m.consumerId).sort()).toEqual([...d.group].sort());
       expect(group.offsets.every((o: { topic: string }) => o.topic === TOPIC)).toBe(true);
     }
 
@@ -226,7 +269,7 @@ describe('class namespaces: two students run Lab A at once with the same names',
     for (const d of desks) {
       // A consumer keeps its owner's names, whoever reads it.
       expect(consumers.filter((c) => c.owner === d.who.id).map((c) => c.id).sort()).toEqual([...d.consumers].sort());
-      expect(consumers.find((c) => c.id === d.consumers[0])).toMatchObject({ groupId: GROUP, topics: [TOPIC] });
+      expect(consumers.find((c) => c.id === d.group[0])).toMatchObject({ groupId: GROUP, topics: [TOPIC] });
       expect(groups).toContainEqual(expect.objectContaining({ groupId: `s-${d.who.id}.${GROUP}`, owner: d.who.id }));
       const group = (await api().get(`/api/groups/s-${d.who.id}.${GROUP}`)).body;
       expect(group.members).toHaveLength(3);
