@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { LabError } from '../common/lab-error';
 import { ConsumersService } from '../consumers/consumers.service';
 import { TimelineService } from '../timeline/timeline.service';
 import { TopicsService } from '../topics/topics.service';
@@ -53,9 +54,18 @@ export class RosterService {
     this.students.markRemoved(row);
     await this.consumers.removeOwner(row.id, actor);
     this.quotas.forget(row.id);
-    for (const t of topics) await this.topics.delete(INSTRUCTOR, t);
-    this.timeline.publish({ type: 'student.removed', actor, studentId: row.id, name: row.name, purged: purge }, { owner: row.id });
+    // All at once, each on its own: one topic Kafka cannot delete now does not keep the others.
+    const results = await Promise.allSettled(topics.map((t) => this.topics.delete(INSTRUCTOR, t)));
+    const left = topics.filter((_, i) => results[i].status === 'rejected');
+    this.timeline.publish({ type: 'student.removed', actor, studentId: row.id, name: row.name, purged: purge && left.length === 0 }, { owner: row.id });
     this.log.log(`${actor} removed ${row.name} (${row.id})${purge ? ' and their topics' : ''}.`);
+    if (left.length) {
+      const why = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Error;
+      throw new LabError(
+        'KAFKA_UNAVAILABLE',
+        `${row.name} was removed, but ${left.length === 1 ? 'topic' : 'topics'} ${left.join(', ')} could not be deleted (${why.message.replace(/\.$/, '')}); delete ${left.length === 1 ? 'it' : 'them'} with DELETE /api/topics/{name}.`,
+      );
+    }
   }
 
   /** Topics on the cluster per student; none known while the cluster cannot be asked (the roster still answers). */

@@ -65,7 +65,7 @@ export class RosterStore {
     this.insertRow = db.prepare(
       'INSERT INTO students (id, name, name_key, token_hash, joined_at, last_seen, removed_at) VALUES (?, ?, ?, ?, ?, NULL, NULL)',
     );
-    this.selectAll = db.prepare('SELECT * FROM students ORDER BY joined_at, id');
+    this.selectAll = db.prepare('SELECT * FROM students ORDER BY joined_at, rowid');
     this.selectOne = db.prepare('SELECT * FROM students WHERE id = ?');
     this.selectByKey = db.prepare('SELECT * FROM students WHERE name_key = ? AND removed_at IS NULL');
     this.selectByToken = db.prepare('SELECT * FROM students WHERE token_hash = ?');
@@ -78,7 +78,7 @@ export class RosterStore {
     );
   }
 
-  /** Every row, removed ones too, oldest first. */
+  /** Every row, removed ones too, in the order they were added (a list keeps its order). */
   all(): StudentRow[] {
     return (this.selectAll.all() as Row[]).map(fromRow);
   }

@@ -4,14 +4,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AuthService } from '../../src/class/auth.service';
 import { ClassSettingsService } from '../../src/class/class-settings.service';
+import type { QuotaService } from '../../src/class/quotas';
+import { RosterService } from '../../src/class/roster.service';
 import { RosterStore } from '../../src/class/roster.store';
 import { StudentsService } from '../../src/class/students.service';
 import { hashToken } from '../../src/class/student-credentials';
 import { LabError } from '../../src/common/lab-error';
 import { loadConfig } from '../../src/config/lab-config';
 import { LabDatabase } from '../../src/timeline/lab-database';
+import type { ConsumersService } from '../../src/consumers/consumers.service';
 import { LiveBus } from '../../src/timeline/live-bus';
 import { TimelineService } from '../../src/timeline/timeline.service';
+import type { TopicsService } from '../../src/topics/topics.service';
 
 /** The roster's services over a real SQLite file, opened again to play a restart. */
 describe('roster: students, tokens, join and class settings', () => {
@@ -169,6 +173,39 @@ describe('roster: students, tokens, join and class settings', () => {
     } finally {
       jest.restoreAllMocks();
     }
+  });
+
+  it('removal: token first, then consumers stopped, topics purged each on its own; a topic left is named in the error', async () => {
+    const [ada, bob] = students.add(['Ada', 'Bob'], 'instructor');
+    const calls: string[] = [];
+    const consumers = {
+      all: () => [{ owner: ada.id, state: 'running' }, { owner: ada.id, state: 'stopped' }, { owner: bob.id, state: 'joining' }],
+      removeOwner: async (owner: string) => void calls.push(`consumers of ${owner} stopped; token works: ${auth.verify(ada.token) !== null}`),
+    } as unknown as ConsumersService;
+    let cluster: Array<{ name: string; owner: string }> = [
+      { name: `s-${ada.id}.a`, owner: ada.id }, { name: `s-${ada.id}.b`, owner: ada.id }, { name: `s-${bob.id}.a`, owner: bob.id }, { name: 'shared', owner: 'instructor' },
+    ];
+    const topics = {
+      list: async () => cluster,
+      delete: async (_who: unknown, name: string) => {
+        if (name.endsWith('.b')) throw new Error('The request timed out.');
+        cluster = cluster.filter((t) => t.name !== name);
+        calls.push(`deleted ${name}`);
+      },
+    } as unknown as TopicsService;
+    const forgotten: string[] = [];
+    const roster = new RosterService(students, consumers, topics, timeline, { forget: (id: string) => forgotten.push(id) } as unknown as QuotaService);
+
+    expect((await roster.list()).map((v) => [v.name, v.consumers, v.topics])).toEqual([['Ada', 1, 2], ['Bob', 1, 1]]);
+    await expect(roster.remove(ada.id, true, 'instructor')).rejects.toThrow(
+      `Ada was removed, but topic s-${ada.id}.b could not be deleted (The request timed out); delete it with DELETE /api/topics/{name}.`,
+    );
+    expect(calls).toEqual([`consumers of ${ada.id} stopped; token works: false`, `deleted s-${ada.id}.a`]);
+    expect(forgotten).toEqual([ada.id]);
+    expect(timeline.query({ types: ['student.removed'] }).events).toEqual([expect.objectContaining({ studentId: ada.id, name: 'Ada', purged: false })]);
+    await expect(roster.remove(ada.id, false, 'instructor')).rejects.toThrow(`There is no student ${ada.id} in the class.`);
+    await roster.remove(bob.id, false, 'instructor');
+    expect(cluster.map((t) => t.name)).toEqual([`s-${ada.id}.b`, `s-${bob.id}.a`, 'shared']);
   });
 
   it('a restart keeps the students, their tokens, removals and the settings', () => {
