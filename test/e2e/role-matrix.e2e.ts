@@ -51,6 +51,8 @@ const onlyFor = (columns: Column[], make: (c: Column) => Promise<object>) => asy
  * but 401/403/404/5xx (the lifecycle calls are sent in a form that passes authorization without
  * harming the shared cluster: `wait=maybe` and bad bodies are 400, starting what runs is 409 or 200).
  * `__`: nothing of that kind in the route. grading is not served yet (x-implemented: false): 404.
+ * Every row is also called with dead student tokens (removed, replaced by a re-issue), expecting what
+ * the unknown token gets; and every 404 of "other" must read as the 404 for a thing nobody has.
  */
 const TABLE: Record<string, Row> = {
   // operationId             [anon, unknown, own, other, shared, instructor, brokersAllowed]
@@ -122,7 +124,7 @@ const TABLE: Record<string, Row> = {
 };
 
 const implemented = (o: { op: Record<string, unknown> }) => o.op['x-implemented'] !== false;
-const BY_CALLER = COLUMNS.filter((c) => c !== 'brokersAllowed');
+const BY_CALLER: Column[] = [...COLUMNS.filter((c) => c !== 'brokersAllowed'), 'revoked'];
 
 describe('role × route matrix: every operation of openapi.yaml × who calls', () => {
   let before: Awaited<ReturnType<typeof inventory>>;

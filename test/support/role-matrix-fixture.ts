@@ -26,6 +26,8 @@ export interface MatrixFixture {
   a: StudentThings & { sharedGroup: string; sharedConsumer: string; sharedGap?: string; stoppedConsumer: string };
   /** spareTopic: a name the other student has, for the first to create one of their own by it. */
   b: StudentThings & { spareTopic: string };
+  /** A removed student's token, and a student's token from before a re-issue: both dead. */
+  revokedTokens: string[];
 }
 
 /** A topic or group name of a student's as the cluster (and the instructor) knows it. */
@@ -49,7 +51,7 @@ export async function consumerOf(token: string, topic: string, groupId: string):
 }
 
 export async function buildFixture(instructorToken: string): Promise<MatrixFixture> {
-  const [sa, sb, joinCode] = await Promise.all([addStudent('matrix-a'), addStudent('matrix-b'), classJoinCode()]);
+  const [sa, sb, joinCode, revokedTokens] = await Promise.all([addStudent('matrix-a'), addStudent('matrix-b'), classJoinCode(), deadTokens()]);
   const [sharedTopic, aTopic, bTopic, spareTopic] = await Promise.all([
     topicOf(instructorToken, 'mx-shared'), topicOf(sa.token, 'mx-a'), topicOf(sb.token, 'mx-b'), topicOf(sb.token, 'mx-b-spare'),
   ]);
@@ -69,7 +71,15 @@ export async function buildFixture(instructorToken: string): Promise<MatrixFixtu
     sharedTopic,
     a: { ...sa, topic: aTopic, group: aGroup, consumer: aConsumer, ...sharedThings, stoppedConsumer },
     b: { ...sb, topic: bTopic, group: bGroup, consumer: bConsumer, spareTopic },
+    revokedTokens,
   };
+}
+
+async function deadTokens(): Promise<string[]> {
+  const [removed, reissued] = await Promise.all([addStudent('matrix-removed'), addStudent('matrix-reissued')]);
+  await expectStatus('removing a student', api().delete(`/api/students/${removed.id}`), 204);
+  await expectStatus('re-issuing a token', api().post(`/api/students/${reissued.id}/token`), 201);
+  return [removed.token, reissued.token];
 }
 
 /** Who calls on what, per column (see COLUMNS); "other" twice: the other student's names as they know them, and as the cluster does. */
@@ -81,6 +91,8 @@ export function targetsOf(fx: MatrixFixture, column: Column): Target[] {
       return [{ ...own, token: null }];
     case 'unknown':
       return [{ ...own, token: `not-a-token-${uniqueName('matrix')}` }];
+    case 'revoked':
+      return fx.revokedTokens.map((token) => ({ ...own, token }));
     case 'own':
     case 'brokersAllowed':
       return [own];

@@ -16,7 +16,8 @@ import { checkResponse, deref, OpenApiDoc, OperationRef } from './openapi-doc';
  * while studentsMayControlBrokers is on (the lifecycle routes only).
  */
 export const COLUMNS = ['anon', 'unknown', 'own', 'other', 'shared', 'instructor', 'brokersAllowed'] as const;
-export type Column = (typeof COLUMNS)[number];
+/** Plus revoked: a removed student's token, and one replaced by a re-issue; every cell as for an unknown token. */
+export type Column = (typeof COLUMNS)[number] | 'revoked';
 
 /** Any answer but 401, 403, 404 or a 5xx: the call got past authorization (used where doing it would harm the shared cluster). */
 export const AUTHORIZED = 'authorized' as const;
@@ -61,7 +62,8 @@ export const SKIP = 'skip' as const;
 
 /** One row per operation, in the table's column order. */
 export function row(cells: [Cell, Cell, Cell, Cell, Cell, Cell, Cell], more: Omit<Row, 'cells'> = {}): Row {
-  return { cells: Object.fromEntries(COLUMNS.map((c, i) => [c, cells[i]])) as Record<Column, Cell>, ...more };
+  const byColumn = Object.fromEntries(COLUMNS.map((c, i) => [c, cells[i]])) as Record<Column, Cell>;
+  return { cells: { ...byColumn, revoked: byColumn.unknown }, ...more };
 }
 
 /** Which part of a Target fills which path parameter: by the component the parameter refers to, else by its name. */
@@ -90,11 +92,36 @@ function fits(expected: Expected, status: number): boolean {
   return status === expected;
 }
 
+/** One call of an operation about `t`, as the row builds it. Throws when the path cannot be filled. */
+async function send(doc: OpenApiDoc, o: OperationRef, r: Row, t: Target): Promise<{ url: string; res: Response }> {
+  const url = pathFor(doc, o, t) + (r.query ? `?${r.query}` : '');
+  const client = api(t.token) as unknown as Record<string, (p: string) => import('supertest').Test>;
+  if (!client[o.method]) throw new Error(`the matrix's client does not send ${o.method.toUpperCase()}`);
+  let req = client[o.method](url);
+  const body = r.body?.(t);
+  if (body !== undefined) req = req.send(body as object);
+  return { url, res: await req };
+}
+
+/** A target whose topic, consumer, group and student nobody has. */
+function ghostOf(t: Target): Target {
+  const tag = Date.now().toString(36);
+  return { ...t, topic: `mx-ghost-${tag}`, consumer: `ghost${tag}`, group: `mx-ghost-group-${tag}`, student: tag.slice(-6).padStart(6, '0') };
+}
+
+/** An error body with the names of what it is about made alike, to compare two refusals. */
+function refusal(body: any, t: Target): string {
+  let message = String(body?.message ?? '');
+  for (const name of [t.topic, t.consumer, t.group, t.student].filter(Boolean).sort((a, b) => b.length - a.length)) message = message.split(name).join('<name>');
+  return JSON.stringify({ statusCode: body?.statusCode, error: body?.error, message, retriable: body?.retriable, details: body?.details });
+}
+
 /**
  * Makes one cell's calls (one per target: "other" names the other student's things two ways) and
  * returns what went wrong, one line each: a status the cell does not expect, a status openapi.yaml
  * does not document for the operation or a body that does not fit its schema (with `contract`: not
- * for operations the file marks x-implemented: false), or what `sees` finds wrong in the body.
+ * for operations the file marks x-implemented: false), what `sees` finds wrong in the body, or (for
+ * "other") a 404 that differs from the one for a thing nobody has: it must not confirm that it exists.
  */
 export async function runCell(doc: OpenApiDoc, o: OperationRef, r: Row, column: Column, targets: Target[], opts: { contract: boolean }): Promise<string[]> {
   const cell = r.cells[column];
@@ -104,19 +131,14 @@ export async function runCell(doc: OpenApiDoc, o: OperationRef, r: Row, column: 
     const made = r.fresh ? await r.fresh(column, base) : {};
     if (made === SKIP) continue;
     const t = { ...base, ...made };
-    let url: string;
+    let sent: { url: string; res: Response };
     try {
-      url = pathFor(doc, o, t) + (r.query ? `?${r.query}` : '');
+      sent = await send(doc, o, r, t);
     } catch (e) {
       problems.push(`${column}: ${(e as Error).message}`);
       continue;
     }
-    const client = api(t.token) as unknown as Record<string, (p: string) => import('supertest').Test>;
-    if (!client[o.method]) throw new Error(`the matrix's client does not send ${o.method.toUpperCase()}`);
-    let req = client[o.method](url);
-    const body = r.body?.(t);
-    if (body !== undefined) req = req.send(body as object);
-    const res: Response = await req;
+    const { url, res } = sent;
     const what = `${column}: ${o.method.toUpperCase()} ${url}`;
     if (!fits(cell, res.status)) {
       problems.push(`${what} answered ${res.status}, the table says ${cell}: ${res.text.slice(0, 300)}`);
@@ -131,6 +153,13 @@ export async function runCell(doc: OpenApiDoc, o: OperationRef, r: Row, column: 
       problems.push(...contract.map((p) => `${what}: ${p}`));
     }
     if (r.sees && res.status < 300) for (const p of r.sees(column, bodyOf)) problems.push(`${what}: ${p}`);
+    if (column === 'other' && res.status === 404) {
+      const ghost = ghostOf(t);
+      const none = (await send(doc, o, r, ghost)).res;
+      if (refusal(res.body, t) !== refusal(none.body, ghost)) {
+        problems.push(`${what}: the 404 tells the other student's thing from one nobody has: ${JSON.stringify(res.body.message)} vs ${JSON.stringify(none.body?.message)} (${none.status})`);
+      }
+    }
   }
   return problems;
 }
