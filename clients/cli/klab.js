@@ -13,7 +13,7 @@ const fmt = require('./lib/format');
 const { notice, print, show, need } = require('./lib/io');
 const { cmdConsume } = require('./commands/consume');
 const { cmdAck } = require('./commands/ack');
-const { cmdJoin, cmdStudents, cmdClass } = require('./commands/class');
+const { cmdJoin, cmdLogin, cmdStudents, cmdClass } = require('./commands/class');
 
 const USAGE = `Usage: klab <command> [options]
 
@@ -56,6 +56,7 @@ Timeline
 The class
   klab join <code> <name>                        join the class: your token is saved in ~/.klab-token,
                                                  the server in ~/.klab-server (later commands use them)
+  klab login <token>                             save a token the instructor gave you, the same way
   klab me | klab grading [student] [--csv]
   klab students                                  the roster (instructor): last seen, consumers, topics
   klab students add <name>...                    add students (no names: one per stdin line); prints
@@ -264,7 +265,7 @@ const COMMANDS = {
   produce: cmdProduce, consume: cmdConsume, ack: cmdAck,
   consumers: cmdConsumers, consumer: cmdConsumer, groups: cmdGroups, group: cmdGroup,
   events: cmdEvents, me: cmdMe, grading: cmdGrading,
-  join: cmdJoin, students: cmdStudents, class: cmdClass,
+  join: cmdJoin, login: cmdLogin, students: cmdStudents, class: cmdClass,
 };
 
 async function main(argv) {

@@ -233,7 +233,7 @@ async function produce(e) {
 // ---------------------------------------------------------------------------------------- consumers
 
 async function loadConsumers() {
-  const consumers = await api('GET', '/consumers');
+  const consumers = shownConsumers(await api('GET', '/consumers'));
   const seen = new Set();
   // Newest first: the server lists them in creation order.
   for (const c of [...consumers].sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)))) {
@@ -242,6 +242,8 @@ async function loadConsumers() {
   }
   for (const id of [...state.cards.keys()]) if (!seen.has(id)) removeCard(id);
 }
+
+const reloadConsumers = debounce(() => loadConsumers().catch(showError), 300);
 
 function upsertCard(c) {
   let card = state.cards.get(c.id);
@@ -286,7 +288,7 @@ function drawCard(card) {
     h('header', null,
       h('strong', null, c.name || c.id), ' ',
       h('span', { class: `state s-${c.state}`, testid: 'consumer-state' }, c.state), ' ',
-      h('span', { class: 'muted' }, `${c.id} · group ${c.groupId} · ${list(c.topics)}${c.fromBeginning ? ' · from beginning' : ''}`), ' ',
+      h('span', { class: 'muted' }, `${c.id} · group ${c.groupId} · ${list(c.topics)}${c.fromBeginning ? ' · from beginning' : ''}${consumerOwnerNote(c)}`), ' ',
       h('span', { class: `protocol p-${c.protocol || 'classic'}`, testid: 'consumer-protocol' }, protocolLabel(c))),
     h('div', null, 'assigned: ', h('span', { testid: 'consumer-assignment' }, partitionList(c.assignment) || '–')),
     // KIP-848 and KIP-932 members have an epoch: it rises with every reconciliation step.
@@ -479,6 +481,8 @@ function react(e) {
   if (e.type === 'topic.created' || e.type === 'topic.deleted') reloadTopics();
   if ((e.type.startsWith('partition.') || e.type === 'messages.produced') && e.topic === state.selectedTopic) redescribe();
   if (e.consumerId && state.cards.has(e.consumerId) && (e.type.startsWith('consumer.') || e.type === 'group.rebalanced')) refreshConsumer(e.consumerId);
+  // A consumer started elsewhere (klab, another tab, a student the instructor sees): its card too.
+  if (e.type === 'consumer.started' && !state.cards.has(e.consumerId)) reloadConsumers();
   // An acknowledgement made elsewhere (klab ack, another tab) ends the record's buttons here too.
   if (e.type === 'share.acknowledged' && state.cards.has(e.consumerId)) {
     const card = state.cards.get(e.consumerId);
@@ -636,7 +640,11 @@ function wire() {
     location.reload();
   });
   wireClass();
-  $('logout').addEventListener('click', () => { localStorage.removeItem('klab-token'); location.reload(); });
+  $('logout').addEventListener('click', () => {
+    if (!confirmSignOut(localStorage.getItem('klab-token'))) return;
+    localStorage.removeItem('klab-token');
+    location.reload();
+  });
   $('broker-add').addEventListener('click', () => act($('broker-add'), async () => {
     const res = await api('POST', '/cluster/brokers', {});
     if (res && (res.brokers || res.controllers)) renderCluster(res);

@@ -51,6 +51,31 @@ function actorNote(actor) {
   return h('span', { class: 'muted', testid: 'event-actor', dataset: { actor } }, ` by ${who}`);
 }
 
+/** ` · of Ada (k3x9qa)` on a student's consumer card as the instructor sees it; nothing otherwise. */
+function consumerOwnerNote(c) {
+  return isInstructor() && c.owner && c.owner !== 'instructor' ? ` · of ${ownerText(c.owner)}` : '';
+}
+
+/**
+ * The consumers that get a card. The instructor's page shows students' consumers only when asked: a
+ * class runs hundreds, and every card follows its consumer's messages live. The count says what waits.
+ */
+function shownConsumers(consumers) {
+  if (!isInstructor()) return consumers;
+  const theirs = consumers.filter((c) => c.owner && c.owner !== 'instructor');
+  $('consumers-students-count').textContent = `(${theirs.length})`;
+  return $('consumers-students').checked ? consumers : consumers.filter((c) => !theirs.includes(c));
+}
+
+/**
+ * Signing out forgets the token on this browser; a student who joined here has it nowhere else, so
+ * they are shown it first (the instructor's lives in the server's data folder).
+ */
+function confirmSignOut(token) {
+  if (isInstructor() || !token) return true;
+  return confirm(`Sign out? This browser forgets your token. To sign in again (here, elsewhere, or with klab login) you need it:\n\n${token}\n\nKeep it, or ask the instructor for a new one.`);
+}
+
 /** A student may describe, produce to and consume a shared topic, not delete it or elect its leaders. */
 function mayManageTopic(topic) {
   return isInstructor() || !topic || topic.owner !== 'instructor';
@@ -255,6 +280,7 @@ function wireClass() {
   $('roster-form').addEventListener('submit', addStudents);
   $('class-form').addEventListener('submit', saveClass);
   $('class-rotate').addEventListener('click', rotateJoinCode);
+  $('consumers-students').addEventListener('change', () => loadConsumers().catch(showError));
   // Last seen moves on its own: read the roster again now and then while an instructor looks.
   setInterval(() => { if (isInstructor() && !document.hidden) loadRoster().catch(() => {}); }, 30_000);
 }

@@ -280,6 +280,29 @@ describe('klab and the class', () => {
     expect((await klab(['class'], '', asStudent)).code).toBe(1);
   });
 
+  it('klab students add reads a class list on stdin; klab login checks a handed-out token before saving it', async () => {
+    const names = [uniqueName('Kim'), uniqueName('Noor')];
+    const added = await klab(['students', 'add', '--json'], `${names[0]}\n\n  ${names[1]}  \n`);
+    expect(added.code).toBe(0);
+    const students = JSON.parse(added.stdout) as Array<{ id: string; name: string; token: string }>;
+    expect(students.map((s) => s.name)).toEqual(names);
+    made.push(...students.map((s) => s.id));
+
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'klab-home-'));
+    try {
+      const wrong = await klab(['login', 'not-a-token'], '', { HOME: elsewhere, KLAB_TOKEN: undefined });
+      expect(wrong.code).toBe(1);
+      expect(fs.existsSync(path.join(elsewhere, '.klab-token'))).toBe(false);
+      const login = await klab(['login', students[1].token], '', { HOME: elsewhere, KLAB_TOKEN: undefined });
+      expect(login.code).toBe(0);
+      expect(login.stderr).toContain(`% Signed in to ${sharedLab().url} as ${names[1]} (student, id ${students[1].id})`);
+      const me = await klab(['me', '--json'], '', { HOME: elsewhere, KLAB_TOKEN: undefined, KLAB_SERVER: undefined });
+      expect(JSON.parse(me.stdout)).toMatchObject({ id: students[1].id, role: 'student' });
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('klab students token: the new token works, the old one (in the saved file) is refused at once', async () => {
     const oldToken = fs.readFileSync(path.join(home, '.klab-token'), 'utf8').trim();
     const me = JSON.parse((await klab(['me', '--json'], '', asStudent)).stdout);

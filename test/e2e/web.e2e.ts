@@ -153,13 +153,17 @@ describe('web page and the class', () => {
   let joined: { id: string; token: string };
   /** Every URL the pages asked the server for (HTTP and WebSocket): no token may ride in one. */
   const requested: string[] = [];
+  const dialogs: string[] = [];
 
   /** A page of its own browser context (its own localStorage: its own sign-in); dialogs are accepted. */
   async function open(hash: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1400 } });
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('dialog', (d) => d.accept());
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      return d.accept();
+    });
     page.on('request', (r) => requested.push(r.url()));
     page.on('websocket', (w) => requested.push(w.url()));
     await page.goto(`${sharedLab().url}/${hash}`);
@@ -229,6 +233,11 @@ describe('web page and the class', () => {
     student = await open(`#join=${code}`);
     expect(await student.inputValue('[data-testid=join-code]')).toBe(code);
     await student.fill('[data-testid=join-name]', studentName);
+    // A mistyped code: the server's sentence, and the form stays.
+    await student.fill('[data-testid=join-code]', `${code}x`);
+    await student.click('[data-testid=join-submit]');
+    await student.locator('[data-testid=error]', { hasText: "That is not this class's join code." }).waitFor({ timeout: 10_000 });
+    await student.fill('[data-testid=join-code]', code);
     await student.click('[data-testid=join-submit]');
     const token = await student.locator('[data-testid=joined-token]').innerText({ timeout: 10_000 });
     const me = (await api(token).get('/api/me').expect(200)).body;
@@ -259,6 +268,17 @@ describe('web page and the class', () => {
     await student.click('[data-testid=topic-create]');
     await student.locator(`[data-testid=topic-row][data-topic="${topic}"]`).waitFor({ timeout: 30_000 });
     expect(await student.locator(`[data-testid=topic-row][data-topic="${topic}"] [data-testid=topic-owner]`).innerText()).toBe('you');
+
+    // The instructor's page counts students' consumers without a card each, until asked.
+    const started = await api(token).post('/api/consumers').send({ topics: [topic], groupId: 'test-group' }).expect(201);
+    await waitFor('the students\' consumer count', async () => (await teacher.locator('[data-testid=consumers-students-count]').innerText()) === '(1)', 15_000);
+    const theirCard = teacher.locator(`[data-testid=consumer-card][data-consumer-id="${started.body.id}"]`);
+    expect(await theirCard.count()).toBe(0);
+    await teacher.check('[data-testid=consumers-students]');
+    await theirCard.waitFor({ timeout: 10_000 });
+    expect(await theirCard.innerText()).toContain(`of ${studentName} (${me.id})`);
+    // The student sees the group by its own name.
+    await student.locator(`[data-testid=consumer-card][data-consumer-id="${started.body.id}"]`, { hasText: 'group test-group' }).waitFor({ timeout: 15_000 });
     expect(pageErrors).toEqual([]);
   });
 
@@ -271,6 +291,14 @@ describe('web page and the class', () => {
     await student.locator('[data-testid=login]').waitFor({ timeout: 15_000 });
 
     // Signed in again with the new token (as the instructor would hand it over), then removed.
+    await student.click('#token-login summary');
+    await student.fill('[data-testid=login-token]', fresh);
+    await student.click('[data-testid=login-submit]');
+    await student.locator('[data-testid=live-status]', { hasText: /^live$/ }).waitFor({ timeout: 15_000 });
+    // Signing out shows a student their token first: this browser forgets it.
+    await student.click('[data-testid=logout]');
+    await student.locator('[data-testid=login]').waitFor({ timeout: 10_000 });
+    expect(dialogs[dialogs.length - 1]).toContain(fresh);
     await student.click('#token-login summary');
     await student.fill('[data-testid=login-token]', fresh);
     await student.click('[data-testid=login-submit]');

@@ -5,7 +5,7 @@ const { classPatch, patchSummary } = require('../../clients/cli/lib/class-settin
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cfmt = require('../../clients/cli/lib/class-format');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { describeEvent } = require('../../clients/cli/lib/format');
+const { describeEvent, renderConsumers, renderGroups } = require('../../clients/cli/lib/format');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { UsageError, parseArgs } = require('../../clients/cli/lib/args');
 
@@ -108,5 +108,19 @@ describe('the class on a terminal', () => {
     expect(describeEvent({ type: 'student.removed', studentId: 'k3x9qa', name: 'Ada', purged: true })).toBe('Ada (k3x9qa) was removed from the class, with their topics');
     expect(describeEvent({ type: 'student.removed', studentId: 'k3x9qa' })).toBe('k3x9qa was removed from the class');
     expect(describeEvent({ type: 'class.updated', changed: ['quotas', 'joinOpen'] })).toBe('class settings changed: quotas, joinOpen');
+  });
+
+  it('adds an OWNER column to consumers and groups only when they have several owners (the instructor of a class)', () => {
+    const c = { id: 'c1', name: 'a', groupId: 'g', topics: ['t'], state: 'running', received: 0, assignment: [] };
+    expect(renderConsumers([{ ...c, owner: 'k3x9qa' }, { ...c, id: 'c2', owner: 'k3x9qa' }]).split('\n')[0]).not.toContain('OWNER');
+    const mixed = renderConsumers([{ ...c, owner: 'k3x9qa' }, { ...c, id: 'c2', owner: 'instructor' }]).split('\n');
+    expect(mixed[0]).toMatch(/^ID\s+NAME\s+OWNER\s+GROUP\s/);
+    expect(mixed[2]).toMatch(/^c2\s+a\s+instructor\s+g\s/);
+    const g = { groupId: 'test-group', type: 'classic', state: 'Stable', members: 3 };
+    expect(renderGroups([{ ...g, owner: 'k3x9qa' }, { ...g, owner: 'p0m2zz' }]).split('\n')).toEqual([
+      'GROUP       OWNER   TYPE     STATE   MEMBERS',
+      'test-group  k3x9qa  classic  Stable  3',
+      'test-group  p0m2zz  classic  Stable  3',
+    ]);
   });
 });

@@ -6,7 +6,7 @@
  */
 const readline = require('node:readline');
 const { UsageError } = require('../lib/args');
-const { saveLogin, seg } = require('../lib/api');
+const { LabApi, saveLogin, seg } = require('../lib/api');
 const { classPatch, patchSummary } = require('../lib/class-settings');
 const cfmt = require('../lib/class-format');
 const { notice, print, show, need } = require('../lib/io');
@@ -16,13 +16,27 @@ const { notice, print, show, need } = require('../lib/io');
 async function cmdJoin(ctx, [code, ...nameWords]) {
   const name = need(nameWords.join(' ').trim(), 'your name (klab join <code> <name>)');
   const res = await ctx.api.post('/join', { code: need(code, 'join code'), name });
-  const saved = saveLogin(res.token, ctx.server);
   if (ctx.opts.json) await print(JSON.stringify(res, null, 2));
   else notice(`Joined ${ctx.server} as ${res.name} (student id ${res.id})`);
+  keep(ctx, res.token);
+}
+
+/** `klab login <token>`: a token the instructor handed out (or a new one) saved like join's, once it works. */
+async function cmdLogin(ctx, [token]) {
+  need(token, 'your token (klab login <token>)');
+  const me = await new LabApi(ctx.server, token).get('/me');
+  if (ctx.opts.json) await print(JSON.stringify(me, null, 2));
+  else notice(`Signed in to ${ctx.server} as ${me.name} (${me.role}${me.role === 'student' ? `, id ${me.id}` : ''})`);
+  keep(ctx, token);
+}
+
+/** Saves the token and the server, and says where (and what could still shadow them). */
+function keep(ctx, token) {
+  const saved = saveLogin(token, ctx.server);
   notice(`Your token is saved in ${saved.tokenFile} and the server in ${saved.serverFile}: the next klab commands use them`);
   if (saved.previous) notice(`The token that was there is kept in ${saved.previous}`);
   // The environment wins over the file: say so, or the next command would still be someone else.
-  if (process.env.KLAB_TOKEN) notice('KLAB_TOKEN is set in this shell and wins over the saved token: unset KLAB_TOKEN to be the student who just joined');
+  if (process.env.KLAB_TOKEN && process.env.KLAB_TOKEN !== token) notice('KLAB_TOKEN is set in this shell and wins over the saved token: unset KLAB_TOKEN to use the one just saved');
   if (process.env.KLAB_SERVER && process.env.KLAB_SERVER.replace(/\/+$/, '') !== ctx.server) notice('KLAB_SERVER is set in this shell and wins over the saved server');
 }
 
@@ -59,7 +73,7 @@ async function cmdStudents(ctx, [action, ...args]) {
       // One name is the single form of the route; several go at once (all or none are added).
       const added = names.length === 1 ? [await api.post('/students', { name: names[0] })] : await api.post('/students', { names });
       await show(ctx, added, cfmt.renderTokens);
-      if (!opts.json) notice(`${added.length} student(s) added. Tokens are shown only this once: give each student theirs (klab --token <token>, or open ${ctx.server}/#token=<token>)`);
+      if (!opts.json) notice(`${added.length} student(s) added. Tokens are shown only this once: give each student theirs (klab login <token>, or open ${ctx.server}/#token=<token>)`);
       return undefined;
     }
     case 'rm':
@@ -92,4 +106,4 @@ async function cmdClass(ctx, [action, ...pairs]) {
   return show(ctx, settings, cfmt.renderClass);
 }
 
-module.exports = { cmdJoin, cmdStudents, cmdClass };
+module.exports = { cmdJoin, cmdLogin, cmdStudents, cmdClass };

@@ -166,17 +166,23 @@ function protocolText(c) {
 
 const epochText = (e) => (e == null ? '-' : e);
 
+/** An OWNER column only when the rows have several owners (the instructor's view of a class). */
+const severalOwners = (rows) => new Set(rows.map((r) => r.owner)).size > 1;
+const ownerCell = (several, r) => (several ? [r.owner || '-'] : []);
+
 function renderConsumers(consumers) {
+  const owners = severalOwners(consumers);
   return renderTable(
-    ['ID', 'NAME', 'GROUP', 'PROTOCOL', 'TOPICS', 'STATE', 'EPOCH', 'RECEIVED', 'ASSIGNMENT'],
-    consumers.map((c) => [c.id, c.name || '-', c.groupId || '-', protocolText(c), list(c.topics), c.state, epochText(c.memberEpoch), c.received, assignmentText(c.assignment)]),
+    ['ID', 'NAME', ...(owners ? ['OWNER'] : []), 'GROUP', 'PROTOCOL', 'TOPICS', 'STATE', 'EPOCH', 'RECEIVED', 'ASSIGNMENT'],
+    consumers.map((c) => [c.id, c.name || '-', ...ownerCell(owners, c), c.groupId || '-', protocolText(c), list(c.topics), c.state, epochText(c.memberEpoch), c.received, assignmentText(c.assignment)]),
   );
 }
 
 const memberCount = (m) => (Array.isArray(m) ? m.length : m);
 
 function renderGroups(groups) {
-  return renderTable(['GROUP', 'TYPE', 'STATE', 'MEMBERS'], groups.map((g) => [g.groupId, g.type || 'classic', g.state, memberCount(g.members)]));
+  const owners = severalOwners(groups);
+  return renderTable(['GROUP', ...(owners ? ['OWNER'] : []), 'TYPE', 'STATE', 'MEMBERS'], groups.map((g) => [g.groupId, ...ownerCell(owners, g), g.type || 'classic', g.state, memberCount(g.members)]));
 }
 
 /** `Group g: Stable (consumer group, group epoch 5, target assignment epoch 5)` and the tables under it. */
