@@ -18,6 +18,8 @@ const state = {
   me: null, // GET /api/me: who we are, and (a student) whether the class lets us control nodes
   roster: new Map(), // student id -> roster entry (instructor)
   classSettings: null, // GET /api/class as the settings form shows it (instructor)
+  startingConsumers: 0, // POST /api/consumers of this page under way
+  startedMeanwhile: false, // a consumer.started of another consumer came meanwhile
 };
 
 // ------------------------------------------------------------------------------------------ helpers
@@ -430,7 +432,16 @@ async function startConsumer(e) {
     if (protocol === 'share') body.ack = $('consumer-ack').value;
     if ($('consumer-group').value.trim()) body.groupId = $('consumer-group').value.trim();
     if ($('consumer-name').value.trim()) body.name = $('consumer-name').value.trim();
-    upsertCard(await api('POST', '/consumers', body));
+    state.startingConsumers++;
+    try {
+      upsertCard(await api('POST', '/consumers', body));
+    } finally {
+      // Others started meanwhile (another tab, klab) get their cards now.
+      if (--state.startingConsumers === 0 && state.startedMeanwhile) {
+        state.startedMeanwhile = false;
+        reloadConsumers();
+      }
+    }
   });
 }
 
@@ -482,7 +493,13 @@ function react(e) {
   if ((e.type.startsWith('partition.') || e.type === 'messages.produced') && e.topic === state.selectedTopic) redescribe();
   if (e.consumerId && state.cards.has(e.consumerId) && (e.type.startsWith('consumer.') || e.type === 'group.rebalanced')) refreshConsumer(e.consumerId);
   // A consumer started elsewhere (klab, another tab, a student the instructor sees): its card too.
-  if (e.type === 'consumer.started' && !state.cards.has(e.consumerId)) reloadConsumers();
+  // Not while this page starts one: its card comes from the answer, once the consumer is ready (a
+  // card made from the list may say running before the first assignment, and a message produced at
+  // once would be missed by a share group starting at the latest offset).
+  if (e.type === 'consumer.started' && !state.cards.has(e.consumerId)) {
+    if (state.startingConsumers) state.startedMeanwhile = true;
+    else reloadConsumers();
+  }
   // An acknowledgement made elsewhere (klab ack, another tab) ends the record's buttons here too.
   if (e.type === 'share.acknowledged' && state.cards.has(e.consumerId)) {
     const card = state.cards.get(e.consumerId);

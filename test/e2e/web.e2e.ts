@@ -239,7 +239,8 @@ describe('web page and the class', () => {
     await student.locator('[data-testid=error]', { hasText: "That is not this class's join code." }).waitFor({ timeout: 10_000 });
     await student.fill('[data-testid=join-code]', code);
     await student.click('[data-testid=join-submit]');
-    const token = await student.locator('[data-testid=joined-token]').innerText({ timeout: 10_000 });
+    await student.locator('[data-testid=joined]').waitFor({ timeout: 10_000 });
+    const token = await student.locator('[data-testid=joined-token]').innerText();
     const me = (await api(token).get('/api/me').expect(200)).body;
     expect(me).toMatchObject({ name: studentName, role: 'student' });
     joined = { id: me.id, token };
