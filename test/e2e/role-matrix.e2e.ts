@@ -3,9 +3,11 @@
 // operations come from the file, so a new route without a row here fails, and so does a row for an
 // operation the file no longer has. Every answer must also be a status the file documents for the
 // operation, with a body that fits its schema.
-import { api, sharedLab, uniqueName } from '../support/lab';
+import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
 import { loadOpenApi, operations } from '../support/openapi-doc';
-import { AUTHORIZED as OK, COLUMNS, Column, isPending, NA as __, Row, row, runCell, SKIP } from '../support/role-matrix';
+import { AUTHORIZED as OK, COLUMNS, Column, ghostOf, isPending, NA as __, Row, row, runCell, SKIP, withoutNames } from '../support/role-matrix';
+import { subscribeAck, subscriptionKinds, subscriptionOf } from '../support/role-matrix-socket';
+import { watchedSocket, WatchedSocket } from '../support/socket';
 import { addStudent } from '../support/class';
 import { buildFixture, clusterName, consumerOf, inventory, MatrixFixture, removeAllBut, targetsOf, topicOf } from '../support/role-matrix-fixture';
 
@@ -123,6 +125,24 @@ const TABLE: Record<string, Row> = {
   getGrading:          row([404, 404, 404, 404, __, 404, __]),
 };
 
+/**
+ * The socket's table: each kind of subscription openapi.yaml's x-websocket offers × who subscribes
+ * (the student on their own things, on another student's, on the shared topic or their consumer and
+ * group of it; the instructor on the student's). `refused`: the ack says no, with the sentence a thing
+ * nobody has gets (of the same form). No token, an unknown one and dead ones are refused at the handshake.
+ */
+type SocketCell = 'ok' | 'refused' | typeof __;
+const SOCKET_COLUMNS = ['own', 'other', 'shared', 'instructor'] as const;
+const SOCKET_TABLE: Record<string, [SocketCell, SocketCell, SocketCell, SocketCell]> = {
+  // kind       [own, other, shared, instructor]
+  consumer: ['ok', 'refused', 'ok', 'ok'],
+  topic:    ['ok', 'refused', 'ok', 'ok'],
+  group:    ['ok', 'refused', 'ok', 'ok'],
+  cluster:  ['ok', __, __, 'ok'],
+  events:   ['ok', __, __, 'ok'],
+  progress: ['ok', __, __, 'ok'],
+};
+
 const implemented = (o: { op: Record<string, unknown> }) => o.op['x-implemented'] !== false;
 const BY_CALLER: Column[] = [...COLUMNS.filter((c) => c !== 'brokersAllowed'), 'revoked'];
 
@@ -169,5 +189,65 @@ describe('role × route matrix: every operation of openapi.yaml × who calls', (
       await api().patch('/api/class').send({ studentsMayControlBrokers: was }).expect(200);
     }
     expect(problems).toEqual([]);
+  });
+
+  describe('socket.io: every kind of subscription × who subscribes', () => {
+    const kinds = subscriptionKinds(doc);
+    const sockets: WatchedSocket[] = [];
+    const open = async (token: string | null) => {
+      const s = await watchedSocket(token);
+      sockets.push(s);
+      return s;
+    };
+    afterAll(() => sockets.forEach((s) => s.socket.close()));
+    /** One socket for the student and one for the instructor, for every kind (the student's sockets quota is small). */
+    let pair: Promise<[WatchedSocket, WatchedSocket]> | undefined;
+    const signedIn = () => (pair ??= Promise.all([open(fx.a.token), open(fx.instructorToken)]));
+
+    it('has one row per kind of subscription in x-websocket, and none for a kind it lacks', () => {
+      expect(kinds.map((k) => k.kind).filter((k) => !SOCKET_TABLE[k]).map((k) => `no row for { ${k} }`)).toEqual([]);
+      expect(Object.keys(SOCKET_TABLE).filter((k) => !kinds.some((x) => x.kind === k)).map((k) => `a row for { ${k} }, which x-websocket does not offer`)).toEqual([]);
+    });
+
+    it('refuses no token, an unknown token and dead ones at the handshake, with a sentence', async () => {
+      const refused: string[] = [];
+      for (const token of [null, `not-a-token-${uniqueName('matrix')}`, ...fx.revokedTokens]) {
+        const s = await open(token);
+        await waitFor('the server to close the socket', () => s.closed(), 10_000);
+        if (s.errors.length !== 1) refused.push(`${token === null ? 'no token' : token}: errors ${JSON.stringify(s.errors)}`);
+      }
+      expect(refused).toEqual([]);
+    });
+
+    for (const { kind, fixed } of subscriptionKinds(doc)) {
+      it(`{ ${kind} }`, async () => {
+        const cells = SOCKET_TABLE[kind];
+        if (!cells) throw new Error(`x-websocket offers { ${kind} } but the matrix has no row for it: add one to SOCKET_TABLE`);
+        const [student, instructor] = await signedIn();
+        const problems: string[] = [];
+        for (const [i, column] of SOCKET_COLUMNS.entries()) {
+          const cell = cells[i];
+          if (cell === __) continue;
+          const s = column === 'instructor' ? instructor : student;
+          // The other student's things by their cluster names only: a name without a prefix is in the
+          // subscriber's own namespace, where subscribing to a topic or group before it exists is allowed.
+          const targets = column === 'other' ? targetsOf(fx, column).slice(1) : targetsOf(fx, column);
+          for (const t of targets) {
+            const what = subscriptionOf(kind, fixed, t);
+            const ack = await subscribeAck(s.socket, what);
+            if ((cell === 'ok') !== ack.ok) {
+              problems.push(`${column}: ${JSON.stringify(what)} acked ${JSON.stringify(ack)}, the table says ${cell}`);
+            } else if (cell === 'refused') {
+              const ghost = ghostOf(t);
+              const none = await subscribeAck(s.socket, subscriptionOf(kind, fixed, ghost));
+              if (withoutNames(String(ack.error), t) !== withoutNames(String(none.error), ghost)) {
+                problems.push(`${column}: ${JSON.stringify(what)} is refused unlike a thing nobody has: ${JSON.stringify(ack.error)} vs ${JSON.stringify(none)}`);
+              }
+            }
+          }
+        }
+        expect(problems).toEqual([]);
+      });
+    }
   });
 });

@@ -103,16 +103,22 @@ async function send(doc: OpenApiDoc, o: OperationRef, r: Row, t: Target): Promis
   return { url, res: await req };
 }
 
-/** A target whose topic, consumer, group and student nobody has. */
-function ghostOf(t: Target): Target {
+/** A target whose topic, consumer, group and student nobody has; names in a student's namespace stay in it (the same form). */
+export function ghostOf(t: Target): Target {
   const tag = Date.now().toString(36);
-  return { ...t, topic: `mx-ghost-${tag}`, consumer: `ghost${tag}`, group: `mx-ghost-group-${tag}`, student: tag.slice(-6).padStart(6, '0') };
+  const prefix = (name: string) => /^s-[a-z0-9]{6}\./.exec(name)?.[0] ?? '';
+  return { ...t, topic: `${prefix(t.topic)}mx-ghost-${tag}`, consumer: `ghost${tag}`, group: `${prefix(t.group)}mx-ghost-group-${tag}`, student: tag.slice(-6).padStart(6, '0') };
 }
 
-/** An error body with the names of what it is about made alike, to compare two refusals. */
-function refusal(body: any, t: Target): string {
-  let message = String(body?.message ?? '');
+/** A sentence with the names of what it is about made alike, to compare two refusals. */
+export function withoutNames(message: string, t: Target): string {
   for (const name of [t.topic, t.consumer, t.group, t.student].filter(Boolean).sort((a, b) => b.length - a.length)) message = message.split(name).join('<name>');
+  return message;
+}
+
+/** An error body as withoutNames makes its sentence. */
+function refusal(body: any, t: Target): string {
+  const message = withoutNames(String(body?.message ?? ''), t);
   return JSON.stringify({ statusCode: body?.statusCode, error: body?.error, message, retriable: body?.retriable, details: body?.details });
 }
 
