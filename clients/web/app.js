@@ -462,7 +462,7 @@ function describeEvent(e) {
     default:
       if (e.type.startsWith('node.')) return `${e.role || 'node'} ${e.nodeId} ${e.type.slice(5)}`;
       if (e.type.startsWith('consumer.')) return `consumer ${e.consumerId} ${e.type.slice(9)}${e.groupId ? ` (group ${e.groupId})` : ''}`;
-      return say.classEventText(e) || e.type;
+      return say.classEventText(e) || e.type.replace('.', ' ');
   }
 }
 
