@@ -18,6 +18,8 @@ interface Ev { seq: number; type: string; actor: string; [k: string]: any }
 
 const TOPIC = 'failsafe-test-topic';
 const GROUP = 'test-group';
+/** A second topic of Ada's, for a share group. */
+const JOBS = 'jobs';
 const PARTITIONS = 4;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const partitionsOf = (a: TP[]) => a.flatMap((tp) => tp.partitions).sort((x, y) => x - y);
@@ -86,6 +88,7 @@ describe('class namespaces: two students run Lab A at once with the same names',
       d.socket.close();
       await Promise.all(d.consumers.map((id) => as(d).delete(`/api/consumers/${id}`)));
       await as(d).delete(`/api/topics/${TOPIC}`);
+      await as(d).delete(`/api/topics/${JOBS}`);
       await api().delete(`/api/students/${d.who.id}?purge=true`);
     }
     if (shared) await api().delete(`/api/topics/${shared}`);
@@ -278,6 +281,55 @@ describe('class namespaces: two students run Lab A at once with the same names',
     // The instructor's timeline names the cluster's topics.
     const evs = (await api().get(`/api/events?after=${mark}&types=topic.created&limit=5000`)).body.events as Ev[];
     for (const d of desks) expect(evs.find((e) => e.actor === d.who.id)?.topic).toBe(`s-${d.who.id}.${TOPIC}`);
+  });
+
+  it('a student\'s consumer-protocol member and manual share member (the client host) live in their namespace too', async () => {
+    const before = await eventMark();
+    const kip848 = await as(ada).post('/api/consumers').send({ topic: TOPIC, groupId: 'new-g', protocol: 'consumer' });
+    expect(kip848.status).toBe(201);
+    ada.consumers.push(kip848.body.id);
+    expect(kip848.body).toMatchObject({ groupId: 'new-g', protocol: 'consumer', topics: [TOPIC] });
+    const running = await waitFor('the consumer-protocol member to own every partition', async () => {
+      const v = await viewOf(ada, kip848.body.id);
+      return v.state === 'running' && partitionsOf(v.assignment).length === PARTITIONS && v;
+    }, 60_000);
+    expect(running.assignment.every((a) => a.topic === TOPIC)).toBe(true);
+    const described = await as(ada).get('/api/groups/new-g');
+    expect(described.status).toBe(200);
+    expect(described.body).toMatchObject({ groupId: 'new-g', owner: ada.who.id, type: 'consumer' });
+    expect(described.body.offsets.every((o: { topic: string }) => o.topic === TOPIC)).toBe(true);
+    expect((await api().get(`/api/groups/s-${ada.who.id}.new-g`)).body).toMatchObject({ owner: ada.who.id, type: 'consumer' });
+
+    // A manual share member holds what it got until it acknowledges: a topic of its own, so the record
+    // it is to get is the first.
+    expect((await as(ada).post('/api/topics').send({ name: JOBS, partitions: 1, replicationFactor: 3 })).status).toBe(201);
+    const share = await as(ada).post('/api/consumers').send({ topic: JOBS, groupId: 'share-g', protocol: 'share', ack: 'manual', fromBeginning: true });
+    expect(share.status).toBe(201);
+    ada.consumers.push(share.body.id);
+    expect((await as(ada).post(`/api/topics/${JOBS}/messages`).send({ value: 'ada-share' })).status).toBe(201);
+    const held = await waitFor('the share member to receive the record', async () => (await messagesOf(ada, share.body.id)).find((m) => m.value === 'ada-share'), 30_000).catch(async (e) => {
+      // What the member and its group show, to tell a namespace fault from a share-group one.
+      const dump = {
+        view: (await as(ada).get(`/api/consumers/${share.body.id}`)).body,
+        messages: (await messagesOf(ada, share.body.id)).map((m) => m.value),
+        group: (await as(ada).get('/api/groups/share-g')).body,
+        events: (await events(ada, before)).filter((ev) => ev.consumerId === share.body.id || ev.groupId === 'share-g'),
+      };
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(dump)}`);
+    });
+    expect(held.topic).toBe(JOBS);
+    const acked = await as(ada).post(`/api/consumers/${share.body.id}/acknowledge`).send({ acks: [{ topic: JOBS, partition: held.partition, offset: (held as Msg & { offset: string }).offset, type: 'accept' }] });
+    expect(acked.status).toBe(200);
+    expect(acked.body.results[0].topic).toBe(JOBS);
+    const evs = await waitFor('share.acknowledged in Ada\'s names', async () => {
+      const all = await events(ada, before);
+      return all.some((e) => e.type === 'share.acknowledged' && e.groupId === 'share-g' && e.topic === JOBS) && all;
+    }, 30_000);
+    expect(JSON.stringify(evs)).not.toContain(`s-${ada.who.id}.`);
+    expect(evs.filter((e) => e.type === 'group.rebalanced' && e.groupId === 'new-g').length).toBeGreaterThanOrEqual(1);
+    // Bob has no such groups, and cannot see Ada's.
+    expect((await as(desks[1]).get('/api/groups/new-g')).status).toBe(404);
+    expect((await as(desks[1]).get('/api/groups/share-g')).status).toBe(404);
   });
 
   it('a shared topic is describable, producible and consumable by a student, not deletable', async () => {
