@@ -5,7 +5,7 @@
 // operation, with a body that fits its schema.
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
 import { loadOpenApi, operations } from '../support/openapi-doc';
-import { AUTHORIZED as OK, COLUMNS, Column, ghostOf, isPending, NA as __, Row, row, runCell, SKIP, withoutNames } from '../support/role-matrix';
+import { AUTHORIZED as OK, Cell, COLUMNS, Column, ghostOf, isPending, NA as __, Row, row, runCell, SKIP, withoutNames } from '../support/role-matrix';
 import { subscribeAck, subscriptionKinds, subscriptionOf } from '../support/role-matrix-socket';
 import { watchedSocket, WatchedSocket } from '../support/socket';
 import { addStudent } from '../support/class';
@@ -164,6 +164,29 @@ describe('role × route matrix: every operation of openapi.yaml × who calls', (
     const inFile = ops.map((o) => String(o.op.operationId));
     expect(inFile.filter((id) => !TABLE[id]).map((id) => `no row for ${id}`)).toEqual([]);
     expect(Object.keys(TABLE).filter((id) => !inFile.includes(id)).map((id) => `a row for ${id}, which openapi.yaml does not have`)).toEqual([]);
+  });
+
+  it("agrees with what openapi.yaml says of each operation's callers (security, x-roles, x-node-control)", () => {
+    const status = (c: Cell) => (isPending(c) ? c.expected : c);
+    const problems: string[] = [];
+    for (const o of ops.filter(implemented)) {
+      const id = String(o.op.operationId);
+      const cells = TABLE[id]?.cells;
+      if (!cells) continue;
+      const isPublic = (o.op.security ?? doc.security ?? []).length === 0;
+      const roles = o.op['x-roles'] as string[] | undefined;
+      const say = (what: string) => problems.push(`${id}: ${what}`);
+      if (isPublic === (status(cells.anon) === 401)) say(`the file says it ${isPublic ? 'needs no token' : 'needs a token'}, the anon cell says ${status(cells.anon)}`);
+      if (!isPublic && status(cells.unknown) !== 401) say(`an unknown token gets ${status(cells.unknown)}, not 401`);
+      if (roles && !roles.includes('student') && (status(cells.own) !== 403 || ![403, __].includes(status(cells.brokersAllowed) as never))) {
+        say(`x-roles [${roles}], but a student gets ${status(cells.own)} (with studentsMayControlBrokers on: ${status(cells.brokersAllowed)})`);
+      }
+      if (o.op['x-node-control'] && (status(cells.own) !== 403 || [403, __].includes(status(cells.brokersAllowed) as never))) {
+        say(`x-node-control: a student must get 403, then be let through with studentsMayControlBrokers on (cells ${status(cells.own)}, ${status(cells.brokersAllowed)})`);
+      }
+      if (!roles && !o.op['x-node-control'] && status(cells.own) === 403) say('no x-roles, yet a student on their own things gets 403');
+    }
+    expect(problems).toEqual([]);
   });
 
   for (const o of ops) {
