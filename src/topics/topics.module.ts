@@ -7,7 +7,7 @@ import { TimelineModule } from '../timeline/timeline.module';
 import { TopicsController } from './topics.controller';
 import { TopicsService } from './topics.service';
 
-/** The live view's TOPIC_DIRECTORY: the latest metadata picture, however old (it is refreshed every few seconds and at each create). */
+/** The live view's TOPIC_DIRECTORY: the latest metadata picture, however old (it is read again every LAB_WATCH_INTERVAL_MS, 500 ms by default, and at each topic create). */
 function topicDirectory(snapshot: MetadataSnapshot): TopicDirectory {
   return { exists: (clusterName) => snapshot.topic(clusterName, Infinity) !== undefined };
 }
