@@ -1,5 +1,5 @@
 import type { Principal } from '../../src/class/principal';
-import { canSee } from '../../src/class/visibility';
+import { canSee, canSeeGroup } from '../../src/class/visibility';
 
 describe('canSee', () => {
   const instructor: Principal = { id: 'instructor', name: 'Instructor', role: 'instructor' };
@@ -30,5 +30,21 @@ describe('canSee', () => {
     expect(canSee(alice, { owner: 'instructor' })).toBe(false);
     // A student whose id happened to be "instructor" is still a student.
     expect(canSee({ id: 'instructor', role: 'student' }, { owner: 's-bob' })).toBe(false);
+  });
+});
+
+describe('canSeeGroup', () => {
+  const instructor: Principal = { id: 'instructor', name: 'Instructor', role: 'instructor' };
+  const ada: Principal = { id: 'abc123', name: 'Ada', role: 'student' };
+
+  it('lets a student see the groups of their namespace only: never another student\'s, nor the instructor\'s', () => {
+    expect(canSeeGroup(ada, 's-abc123.test-group')).toBe(true);
+    expect(canSeeGroup(ada, 's-xyz789.test-group')).toBe(false);
+    expect(canSeeGroup(ada, 'test-group')).toBe(false);
+  });
+
+  it('lets the instructor see every group', () => {
+    expect(canSeeGroup(instructor, 's-xyz789.test-group')).toBe(true);
+    expect(canSeeGroup(instructor, 'test-group')).toBe(true);
   });
 });
