@@ -8,8 +8,9 @@
  *   - one socket.io client per consumer (4 per student), subscribed with { consumer: id },
  *   - BENCH_CLASS_RATE (5) msg/s, one message per POST (a loop in a terminal), open loop, each value
  *     `<student>|<seq>|<send time>`, and a GET /api/consumers every 5 s (the web page's view).
- * Students are set up BENCH_CLASS_CONCURRENCY (10) at a time. Once every consumer runs, production goes
- * on for a 10 s warm-up and a BENCH_CLASS_SECONDS (60) s window; from its start the server is sampled
+ * Students are set up BENCH_CLASS_CONCURRENCY (10) at a time. Once every consumer runs, the class idles
+ * BENCH_CLASS_IDLE_SECONDS (20: what 240 polling consumers cost alone), then production goes on for a
+ * 10 s warm-up and a BENCH_CLASS_SECONDS (60) s window; from the idle phase on the server is sampled
  * every 5 s with GET /api/runtime?reset=true (RSS, event-loop p99) and the Kafka JVMs' CPU is read from
  * /proc (the window's figures are the samples within it). A student with 5 produce requests unanswered
  * skips a tick (counted as a failure) rather than opening ever more connections.
@@ -74,6 +75,7 @@ async function run(ctx) {
   const windowSeconds = Number(process.env.BENCH_CLASS_SECONDS || 60);
   const concurrency = Number(process.env.BENCH_CLASS_CONCURRENCY || 10);
   const warmupMs = 10_000;
+  const idleSeconds = Number(process.env.BENCH_CLASS_IDLE_SECONDS || 20);
   const server = await ctx.start({});
   const details = { students: count, ratePerStudent: rate, windowSeconds, concurrency };
   const metrics = [];
@@ -154,7 +156,11 @@ async function run(ctx) {
     return all.filter((c) => c.state === 'running').length >= consumersCreated;
   }, 120_000, 2000).catch((e) => fail('settle', '-', e.message));
 
-  // ---- the server, sampled every 5 s from the first message on (a stall shows in the log at once) ----
+  // ---- the server, sampled every 5 s from here on (a stall shows in the log at once) ----
+  let sent = 0;
+  let acked = 0;
+  let skipped = 0;
+  const ackedKeys = [];
   const probe = h.contentionProbe();
   const samples = [];
   let sampling = true;
@@ -190,14 +196,15 @@ async function run(ctx) {
     }
   })();
 
+  // ---- the class idle: every consumer polling, nothing produced: what the class costs by itself ----
+  const idleFrom = h.now();
+  await h.sleep(idleSeconds * 1000 + 500);
+  const idleTo = h.now();
+
   // ---- production: each student's loop, open (a slow answer does not hold back the next), but a
   // student with MAX_WAITING requests unanswered skips a tick, as a person would wait for a stuck terminal ----
   const MAX_WAITING = 5;
   let producing = true;
-  let sent = 0;
-  let acked = 0;
-  let skipped = 0;
-  const ackedKeys = [];
   const everyMs = 1000 / rate;
   const loops = students.map((s) => (async () => {
     const start = h.now() + Math.random() * everyMs;
@@ -250,6 +257,10 @@ async function run(ctx) {
     details.consumerStatesAtEnd = states;
     if ((states.running || 0) < consumersCreated) fail('consumers', '-', `at the end ${all.status === 200 ? JSON.stringify(states) : `GET /api/consumers: ${all.body}`}`);
 
+    const idle = samples.filter((x) => x.at >= idleFrom && x.at <= idleTo);
+    metrics.push(h.metric('idle class: server CPU, median', h.median(idle.map((x) => x.serverCpuPct).filter((v) => v !== null)), '% of a core', `the ${idleSeconds} s before the first message (${idle.length} samples of 5 s): every consumer polling, nothing produced`));
+    metrics.push(h.metric('idle class: Kafka JVMs CPU, median', h.median(idle.map((x) => x.jvmCpuPct)), '% of a core', 'as above'));
+    metrics.push(h.metric('idle class: event-loop delay p99, median', h.median(idle.map((x) => x.loopP99).filter((v) => v !== null)), 'ms', 'as above'));
     const inWindow = samples.filter((x) => x.at >= windowFrom && x.at <= windowTo + 1000);
     const win = requests.in(windowFrom, windowTo);
     const ms = (rs) => rs.map((r) => (r.ms === null ? 30_000 : r.ms)); // a request that timed out counts as 30 s
