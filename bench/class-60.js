@@ -205,6 +205,25 @@ async function run(ctx) {
   // student with MAX_WAITING requests unanswered skips a tick, as a person would wait for a stuck terminal ----
   const MAX_WAITING = 5;
   let producing = true;
+  // An outside look: GET /api/health on a new connection every 500 ms, to tell a server that takes
+  // requests in slowly from requests waiting in the students' own clients.
+  const healthMs = [];
+  const health = (async () => {
+    const http = require('node:http');
+    while (producing) {
+      const t = h.now();
+      const ok = await new Promise((resolve) => {
+        const req = http.get(`${server.url}/api/health`, { agent: false, timeout: 30_000 }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode === 200));
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', () => resolve(false));
+      });
+      if (t >= windowFrom && t <= windowTo) healthMs.push(ok ? h.now() - t : 30_000);
+      await h.sleep(500);
+    }
+  })();
   const everyMs = 1000 / rate;
   const loops = students.map((s) => (async () => {
     const start = h.now() + Math.random() * everyMs;
@@ -243,7 +262,7 @@ async function run(ctx) {
     windowTo = h.now();
     // Let what was sent in the window arrive, then stop.
     producing = false;
-    await Promise.all(loops);
+    await Promise.all([...loops, health]);
     const expected = () => ackedKeys.filter((k) => (seen.get(k) || 0) < 2).length;
     await h.waitFor('every acknowledged message of the window on two sockets', () => expected() === 0, 20_000, 200).catch(() => undefined);
     const missing = ackedKeys.filter((k) => (seen.get(k) || 0) < 2);
@@ -278,6 +297,7 @@ async function run(ctx) {
     metrics.push(h.metric('API request p50', h.percentile(ms(win), 50), 'ms', 'as above'));
     metrics.push(h.metric('  produce request p99', h.percentile(ms(produce), 99), 'ms', 'POST /api/topics/lab-a/messages, one message, acks=-1'));
     metrics.push(h.metric('  GET /api/consumers p99', h.percentile(ms(requests.in(windowFrom, windowTo, 'list consumers')), 99), 'ms', "a student's own 4 consumers"));
+    metrics.push(h.metric('  GET /api/health p99 (new connection)', h.percentile(healthMs, 99), 'ms', `an outside probe every 500 ms on a fresh connection (${healthMs.length}), not a student's request`));
     metrics.push(h.metric('delivery p99', h.percentile(lat, 99), 'ms', `socket 'message' receipt - send time in the value (one clock), messages sent in the window, both sockets each reaches (${lat.length} deliveries)`, '<= 500'));
     metrics.push(h.metric('delivery p50', h.percentile(lat, 50), 'ms', 'as above'));
     metrics.push(h.metric('  via the solo consumer, p99', h.percentile(deliveries.filter((d) => d.kind === 'solo').map((d) => d.latency), 99), 'ms', 'as above'));
@@ -291,6 +311,12 @@ async function run(ctx) {
     metrics.push(h.metric('messages not delivered to both sockets', missing.length, 'msgs', `of ${ackedKeys.length} acknowledged in the window, 20 s grace`, '<= 0'));
     metrics.push(h.metric('messages delivered more than twice', doubled, 'msgs', 'a rebalance re-reading uncommitted messages would show here'));
     metrics.push(h.metric('failures', failures.length, '', `joins, creates, sockets, produce non-201 or timed out, skipped ticks, socket drops (${socketDrops}), deliveries, consumers not running: details.failuresByKind`, '<= 0'));
+    // When the slow requests were sent: per 5 s of the window, how many, median and slowest.
+    details.requestsBy5s = [];
+    for (let t = windowFrom; t < windowTo; t += 5000) {
+      const sentThen = win.filter((r) => r.ms !== null && r.at - r.ms >= t && r.at - r.ms < t + 5000).map((r) => r.ms);
+      details.requestsBy5s.push({ from: h.round((t - windowFrom) / 1000, 0), n: sentThen.length, p50: h.round(h.percentile(sentThen, 50), 0), max: h.round(sentThen.length ? Math.max(...sentThen) : null, 0) });
+    }
     details.sent = sent;
     details.acked = acked;
     details.skipped = skipped;
@@ -298,7 +324,7 @@ async function run(ctx) {
   } finally {
     producing = false;
     sampling = false;
-    await Promise.all(loops);
+    await Promise.all([...loops, health]);
     await sampler.catch(() => undefined);
     probe.stop();
     details.samples = samples.map((x) => ({ ...x, at: h.round((x.at - (windowFrom === Infinity ? t0 : windowFrom)) / 1000, 1) }));
