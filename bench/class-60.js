@@ -61,6 +61,45 @@ class Requests {
   }
 }
 
+/**
+ * CPU seconds per Kafka node and per thread of each (from /proc/<pid>/task/<tid>/stat; a JVM names its
+ * threads, cut to 15 characters in comm): which node and which of its threads take the cores.
+ */
+function nodeThreads(dataDir) {
+  const out = {};
+  const nodes = require('node:path').join(dataDir, 'cluster', 'nodes');
+  for (const id of fs.existsSync(nodes) ? fs.readdirSync(nodes) : []) {
+    let pid;
+    try {
+      pid = Number(fs.readFileSync(`${nodes}/${id}/pid`, 'utf8'));
+      const threads = {};
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        try {
+          const comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/-?\d+$/, '');
+          threads[comm] = (threads[comm] || 0) + (h.cpuSeconds(`${pid}/task/${tid}`) || 0);
+        } catch {
+          /* the thread ended */
+        }
+      }
+      out[id] = threads;
+    } catch {
+      /* not running */
+    }
+  }
+  return out;
+}
+
+/** Per node, its CPU % over `secs` and its three busiest kinds of thread. */
+function nodeThreadShares(a, b, secs) {
+  const out = {};
+  for (const [id, threads] of Object.entries(b)) {
+    const before = a[id] || {};
+    const d = Object.entries(threads).map(([name, t]) => [name, Math.round((100 * (t - (before[name] || 0))) / secs)]).filter(([, v]) => v > 0);
+    out[id] = { total: d.reduce((n, [, v]) => n + v, 0), top: d.sort((x, y) => y[1] - x[1]).slice(0, 3).map(([n, v]) => `${n} ${v}%`).join(', ') };
+  }
+  return out;
+}
+
 function logExcerpt(file, max = 25) {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').filter((l) => /ERROR|WARN|heap|memory|EMFILE|ECONN|timed? ?out/i.test(l)).slice(-max);
@@ -165,7 +204,7 @@ async function run(ctx) {
   const samples = [];
   let sampling = true;
   const jvmCpu = () => h.kafkaPidsUnder(server.dataDir).reduce((n, pid) => n + (h.cpuSeconds(pid) || 0), 0);
-  const snap = () => ({ jvm: jvmCpu(), cpu: h.cpuSeconds(server.pid), own: process.cpuUsage(), mach: h.machineCpu(), at: h.now() });
+  const snap = () => ({ threads: nodeThreads(server.dataDir), jvm: jvmCpu(), cpu: h.cpuSeconds(server.pid), own: process.cpuUsage(), mach: h.machineCpu(), at: h.now() });
   const sampler = (async () => {
     await server.api.get('/api/runtime?reset=true', { timeoutMs: 10_000 }).catch(() => undefined);
     await probe.sample();
@@ -186,12 +225,14 @@ async function run(ctx) {
         runtimeError: r.status === 200 ? undefined : `${r.status} ${r.body && r.body.message}`,
         idleProbeP99: idle.p99,
         jvmCpuPct: h.round((100 * (b.jvm - a.jvm)) / secs, 0),
+        nodes: nodeThreadShares(a.threads, b.threads, secs),
         serverCpuPct: a.cpu === null || b.cpu === null ? null : h.round((100 * (b.cpu - a.cpu)) / secs, 0),
         benchCpuPct: h.round((100 * (b.own.user - a.own.user + b.own.system - a.own.system)) / 1e6 / secs, 0),
         machineBusyPct: a.mach && b.mach ? h.round((100 * (b.mach.busy - a.mach.busy)) / (b.mach.total - a.mach.total), 0) : null,
       };
       samples.push(sample);
       ctx.log(`RSS ${sample.rssMiB} MiB, loop p99 ${sample.loopP99} ms (idle probe ${idle.p99}), server ${sample.serverCpuPct}%, JVMs ${sample.jvmCpuPct}%, machine ${sample.machineBusyPct}%, ${acked} acked, ${skipped} skipped, ${failures.length} failures${sample.runtimeError ? `; GET /api/runtime: ${sample.runtimeError}` : ''}`);
+      ctx.log(`  nodes: ${Object.entries(sample.nodes).map(([id, n]) => `${id}: ${n.total}% (${n.top})`).join('; ')}`);
       a = b;
     }
   })();
