@@ -358,6 +358,18 @@ async function run(ctx) {
       const sentThen = win.filter((r) => r.ms !== null && r.at - r.ms >= t && r.at - r.ms < t + 5000).map((r) => r.ms);
       details.requestsBy5s.push({ from: h.round((t - windowFrom) / 1000, 0), n: sentThen.length, p50: h.round(h.percentile(sentThen, 50), 0), max: h.round(sentThen.length ? Math.max(...sentThen) : null, 0) });
     }
+    // What the cluster's partitions went through meanwhile (ISR shrinks and expands, leader moves), per 5 s.
+    details.partitionEventsBy5s = {};
+    for (let after = 0, n = 0; n < 20; n++) {
+      const r = await server.api.get(`/api/events?types=partition.isr-changed,partition.leader-changed&after=${after}&limit=5000`, { timeoutMs: 30_000 }).catch(() => null);
+      if (!r || r.status !== 200 || r.body.events.length === 0) break;
+      for (const e of r.body.events) {
+        const at = Date.parse(e.time) - windowFrom; // h.now() is milliseconds since the epoch too
+        const key = `${e.type.replace('partition.', '')} ${Math.floor(at / 5000) * 5}`;
+        details.partitionEventsBy5s[key] = (details.partitionEventsBy5s[key] || 0) + 1;
+      }
+      after = r.body.next;
+    }
     details.sent = sent;
     details.acked = acked;
     details.skipped = skipped;
