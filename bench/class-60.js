@@ -40,15 +40,21 @@ async function pool(items, concurrency, fn) {
 class Requests {
   constructor() {
     this.all = [];
+    /** Requests sent and not yet answered (each times out after 30 s at most). */
+    this.pending = 0;
   }
 
   /** A student's API client that notes each request under `kind(method, path)`. */
   client(server, token) {
     const api = h.makeApi(server.url, token);
-    const note = (kind, p) => p.then(
-      (r) => (this.all.push({ kind, at: h.now(), ms: r.ms, status: r.status }), r),
-      (e) => (this.all.push({ kind, at: h.now(), ms: null, status: 0, error: e.message }), { status: 0, body: { message: e.message }, ms: null }),
-    );
+    const note = (kind, p) => {
+      const sentAt = h.now();
+      this.pending++;
+      return p.finally(() => this.pending--).then(
+        (r) => (this.all.push({ kind, sentAt, at: h.now(), ms: r.ms, status: r.status }), r),
+        (e) => (this.all.push({ kind, sentAt, at: h.now(), ms: null, status: 0, error: e.message }), { status: 0, body: { message: e.message }, ms: null }),
+      );
+    };
     return {
       close: () => api.close(),
       post: (kind, p, body, o) => note(kind, api.post(p, body, o)),
@@ -56,8 +62,9 @@ class Requests {
     };
   }
 
+  /** The requests SENT within [from, to] (a backlog sent before the window does not count in it). */
   in(from, to, kind) {
-    return this.all.filter((r) => r.at >= from && r.at <= to && (!kind || r.kind === kind));
+    return this.all.filter((r) => r.sentAt >= from && r.sentAt <= to && (!kind || r.kind === kind));
   }
 }
 
@@ -141,7 +148,7 @@ async function run(ctx) {
   await pool(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
     const name = `Student ${String(i + 1).padStart(2, '0')}`;
     const joined = await h.makeApi(server.url, null).post('/api/join', { code: settings.joinCode, name }, { auth: false }).catch((e) => ({ status: 0, body: { message: e.message } }));
-    requests.all.push({ kind: 'join', at: h.now(), ms: joined.ms ?? null, status: joined.status });
+    requests.all.push({ kind: 'join', sentAt: h.now() - (joined.ms ?? 0), at: h.now(), ms: joined.ms ?? null, status: joined.status });
     if (joined.status !== 201) return fail('join', name, `${joined.status} ${joined.body && joined.body.message}`);
     const s = { i, name, id: joined.body.id, token: joined.body.token, api: requests.client(server, joined.body.token), consumers: [], sockets: [], seq: 0 };
     students.push(s);
@@ -304,6 +311,8 @@ async function run(ctx) {
     // Let what was sent in the window arrive, then stop.
     producing = false;
     await Promise.all([...loops, health]);
+    // Every request sent in the window is in the figures: the slowest too (they time out at 30 s).
+    await h.waitFor('every request answered', () => requests.pending === 0, 35_000, 200).catch(() => undefined);
     const expected = () => ackedKeys.filter((k) => (seen.get(k) || 0) < 2).length;
     await h.waitFor('every acknowledged message of the window on two sockets', () => expected() === 0, 20_000, 200).catch(() => undefined);
     const missing = ackedKeys.filter((k) => (seen.get(k) || 0) < 2);
@@ -355,7 +364,7 @@ async function run(ctx) {
     // When the slow requests were sent: per 5 s of the window, how many, median and slowest.
     details.requestsBy5s = [];
     for (let t = windowFrom; t < windowTo; t += 5000) {
-      const sentThen = win.filter((r) => r.ms !== null && r.at - r.ms >= t && r.at - r.ms < t + 5000).map((r) => r.ms);
+      const sentThen = win.filter((r) => r.ms !== null && r.sentAt >= t && r.sentAt < t + 5000).map((r) => r.ms);
       details.requestsBy5s.push({ from: h.round((t - windowFrom) / 1000, 0), n: sentThen.length, p50: h.round(h.percentile(sentThen, 50), 0), max: h.round(sentThen.length ? Math.max(...sentThen) : null, 0) });
     }
     // What the cluster's partitions went through meanwhile (ISR shrinks and expands, leader moves), per 5 s.
