@@ -2,7 +2,8 @@
 // the status the class contract (API.md "Class namespaces", the roles) says it answers. The
 // operations come from the file, so a new route without a row here fails, and so does a row for an
 // operation the file no longer has. Every answer must also be a status the file documents for the
-// operation, with a body that fits its schema.
+// operation, with a body that fits its schema; the table must agree with the file's security, x-roles
+// and x-node-control. The socket half does the same for every kind of subscription in x-websocket.
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
 import { loadOpenApi, operations } from '../support/openapi-doc';
 import { AUTHORIZED as OK, Cell, COLUMNS, Column, ghostOf, isPending, NA as __, Row, row, runCell, SKIP, withoutNames } from '../support/role-matrix';
