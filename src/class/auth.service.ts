@@ -92,6 +92,17 @@ export class AuthService implements OnModuleInit {
     return s.who;
   }
 
+  /**
+   * Whether `who` may still act: always the instructor; a student while a token of theirs is admitted.
+   * For work that awaited (Kafka) between the request's sign-in and what it leaves running: a student
+   * removed meanwhile must not get a consumer after removal stopped theirs.
+   */
+  stillSignedIn(who: Pick<Principal, 'id' | 'role'>): boolean {
+    if (who.role === 'instructor') return true;
+    for (const s of this.students.values()) if (s.who.id === who.id) return true;
+    return false;
+  }
+
   /** When the student last sent a request in this process (fresher than the stored value), or null. */
   lastSeen(studentId: string): string | null {
     for (const s of this.students.values()) if (s.who.id === studentId && s.seen) return new Date(s.seen).toISOString();

@@ -5,6 +5,7 @@ import { reservedForStudents, resolveTopic, toClusterName } from '../class/names
 import { notFoundSentence } from '../class/present';
 import { Principal } from '../class/principal';
 import { QuotaService } from '../class/quotas';
+import { AuthService, REMOVED_SENTENCE } from '../class/auth.service';
 import { AckRequest, CLIENT_HOST, ClientHost, HostedAckResult } from '../client-host/client-host.types';
 import { ClusterService } from '../cluster/cluster.service';
 // The broker's group.share.delivery.count.limit as the lab configures it: a record given back at it is archived.
@@ -63,6 +64,7 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     @Inject(LAB_CONFIG) private readonly config: LabConfig,
     private readonly cluster: ClusterService,
     private readonly quotas: QuotaService,
+    private readonly auth: AuthService,
     /** Absent in a server built without the client host: consumer and share members are refused then. */
     @Optional() @Inject(CLIENT_HOST) private readonly host: ClientHost | null = null,
   ) {
@@ -116,6 +118,8 @@ export class ConsumersService implements ConsumerDirectory, OnModuleInit, OnModu
     const reserved = dto.groupId !== undefined ? reservedForStudents(dto.groupId, 'group') : null;
     if (reserved) throw badInput(reserved);
     const clusterTopics = await this.resolveTopics(who, topics);
+    // Removed while Kafka was asked: removal has stopped their consumers already, so none may start now.
+    if (!this.auth.stillSignedIn(who)) throw new LabError('UNAUTHENTICATED', REMOVED_SENTENCE);
 
     const id = this.newId();
     const groupId = dto.groupId ?? `${SOLO_GROUP_PREFIX}${id}`;
