@@ -70,6 +70,11 @@ export class QuotaService {
     return mine;
   }
 
+  /** Resolves once the student's topic creates queued so far have answered (a purge waits for them). */
+  topicCreatesSettled(studentId: string): Promise<void> {
+    return (this.topicCreates.get(studentId) ?? Promise.resolve()).then(() => undefined);
+  }
+
   /** POST /api/consumers: `alive` is how many of the student's consumers are joining or running now. */
   consumerCreate(who: Principal, alive: number): void {
     const q = this.quotasFor(who);

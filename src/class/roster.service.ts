@@ -49,11 +49,19 @@ export class RosterService {
     const row = this.students.active(id);
     // Their topics are listed before anything changes: with the cluster stopped a purge is refused
     // (409) while the student is still there to be removed again, not after they are half gone.
-    const topics = purge ? await this.topicsOf(row.id) : [];
+    const listed = purge ? await this.topicsOf(row.id) : [];
     // The token next: nothing the student sends from now on is let in while the rest is undone.
     this.students.markRemoved(row);
     await this.consumers.removeOwner(row.id, actor);
     this.quotas.forget(row.id);
+    // A topic create of theirs sent before the token died may still be waiting for Kafka: its topic
+    // would be missing from the first list and outlive the purge. Their creates run one at a time
+    // (QuotaService), so once those have answered, a second list has every topic they made.
+    let topics = listed;
+    if (purge) {
+      await this.quotas.topicCreatesSettled(row.id);
+      topics = await this.topicsOf(row.id).catch(() => listed);
+    }
     // All at once, each on its own: one topic Kafka cannot delete now does not keep the others.
     const results = await Promise.allSettled(topics.map((t) => this.topics.delete(INSTRUCTOR, t)));
     const left = topics.filter((_, i) => results[i].status === 'rejected');

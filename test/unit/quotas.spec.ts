@@ -116,6 +116,23 @@ describe('QuotaService: a student\'s topic creates one at a time', () => {
     expect(await Promise.all([pa, pb, pc])).toEqual(['a failed', 'b', 'c']);
   });
 
+  it('says when a student\'s queued creates have all answered (a purge waits for them)', async () => {
+    const { q } = quotas();
+    const log: string[] = [];
+    const [a, b] = [gated(log, 'a'), gated(log, 'b')];
+    const pa = q.oneTopicCreateAtATime(ada, a.run);
+    const pb = q.oneTopicCreateAtATime(ada, b.run);
+    let settled = false;
+    const done = q.topicCreatesSettled(ada.id).then(() => (settled = true));
+    a.finish();
+    await settle();
+    expect(settled).toBe(false);
+    b.finish();
+    await done;
+    expect(await Promise.all([pa, pb])).toEqual(['a', 'b']);
+    await expect(q.topicCreatesSettled(bob.id)).resolves.toBeUndefined();
+  });
+
   it('never holds the instructor\'s creates back', async () => {
     const { q } = quotas();
     const log: string[] = [];

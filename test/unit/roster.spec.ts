@@ -194,7 +194,7 @@ describe('roster: students, tokens, join and class settings', () => {
       },
     } as unknown as TopicsService;
     const forgotten: string[] = [];
-    const roster = new RosterService(students, consumers, topics, timeline, { forget: (id: string) => forgotten.push(id) } as unknown as QuotaService);
+    const roster = new RosterService(students, consumers, topics, timeline, { forget: (id: string) => forgotten.push(id), topicCreatesSettled: async () => undefined } as unknown as QuotaService);
 
     expect((await roster.list()).map((v) => [v.name, v.consumers, v.topics])).toEqual([['Ada', 1, 2], ['Bob', 1, 1]]);
     await expect(roster.remove(ada.id, true, 'instructor')).rejects.toThrow(
@@ -206,6 +206,34 @@ describe('roster: students, tokens, join and class settings', () => {
     await expect(roster.remove(ada.id, false, 'instructor')).rejects.toThrow(`There is no student ${ada.id} in the class.`);
     await roster.remove(bob.id, false, 'instructor');
     expect(cluster.map((t) => t.name)).toEqual([`s-${ada.id}.b`, `s-${bob.id}.a`, 'shared']);
+  });
+
+  it('a purge also deletes a topic whose create was still waiting for Kafka when the token died', async () => {
+    const [ada] = students.add(['Ada'], 'instructor');
+    let cluster = [{ name: `s-${ada.id}.a`, owner: ada.id }];
+    const deleted: string[] = [];
+    const topics = {
+      list: async () => cluster,
+      delete: async (_who: unknown, name: string) => {
+        cluster = cluster.filter((t) => t.name !== name);
+        deleted.push(name);
+      },
+    } as unknown as TopicsService;
+    const consumers = { removeOwner: async () => undefined } as unknown as ConsumersService;
+    // The create in flight answers only once the removal waits for it.
+    const quotas = { forget: () => undefined, topicCreatesSettled: async () => void cluster.push({ name: `s-${ada.id}.late`, owner: ada.id }) } as unknown as QuotaService;
+    await new RosterService(students, consumers, topics, timeline, quotas).remove(ada.id, true, 'instructor');
+    expect(deleted.sort()).toEqual([`s-${ada.id}.a`, `s-${ada.id}.late`]);
+    expect(cluster).toEqual([]);
+  });
+
+  it('stillSignedIn: the instructor always, a student until removed (a re-issue keeps them signed in)', () => {
+    const [ada] = students.add(['Ada'], 'instructor');
+    expect(auth.stillSignedIn({ id: 'instructor', role: 'instructor' })).toBe(true);
+    students.reissue(ada.id, 'instructor');
+    expect(auth.stillSignedIn({ id: ada.id, role: 'student' })).toBe(true);
+    students.markRemoved(students.active(ada.id));
+    expect(auth.stillSignedIn({ id: ada.id, role: 'student' })).toBe(false);
   });
 
   it('a restart keeps the students, their tokens, removals and the settings', () => {
