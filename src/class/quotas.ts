@@ -75,7 +75,7 @@ export class QuotaService {
     return (this.topicCreates.get(studentId) ?? Promise.resolve()).then(() => undefined);
   }
 
-  /** POST /api/consumers: `alive` is how many of the student's consumers are joining or running now. */
+  /** POST /api/consumers: `alive` is how many of the student's consumers are joining, running or crashed (being recovered) now. */
   consumerCreate(who: Principal, alive: number): void {
     const q = this.quotasFor(who);
     if (q && alive >= q.consumers) throw limit(countSentence(alive, 'consumer', 'consumers', q.consumers, ' running', 'stop or delete one first'));

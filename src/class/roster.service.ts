@@ -9,7 +9,10 @@ import { QuotaService } from './quotas';
 import { StudentsService } from './students.service';
 
 const INSTRUCTOR: Principal = { id: INSTRUCTOR_ID, name: 'Instructor', role: 'instructor' };
-/** Consumers in these states count as "running now" on the roster (the consumers quota counts the same). */
+/**
+ * Consumers in these states count as "running now" on the roster. The consumers quota also counts a
+ * crashed one (ConsumersService: isAlive), since the supervisor is bringing it back.
+ */
 const LIVE_STATES = new Set(['joining', 'running']);
 
 /**
