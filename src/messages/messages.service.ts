@@ -103,8 +103,7 @@ export class MessagesService {
     }
 
     if (Object.keys(written).length) {
-      const owner = ownerOfClusterName(topic.name);
-      this.aggregator.add(who.id, topic.name, { topic: topic.name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) }, written);
+      this.aggregator.add(who.id, topic.name, { topic: topic.name, ...producedOwner(who, topic.name) }, written);
     }
     if (failed.length) throw unavailable(name, failed.sort((a, b) => a.index - b.index), req.messages.length, results);
     return { results };
@@ -157,4 +156,15 @@ function unavailable(topic: string, failed: NotWritten[], total: number, results
   const details: unknown[] = failed.map((f) => ({ index: f.index, partition: f.partition, written: false, reason: f.reason }));
   if (results) results.forEach((r, index) => r && details.push({ index, partition: r.partition, offset: r.offset, written: true }));
   return new LabError('KAFKA_UNAVAILABLE', `${head}: ${reasons.join('; ')}.`, details);
+}
+
+/**
+ * Who sees a messages.produced event: the topic's student (their topic, whoever wrote to it); on a
+ * shared topic, the student who wrote (their own doing, not the rest of the class's: it names them
+ * by id) or, for the instructor's writes, everyone.
+ */
+export function producedOwner(who: Pick<Principal, 'id' | 'role'>, clusterTopic: string): { owner?: string } {
+  const owner = ownerOfClusterName(clusterTopic);
+  if (owner !== INSTRUCTOR_ID) return { owner };
+  return who.role === 'student' ? { owner: who.id } : {};
 }

@@ -4,7 +4,8 @@ import type { KafkaService } from '../../src/kafka/kafka.service';
 import type { MetadataSnapshot } from '../../src/kafka/metadata-snapshot';
 import { MetadataTopic, PartitionOutcome, ProducePartitionError } from '../../src/kafka/protocol';
 import type { ClusterService } from '../../src/cluster/cluster.service';
-import { MessagesService } from '../../src/messages/messages.service';
+import { MessagesService, producedOwner } from '../../src/messages/messages.service';
+import { canSee } from '../../src/class/visibility';
 import type { ProduceAggregator } from '../../src/messages/produce-aggregator';
 import type { TopicsService } from '../../src/topics/topics.service';
 import type { QuotaService } from '../../src/class/quotas';
@@ -64,5 +65,23 @@ describe('MessagesService.produce', () => {
     const e2 = await back.s.produce(who, 't', twoMessages).catch((x) => x);
     expect(e2.status).toBe(503);
     expect(e2.message).toMatch(/^None of the 2 messages were written to topic t: /);
+  });
+});
+
+describe('messages.produced: who sees it', () => {
+  const ada = { id: 'ada001', role: 'student' as const };
+  const bob = { id: 'bob002', role: 'student' as const };
+  const scopeOf = (writer: { id: string; role: 'student' | 'instructor' }, topic: string) => producedOwner(writer, topic);
+
+  it('a student\'s writes to a shared topic are theirs (and the instructor\'s), not the rest of the class\'s', () => {
+    const scope = scopeOf(ada, 'shared');
+    expect(scope).toEqual({ owner: ada.id });
+    expect([canSee(ada, scope), canSee(bob, scope), canSee(who, scope)]).toEqual([true, false, true]);
+  });
+
+  it('the instructor\'s writes to a shared topic are everyone\'s; any write to a student\'s topic is that student\'s', () => {
+    expect(canSee(bob, scopeOf(who, 'shared'))).toBe(true);
+    expect(scopeOf(who, `s-${ada.id}.t`)).toEqual({ owner: ada.id });
+    expect(scopeOf(ada, `s-${ada.id}.t`)).toEqual({ owner: ada.id });
   });
 });
