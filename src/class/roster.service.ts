@@ -69,7 +69,8 @@ export class RosterService {
     const results = await Promise.allSettled(topics.map((t) => this.topics.delete(INSTRUCTOR, t)));
     const left = topics.filter((_, i) => results[i].status === 'rejected');
     this.timeline.publish({ type: 'student.removed', actor, studentId: row.id, name: row.name, purged: purge && left.length === 0 }, { owner: row.id });
-    this.log.log(`${actor} removed ${row.name} (${row.id})${purge ? ' and their topics' : ''}.`);
+    const purged = !purge ? '' : left.length ? ` and ${topics.length - left.length} of their ${topics.length} topics` : ' and their topics';
+    this.log.log(`${actor} removed ${row.name} (${row.id})${purged}.`);
     if (left.length) {
       const why = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Error;
       throw new LabError(
