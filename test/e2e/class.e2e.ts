@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { io, Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { addStudent, joinClass, joinCode } from '../support/class';
 import { freePort } from '../support/free-ports';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
 import { ROOT, ServerHandle, startLabServer } from '../support/lab-server';
 import { checkResponse, loadOpenApi } from '../support/openapi-doc';
+import { watchedSocket, WatchedSocket } from '../support/socket';
 
 const doc = loadOpenApi();
 
@@ -26,18 +27,11 @@ describe('the class: roster, join, tokens, removal', () => {
   const sockets: Socket[] = [];
   let saved: Record<string, unknown>;
 
-  /** A socket signed in with `token`, with the `error` sentences it hears and whether it was closed. */
-  function socketOf(token: string): Promise<{ s: Socket; errors: string[]; closed: () => boolean }> {
-    const s = io(`${sharedLab().url}/lab`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-    sockets.push(s);
-    const errors: string[] = [];
-    let closed = false;
-    s.on('error', (e: { message: string }) => errors.push(e.message));
-    s.on('disconnect', () => (closed = true));
-    return new Promise((resolve, reject) => {
-      s.once('connect', () => resolve({ s, errors, closed: () => closed }));
-      s.once('connect_error', reject);
-    });
+  /** A socket signed in with `token` (closed at the end). */
+  async function socketOf(token: string): Promise<WatchedSocket> {
+    const w = await watchedSocket(token);
+    sockets.push(w.socket);
+    return w;
   }
 
   beforeAll(async () => {
@@ -133,7 +127,7 @@ describe('the class: roster, join, tokens, removal', () => {
     expect((await as(fresh.token).get('/api/me').expect(200)).body.id).toBe(st.id);
     await waitFor('the old socket closed', () => sock.closed(), 10_000);
     expect(sock.errors).toEqual(['This token was replaced by a new one; sign in with the new token (ask the instructor for it).']);
-    await (await socketOf(fresh.token)).s.close();
+    await (await socketOf(fresh.token)).socket.close();
     await instructor().post('/api/students/nobody/token').expect(404);
   });
 
