@@ -25,17 +25,6 @@ const description = '60 students at once: join, a 4-partition RF-3 topic, a 3-me
 const TOPIC = 'lab-a';
 const GROUP = 'lab-a-group';
 
-async function pool(items, concurrency, fn) {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  });
-  await Promise.all(workers);
-}
-
 /** Every request a student's client made: what, when, how long, with what status. */
 class Requests {
   constructor() {
@@ -145,7 +134,7 @@ async function run(ctx) {
   let windowTo = Infinity;
   let socketDrops = 0;
   const t0 = h.now();
-  await pool(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
+  await h.pool(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
     const name = `Student ${String(i + 1).padStart(2, '0')}`;
     const joined = await h.makeApi(server.url, null).post('/api/join', { code: settings.joinCode, name }, { auth: false }).catch((e) => ({ status: 0, body: { message: e.message } }));
     requests.all.push({ kind: 'join', sentAt: h.now() - (joined.ms ?? 0), at: h.now(), ms: joined.ms ?? null, status: joined.status });

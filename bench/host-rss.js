@@ -23,13 +23,6 @@ function procStatus(pid) {
   }
 }
 
-async function pool(items, concurrency, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
-
 async function run(ctx) {
   const steps = (process.env.BENCH_HOST_STEPS || '10,100,200').split(',').map(Number);
   const concurrency = Number(process.env.BENCH_HOST_CONCURRENCY || 10);
@@ -46,7 +39,7 @@ async function run(ctx) {
   for (const target of steps) {
     const t0 = h.now();
     const todo = Array.from({ length: target - created }, (_, i) => created + i);
-    await pool(todo, concurrency, async (i) => {
+    await h.pool(todo, concurrency, async (i) => {
       const r = await server.api.post('/api/consumers', { topic: topics[i % topics.length], groupId: `bench-host-g${i}`, name: `host-${i}`, protocol: 'consumer' }, { timeoutMs: 120_000 })
         .catch((e) => ({ status: 0, body: { message: e.message } }));
       if (r.status === 201) created++;

@@ -14,17 +14,6 @@ const h = require('./lib/harness');
 
 const description = '200 consumers + 100 socket.io clients + 200 msg/s in one server: RSS and event-loop p99';
 
-async function pool(items, concurrency, fn) {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  });
-  await Promise.all(workers);
-}
-
 function logExcerpt(file, max = 25) {
   try {
     const lines = fs.readFileSync(file, 'utf8').split('\n');
@@ -61,7 +50,7 @@ async function run(ctx) {
   let consecutiveFailures = 0;
   let gaveUp = false;
   const t0 = h.now();
-  await pool(specs, concurrency, async (spec, i) => {
+  await h.pool(specs, concurrency, async (spec, i) => {
     if (gaveUp) return;
     const r = await server.api.post('/api/consumers', spec, { timeoutMs: 180_000 }).catch((e) => ({ status: 0, body: { message: e.message }, ms: null }));
     if (r.status === 201) {
@@ -96,7 +85,7 @@ async function run(ctx) {
   let overflows = 0;
   let socketErrors = 0;
   const s0 = h.now();
-  await pool(Array.from({ length: socketsWanted }, (_, i) => i), 10, async (i) => {
+  await h.pool(Array.from({ length: socketsWanted }, (_, i) => i), 10, async (i) => {
     try {
       const s = await h.connectSocket(server);
       s.on('message', () => pushedMessages++);

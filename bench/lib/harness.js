@@ -469,6 +469,18 @@ function machineCpu() {
 // ---- statistics ---------------------------------------------------------------------------------
 
 /** Nearest-rank percentile of numbers (p in 0..100). */
+/** Runs `fn(item, index)` over `items`, at most `concurrency` at a time (setting up many students or consumers). */
+async function pool(items, concurrency, fn) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  });
+  await Promise.all(workers);
+}
+
 function percentile(values, p) {
   if (values.length === 0) return null;
   const s = Float64Array.from(values).sort();
@@ -512,6 +524,7 @@ function log(...args) {
 
 module.exports = {
   ROOT,
+  pool,
   RESULTS,
   now,
   sleep,
