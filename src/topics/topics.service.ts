@@ -71,10 +71,7 @@ export class TopicsService {
     private readonly timeline: TimelineService,
     private readonly quotas: QuotaService,
   ) {
-    this.watcher.setScopeResolver((t) => {
-      const owner = ownerOfClusterName(t);
-      return owner === INSTRUCTOR_ID ? {} : { owner };
-    });
+    this.watcher.setScopeResolver((t) => topicScope(t));
   }
 
   async list(who: Principal, internal: boolean): Promise<TopicSummary[]> {
@@ -144,10 +141,9 @@ export class TopicsService {
     // The watcher diffs snapshots: it must see the new topic before anything changes in it, or the
     // first leader election of the topic would have nothing to be compared with.
     await byDeadline(this.watcher.refresh(), Math.min(Date.now() + 5_000, deadline)).catch(() => undefined);
-    const owner = ownerOfClusterName(name);
     const createdEvent = this.timeline.publish(
       { type: 'topic.created', actor: who.id, topic: name, partitions: dto.partitions, replicationFactor: dto.replicationFactor },
-      { topic: name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) },
+      { topic: name, ...topicScope(name) },
     );
     // Brokers learn of a new topic one by one, and the one asked next may not know it yet (seen right
     // after a delete and re-create of the same name): that is not "does not exist".
@@ -241,7 +237,7 @@ export class TopicsService {
     }, deadline);
     this.timeline.publish(
       { type: 'topic.deleted', actor: who.id, topic: topic.name, partitions: topic.partitions.length, replicationFactor: rfOf(topic) },
-      { topic: topic.name, ...(owner === INSTRUCTOR_ID ? {} : { owner }) },
+      { topic: topic.name, ...topicScope(topic.name) },
     );
   }
 
@@ -364,4 +360,10 @@ function normaliseConfigs(configs: Record<string, unknown> | undefined): Record<
     else throw badInput(`Config ${k} must have a string value, e.g. "2".`);
   }
   return out;
+}
+
+/** Who may see events about a cluster topic: its student owner, or everybody for the instructor's shared ones. */
+function topicScope(clusterName: string): { owner?: string } {
+  const owner = ownerOfClusterName(clusterName);
+  return owner === INSTRUCTOR_ID ? {} : { owner };
 }
