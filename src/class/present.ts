@@ -36,7 +36,32 @@ export function presentEvent(who: Pick<Principal, 'id' | 'role'>, ev: LabEvent):
     const renamed = renameTopics(who, list as EventTopicPartitions[]);
     if (renamed !== list) set(key, renamed);
   }
+  if (ev.type === 'checkpoint.passed' && ev.evidence && typeof ev.evidence === 'object') {
+    set('evidence', presentEvidence(who, ev.evidence as EvidenceLike));
+  }
   return (out ?? ev) as LabEvent;
+}
+
+/** The names an Evidence (src/grading/grading.types.ts) carries. */
+interface EvidenceLike {
+  summary?: unknown;
+  topics?: unknown;
+  groups?: unknown;
+  messages?: unknown;
+}
+
+/** A checkpoint's evidence with the caller's names: its topics, groups, messages' topics and its sentence. */
+export function presentEvidence<E extends EvidenceLike>(who: Pick<Principal, 'id' | 'role'>, evidence: E): E {
+  if (who.role === 'instructor') return evidence;
+  const name = (n: unknown) => (typeof n === 'string' ? fromClusterName(who, n) ?? n : n);
+  const out: Record<string, unknown> = { ...(evidence as Record<string, unknown>) };
+  if (typeof evidence.summary === 'string') out.summary = presentSentence(who, evidence.summary);
+  if (Array.isArray(evidence.topics)) out.topics = evidence.topics.map(name);
+  if (Array.isArray(evidence.groups)) out.groups = evidence.groups.map(name);
+  if (Array.isArray(evidence.messages)) {
+    out.messages = evidence.messages.map((m) => (m && typeof m === 'object' ? { ...m, topic: name((m as { topic?: unknown }).topic) } : m));
+  }
+  return out as E;
 }
 
 /** The list with the caller's topic names, or the same list when none changes (no copy per event). */

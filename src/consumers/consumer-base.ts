@@ -132,7 +132,9 @@ export abstract class ConsumerBase {
   }
 
   protected publish(type: LifecycleEvent, actor: string, extra: { reason?: string } = {}): LabEvent {
-    return this.base.timeline.publish({ type, actor, consumerId: this.id, groupId: this.clusterGroupId, ...extra }, this.scope());
+    // The start says how it reads: grading and a reader of the timeline need it after the consumer is gone.
+    const how = type === 'consumer.started' ? { protocol: this.protocol, topics: [...this.clusterTopics], fromBeginning: this.fromBeginning } : {};
+    return this.base.timeline.publish({ type, actor, consumerId: this.id, groupId: this.clusterGroupId, ...extra, ...how }, this.scope());
   }
 
   protected scope(): EventScope {

@@ -5,6 +5,7 @@ import { CONSUMER_DIRECTORY } from '../live/consumer-directory';
 import { TimelineModule } from '../timeline/timeline.module';
 import { ConsumersController } from './consumers.controller';
 import { ConsumersService } from './consumers.service';
+import { ConsumptionRecorder } from './consumption-recorder';
 import { GroupsController } from './groups.controller';
 import { GroupsService } from './groups.service';
 
@@ -12,7 +13,7 @@ import { GroupsService } from './groups.service';
 @Module({
   imports: [KafkaModule, TimelineModule, ClusterModule],
   controllers: [ConsumersController, GroupsController],
-  providers: [ConsumersService, GroupsService, { provide: CONSUMER_DIRECTORY, useExisting: ConsumersService }],
+  providers: [ConsumersService, GroupsService, ConsumptionRecorder, { provide: CONSUMER_DIRECTORY, useExisting: ConsumersService }],
   exports: [ConsumersService, GroupsService, CONSUMER_DIRECTORY],
 })
 export class ConsumersModule {}

@@ -40,6 +40,7 @@ export const ROUTES: { readonly [T in EventType]: Route } = {
   'partition.leader-changed': NONE,
   'partition.isr-changed': NONE,
   'messages.produced': NONE,
+  'messages.consumed': NONE,
   'consumer.started': CONSUMER,
   'consumer.stopped': CONSUMER,
   'consumer.killed': CONSUMER,

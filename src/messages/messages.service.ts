@@ -90,12 +90,14 @@ export class MessagesService {
     const results: ProduceResult[] = new Array(req.messages.length);
     const failed: NotWritten[] = [];
     const written: Record<number, number> = {};
+    const firstOffsets: Record<number, string | null> = {};
     for (const [partition, items] of byPartition) {
       const o = outcomes.get(partition);
       if (o?.ok) {
         const base = o.baseOffset === null ? null : BigInt(o.baseOffset);
         items.forEach((it, i) => (results[it.index] = { partition, offset: base === null ? null : (base + BigInt(i)).toString() }));
         written[partition] = items.length;
+        firstOffsets[partition] = o.baseOffset === null ? null : String(o.baseOffset);
         continue;
       }
       const reason = o ? this.reasonOf(o.error, name, partition, isrOf.get(partition)) : `partition ${partition} was not written (no answer)`;
@@ -103,7 +105,7 @@ export class MessagesService {
     }
 
     if (Object.keys(written).length) {
-      this.aggregator.add(who.id, topic.name, { topic: topic.name, ...producedOwner(who, topic.name) }, written);
+      this.aggregator.add(who.id, topic.name, { topic: topic.name, ...producedOwner(who, topic.name) }, written, firstOffsets);
     }
     if (failed.length) throw unavailable(name, failed.sort((a, b) => a.index - b.index), req.messages.length, results);
     return { results };

@@ -29,7 +29,19 @@ interface ConsumerFields {
   groupId: string;
   /** consumer.crashed: what went wrong. */
   reason?: string;
+  /** consumer.started: how it reads (grading tells a consumer-protocol group from a classic one by it). */
+  protocol?: 'classic' | 'consumer' | 'share';
+  /** consumer.started: the topics it reads (cluster names). */
+  topics?: string[];
+  /** consumer.started: it reads each partition from its first offset when its group has none committed. */
+  fromBeginning?: boolean;
 }
+
+/**
+ * Offsets per partition as inclusive ranges `[first, last]` (decimal strings, as Kafka's int64 offsets
+ * are everywhere in the API), ascending and not touching: `{ "0": [["0", "6"], ["9", "9"]] }`.
+ */
+export type OffsetRanges = Record<string, Array<[string, string]>>;
 
 interface ShareFields {
   consumerId: string;
@@ -53,7 +65,14 @@ export interface EventFields {
   'topic.deleted': TopicFields;
   'partition.leader-changed': { topic: string; partition: number; from: number | null; to: number | null };
   'partition.isr-changed': { topic: string; partition: number; isr: number[]; previous: number[] };
-  'messages.produced': { topic: string; count: number; partitions: Record<string, number> };
+  /** `offsets`: where they were written (absent on events stored before offsets were recorded). */
+  'messages.produced': { topic: string; count: number; partitions: Record<string, number>; offsets?: OffsetRanges };
+  /**
+   * What one consumer received of one topic within about a second (a share record delivered again is
+   * counted again). Stored before any other event naming the consumer, so everything it received
+   * before a rebalance or its stop is on the timeline ahead of that event: grading relies on it.
+   */
+  'messages.consumed': { consumerId: string; groupId: string; topic: string; count: number; offsets: OffsetRanges };
   'consumer.started': ConsumerFields;
   'consumer.stopped': ConsumerFields;
   'consumer.killed': ConsumerFields;
@@ -111,7 +130,7 @@ const EVENT_TYPE_TABLE: Record<EventType, true> = {
   'node.started': true, 'node.stopped': true, 'node.killed': true, 'node.paused': true, 'node.resumed': true, 'node.crashed': true,
   'topic.created': true, 'topic.deleted': true,
   'partition.leader-changed': true, 'partition.isr-changed': true,
-  'messages.produced': true,
+  'messages.produced': true, 'messages.consumed': true,
   'consumer.started': true, 'consumer.stopped': true, 'consumer.killed': true, 'consumer.crashed': true, 'consumer.recovered': true,
   'group.rebalanced': true,
   'share.acknowledged': true, 'share.redelivered': true, 'share.archived': true,

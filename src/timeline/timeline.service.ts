@@ -23,10 +23,18 @@ export const TAIL_SIZE = 5000;
 /** Rows read per round when a visibility filter may reject many of them. */
 const SCAN_PAGE = 1000;
 
-interface Stored {
+/** An event with who may see it, as stored. */
+export interface Stored {
   ev: LabEvent;
   scope: EventScope;
 }
+
+/**
+ * Runs before an event is stored, with what it is about: a part that gathers what happens into
+ * events of its own (what a consumer received, what was produced) stores them first, so the order of
+ * the timeline is the order things happened in. It may publish; it must not throw.
+ */
+export type BeforePublish = (type: EventType, fields: Record<string, unknown>, scope: EventScope) => void;
 
 interface Row {
   seq: number;
@@ -49,6 +57,7 @@ export class TimelineService {
   private readonly log = new Logger('Timeline');
   /** The newest events, oldest first: every stored event with seq >= tail[0].seq is in here. */
   private tail: Stored[] = [];
+  private readonly beforeHooks: BeforePublish[] = [];
   private readonly insert: Statement<unknown[]>;
   private readonly selectAfter: Statement<[number, number]>;
   private readonly selectAfterTyped: Statement<[number, string, number]>;
@@ -72,9 +81,21 @@ export class TimelineService {
     this.tail = newest.map(fromRow);
   }
 
+  /** Registers a hook that runs before every event is stored (BeforePublish says why). */
+  beforePublish(hook: BeforePublish): void {
+    this.beforeHooks.push(hook);
+  }
+
   /** Stores the event, then tells the live listeners. `scope` says who may see it (kept, never sent). */
   publish(input: NewEvent, scope: EventScope = {}): LabEvent {
     const { type, actor, seq: _s, time: _t, ...fields } = input as NewEvent & { seq?: unknown; time?: unknown };
+    for (const hook of this.beforeHooks) {
+      try {
+        hook(type, fields, scope);
+      } catch (e) {
+        this.log.warn(`A hook before storing ${type} failed: ${(e as Error).message}`);
+      }
+    }
     const time = new Date().toISOString();
     if (!this.database.isOpen) {
       // Only during shutdown, after the database closed: nobody is left to watch, and the order of the
@@ -113,6 +134,19 @@ export class TimelineService {
       else this.fromDisk(after, types, limit, q, out);
     }
     return { events: out, next: out.length ? out[out.length - 1].seq : after };
+  }
+
+  /**
+   * Stored events after `after` with their scopes, oldest first, at most `limit`: for a part that folds
+   * the whole timeline into a state of its own (grading) and reads it a page at a time.
+   */
+  scan(after: number, limit: number): Stored[] {
+    const from = Math.max(0, Math.floor(after));
+    if (this.tail.length && from >= this.tail[0].ev.seq - 1) {
+      const i = firstAfter(this.tail, from);
+      return this.tail.slice(i, i + limit);
+    }
+    return (this.selectAfter.all(from, limit) as Row[]).map(fromRow);
   }
 
   /** The seq of the newest stored event (0 when none). */
