@@ -14,6 +14,7 @@ const { notice, print, show, need } = require('./lib/io');
 const { cmdConsume } = require('./commands/consume');
 const { cmdAck } = require('./commands/ack');
 const { cmdJoin, cmdLogin, cmdStudents, cmdClass } = require('./commands/class');
+const { cmdLab, cmdGrading } = require('./commands/grading');
 
 const USAGE = `Usage: klab <command> [options]
 
@@ -53,11 +54,13 @@ Messages
   klab groups | klab group <groupId>
 Timeline
   klab events [--follow] [--types a,b] [--limit N]
+                                                 e.g. --types messages.consumed (what each consumer
+                                                 received, offsets per partition), checkpoint.passed
 The class
   klab join <code> <name>                        join the class: your token is saved in ~/.klab-token,
                                                  the server in ~/.klab-server (later commands use them)
   klab login <token>                             save a token the instructor gave you, the same way
-  klab me | klab grading [student] [--csv]
+  klab me                                        who this token is
   klab students                                  the roster (instructor): last seen, consumers, topics
   klab students add <name>...                    add students (no names: one per stdin line); prints
                                                  each one's token, shown only this once
@@ -66,6 +69,20 @@ The class
   klab class                                     join code, joining open, broker control, quotas
   klab class set key=value ...                   joinOpen=false, studentsMayControlBrokers=true, rotate
                                                  (a new join code), joinCode=CODE, quotas.topics=5 ...
+The labs and grading (checkpoints are computed by the server from the timeline, never self-reported)
+  klab lab list                                  Labs A to G: title, Kafka version, checkpoints,
+                                                 how many of them you passed
+  klab lab show <A-G>                            the lab's steps: what to do, what to watch for, the
+                                                 API call and the klab line; ✓ the step's checkpoint
+                                                 passed, · not yet
+  klab lab check [<A-G>]                         your checkpoints (of that lab): passed when, and the
+                                                 evidence; the instructor: every student's
+  klab grading [<student id or name>]            the instructor: students × checkpoints (✓ passed);
+                                                 one student: each checkpoint with its evidence (the
+                                                 event seqs, consumers and a summary); a student:
+                                                 their own
+  klab grading --csv                             the class as CSV (student,name,<checkpoint ids>,
+                                                 true/false), as the server writes it: > grades.csv
 
 Options
   --server URL   lab server (KLAB_SERVER, or the one klab join saved, default http://127.0.0.1:8080)
@@ -245,26 +262,12 @@ async function cmdMe(ctx) {
   return show(ctx, await ctx.api.get('/me'), (me) => `${me.name} (${me.role}, id ${me.id}) on ${ctx.server}`);
 }
 
-async function cmdGrading(ctx, [student]) {
-  const { api, opts } = ctx;
-  if (student) return show(ctx, await api.get(`/grading/${seg(student)}`), fmt.renderStudentGrading);
-  try {
-    if (opts.csv) return print(await api.get('/grading', { format: 'csv' }));
-    return show(ctx, await api.get('/grading'), fmt.renderGrading);
-  } catch (e) {
-    if (e.status !== 403) throw e;
-    // A student may see only their own checkpoints: show those instead of a refusal.
-    const me = await api.get('/me');
-    return show(ctx, await api.get(`/grading/${seg(me.id)}`), fmt.renderStudentGrading);
-  }
-}
-
 const COMMANDS = {
   cluster: cmdCluster, broker: cmdBroker, node: cmdNode,
   topics: cmdTopics, topic: cmdTopic,
   produce: cmdProduce, consume: cmdConsume, ack: cmdAck,
   consumers: cmdConsumers, consumer: cmdConsumer, groups: cmdGroups, group: cmdGroup,
-  events: cmdEvents, me: cmdMe, grading: cmdGrading,
+  events: cmdEvents, me: cmdMe, lab: cmdLab, grading: cmdGrading,
   join: cmdJoin, login: cmdLogin, students: cmdStudents, class: cmdClass,
 };
 

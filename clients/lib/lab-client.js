@@ -473,7 +473,38 @@
     }
   }
 
-  const text = { partitionList, rebalanceText, offsetsText, shareEventText, ackResultText, ackKindOf, ACK_DONE, ago, classEventText };
+  /**
+   * Offset ranges of a messages.* event (`{ "0": [["0","6"]], "2": [["3","4"],["9","9"]] }`, inclusive,
+   * decimal strings) as `0: 0–6; 2: 3–4,9`, partitions in order; '' when there are none.
+   */
+  function offsetRangesText(offsets) {
+    return Object.keys(offsets || {})
+      .sort((a, b) => Number(a) - Number(b))
+      .map((p) => [p, (offsets[p] || []).map(([first, last]) => (first === last ? String(first) : `${first}–${last}`))])
+      .filter(([, ranges]) => ranges.length)
+      .map(([p, ranges]) => `${p}: ${ranges.join(',')}`)
+      .join('; ');
+  }
+
+  /** A messages.consumed event: `consumer c-1 received 7 of t [0: 0–6] (group g)`. */
+  function consumedText(ev) {
+    const where = offsetRangesText(ev.offsets);
+    return `consumer ${ev.consumerId} received ${ev.count} of ${ev.topic}${where ? ` [${where}]` : ''}${ev.groupId ? ` (group ${ev.groupId})` : ''}`;
+  }
+
+  /**
+   * A checkpoint.passed event: `student ab12cd passed pub-sub: <the evidence's summary>`. `who` names
+   * the student otherwise (the page says "you", or the roster's name for the instructor).
+   */
+  function checkpointPassedText(ev, who) {
+    const summary = ev.evidence && typeof ev.evidence.summary === 'string' ? `: ${ev.evidence.summary}` : '';
+    return `${who || `student ${ev.studentId}`} passed ${ev.checkpoint}${summary}`;
+  }
+
+  const text = {
+    partitionList, rebalanceText, offsetsText, shareEventText, ackResultText, ackKindOf, ACK_DONE, ago, classEventText,
+    offsetRangesText, consumedText, checkpointPassedText,
+  };
 
   return { ApiError, LabApi, SeqStream, LiveLink, subscribe, OwnAcks, text };
 });

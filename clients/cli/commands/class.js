@@ -106,4 +106,4 @@ async function cmdClass(ctx, [action, ...pairs]) {
   return show(ctx, settings, cfmt.renderClass);
 }
 
-module.exports = { cmdJoin, cmdLogin, cmdStudents, cmdClass };
+module.exports = { cmdJoin, cmdLogin, cmdStudents, cmdClass, studentOf };

@@ -226,6 +226,10 @@ function describeEvent(e) {
       const per = Object.entries(e.partitions || {}).map(([p, n]) => `[${p}] ${n}`).join(', ');
       return `${e.count} message(s) to ${e.topic}${per ? ` (${per})` : ''}`;
     }
+    case 'messages.consumed':
+      return shared.consumedText(e);
+    case 'checkpoint.passed':
+      return shared.checkpointPassedText(e);
     case 'topic.created':
       return `topic ${e.topic} created: ${e.partitions} partition(s), replication factor ${e.replicationFactor}`;
     case 'topic.deleted':
@@ -257,26 +261,9 @@ function produceSummary(topic, results) {
   return `% ${(results || []).length} message(s) produced to ${topic}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
 
-/** `GET /api/grading` as a matrix (students × checkpoints); tolerant of an array or `{ students }`. */
-function renderGrading(body) {
-  const rows = Array.isArray(body) ? body : body.students || [];
-  if (!rows.length) return '(no students)';
-  const ids = (rows[0].checkpoints || []).map((c) => c.id);
-  return renderTable(
-    ['STUDENT', ...ids],
-    rows.map((r) => [r.student && (r.student.name || r.student.id) || r.name || r.id, ...ids.map((id) => ((r.checkpoints || []).find((c) => c.id === id) || {}).passed ? 'yes' : '-')]),
-  );
-}
-
-function renderStudentGrading(g) {
-  const who = g.student ? `${g.student.name || g.student.id} (${g.student.id})` : '';
-  const lines = (g.checkpoints || []).map((c) => `[${c.passed ? 'x' : ' '}] ${c.id.padEnd(18)} ${c.title || ''}${c.passed && c.at ? `  (at ${c.at})` : ''}`);
-  return [who, ...lines].filter(Boolean).join('\n');
-}
-
 module.exports = {
   compileFormat, formatMessage, timestampMs, formatHeaders, partitionList, rebalanceLine, renderTable,
   shareLine, shareNotice, ackResultLine, protocolText,
   renderCluster, renderNode, renderDescription, renderTopics, renderConsumers, renderGroups, renderGroup,
-  describeEvent, eventLine, produceSummary, renderGrading, renderStudentGrading, clock,
+  describeEvent, eventLine, produceSummary, clock,
 };
