@@ -51,7 +51,7 @@ export interface StudentView {
   consumers: number;
   /** Topics of theirs on the cluster now. */
   topics: number;
-  /** Checkpoints passed (grading, a later issue: empty until then). */
+  /** The ids of the checkpoints passed, in the order of src/grading/checkpoints.ts. */
   checkpoints: string[];
 }
 

@@ -13,5 +13,7 @@ import { StudentsController } from './students.controller';
   imports: [ConsumersModule, TopicsModule, TimelineModule],
   controllers: [StudentsController],
   providers: [RosterService],
+  // Grading reads the roster (and tells it the checkpoints).
+  exports: [RosterService],
 })
 export class RosterModule {}

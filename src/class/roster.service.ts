@@ -6,6 +6,7 @@ import { TopicsService } from '../topics/topics.service';
 import { StudentView } from './class.types';
 import { INSTRUCTOR_ID, Principal } from './principal';
 import { QuotaService } from './quotas';
+import type { StudentRow } from './roster.store';
 import { StudentsService } from './students.service';
 
 const INSTRUCTOR: Principal = { id: INSTRUCTOR_ID, name: 'Instructor', role: 'instructor' };
@@ -31,11 +32,33 @@ export class RosterService {
     private readonly quotas: QuotaService,
   ) {}
 
+  /** Each student's passed checkpoints, from grading (gradeWith); none until grading registers. */
+  private checkpointsOf: (studentId: string) => string[] = () => [];
+
+  /**
+   * Grading tells the roster where each student's checkpoints come from. A hook rather than an
+   * injection: grading reads the roster for its reports, so the roster cannot inject grading.
+   */
+  gradeWith(source: (studentId: string) => string[]): void {
+    this.checkpointsOf = source;
+  }
+
   async list(): Promise<StudentView[]> {
+    return this.views(this.students.inClass());
+  }
+
+  /** One student in the class as list() shows them; null for an unknown or removed id. */
+  async view(id: string): Promise<StudentView | null> {
+    const row = this.students.inClass().find((r) => r.id === id);
+    return row ? (await this.views([row]))[0] : null;
+  }
+
+  private async views(rows: StudentRow[]): Promise<StudentView[]> {
+    if (rows.length === 0) return [];
     const consumers = new Map<string, number>();
     for (const c of this.consumers.all()) if (LIVE_STATES.has(c.state)) consumers.set(c.owner, (consumers.get(c.owner) ?? 0) + 1);
     const topics = await this.topicCounts();
-    return this.students.inClass().map((r) => ({
+    return rows.map((r) => ({
       id: r.id,
       name: r.name,
       role: 'student' as const,
@@ -43,7 +66,7 @@ export class RosterService {
       lastSeen: this.students.lastSeen(r),
       consumers: consumers.get(r.id) ?? 0,
       topics: topics.get(r.id) ?? 0,
-      checkpoints: [],
+      checkpoints: this.checkpointsOf(r.id),
     }));
   }
 

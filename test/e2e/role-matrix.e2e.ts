@@ -53,7 +53,7 @@ const onlyFor = (columns: Column[], make: (c: Column) => Promise<object>) => asy
  * instructor on the student's things | the student with studentsMayControlBrokers on. OK: any answer
  * but 401/403/404/5xx (the lifecycle calls are sent in a form that passes authorization without
  * harming the shared cluster: `wait=maybe` and bad bodies are 400, starting what runs is 409 or 200).
- * `__`: nothing of that kind in the route. grading is not served yet (x-implemented: false): 404.
+ * `__`: nothing of that kind in the route. grading and labs are not served yet (x-implemented: false): 404.
  * Every row is also called with dead student tokens (removed, replaced by a re-issue), expecting what
  * the unknown token gets; and every 404 of "other" must read as the 404 for a thing nobody has.
  */
@@ -124,6 +124,9 @@ const TABLE: Record<string, Row> = {
   }),
   listGrading:         row([404, 404, 404, __, __, 404, __]),
   getGrading:          row([404, 404, 404, 404, __, 404, __]),
+  // ---------------------------------------------------------------- labs
+  listLabs:            row([404, 404, 404, __, __, 404, __]),
+  getLab:              row([404, 404, 404, __, __, 404, __]),
 };
 
 /**

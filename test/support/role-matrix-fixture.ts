@@ -85,7 +85,8 @@ async function deadTokens(): Promise<string[]> {
 /** Who calls on what, per column (see COLUMNS); "other" twice: the other student's names as they know them, and as the cluster does. */
 export function targetsOf(fx: MatrixFixture, column: Column): Target[] {
   const { a, b } = fx;
-  const own: Target = { token: a.token, topic: a.topic, consumer: a.consumer, group: a.group, student: a.id, node: 0 };
+  // The lab in lower case: its id is case-insensitive.
+  const own: Target = { token: a.token, topic: a.topic, consumer: a.consumer, group: a.group, student: a.id, node: 0, lab: 'c' };
   switch (column) {
     case 'anon':
       return [{ ...own, token: null }];

@@ -43,6 +43,8 @@ export interface Target {
   group: string;
   student: string;
   node: number;
+  /** A lab's id (GET /api/labs/{id}). */
+  lab: string;
   /** Parts the fixture could not make, with why: a call that needs one is a problem saying so. */
   gaps?: Partial<Record<'consumer' | 'group', string>>;
 }
@@ -72,6 +74,7 @@ const PARAM_BY_REF: Record<string, keyof Target> = {
   '#/components/parameters/ConsumerId': 'consumer',
   '#/components/parameters/NodeId': 'node',
   '#/components/parameters/StudentId': 'student',
+  '#/components/parameters/LabId': 'lab',
 };
 const PARAM_BY_NAME: Record<string, keyof Target> = { groupId: 'group', studentId: 'student' };
 
@@ -107,7 +110,7 @@ async function send(doc: OpenApiDoc, o: OperationRef, r: Row, t: Target): Promis
 export function ghostOf(t: Target): Target {
   const tag = Date.now().toString(36);
   const prefix = (name: string) => /^s-[a-z0-9]{6}\./.exec(name)?.[0] ?? '';
-  return { ...t, topic: `${prefix(t.topic)}mx-ghost-${tag}`, consumer: `ghost${tag}`, group: `${prefix(t.group)}mx-ghost-group-${tag}`, student: tag.slice(-6).padStart(6, '0') };
+  return { ...t, topic: `${prefix(t.topic)}mx-ghost-${tag}`, consumer: `ghost${tag}`, group: `${prefix(t.group)}mx-ghost-group-${tag}`, student: tag.slice(-6).padStart(6, '0'), lab: `lab-${tag}` };
 }
 
 /** A sentence with the names of what it is about made alike, to compare two refusals. */
