@@ -113,10 +113,10 @@ const labC: LabSpec = {
       ['klab node stop 1', `klab topic describe ${TOPIC}`, 'klab events --types partition.leader-changed,partition.isr-changed'],
     ),
     step(
-      'While broker 1 is down, produce m15 and m16.',
+      'While broker 1 is down, produce m15 to m22 (two for each partition, so the partitions broker 1 led get some).',
       'The running consumers still get them, also on the partitions whose leader changed; the producer never had to be told about the dead broker.',
-      [produce(TOPIC, ['m15', 'm16'])],
-      [klabProduce(TOPIC, ['m15', 'm16'])],
+      [produce(TOPIC, numbered('m', 15, 22))],
+      [klabProduce(TOPIC, numbered('m', 15, 22))],
       'broker-failover',
     ),
     step(
