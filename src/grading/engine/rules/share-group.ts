@@ -1,0 +1,115 @@
+import type { Evidence } from '../../grading.types';
+import { evidence, message, partText } from '../evidence';
+import type { Rule } from '../rule';
+import type { Change, ConsumerState, GroupState, PartState } from '../world';
+
+/** Two members that each got records of one partition the other did not. */
+interface Split {
+  a: ConsumerState;
+  b: ConsumerState;
+  part: PartState;
+  /** An offset only a got, one only b got. */
+  onlyA: number;
+  onlyB: number;
+  seq: number;
+}
+
+/** A record released by one member and delivered again. */
+interface Return {
+  releasedBy: ConsumerState;
+  releasedSeq: number;
+  to: ConsumerState;
+  part: PartState;
+  offset: number;
+  deliveryCount: number;
+  seq: number;
+}
+
+interface ShareGroup {
+  split: Split | null;
+  back: Return | null;
+  /** Released records not seen again yet: partition → offset → seq of the release. */
+  released: Map<PartState, Map<number, { by: ConsumerState; seq: number }>>;
+}
+
+/**
+ * In one share group of the student's: two share consumers each received records of one partition the
+ * other did not, and a record a member released came back (share.redelivered) with delivery count ≥ 2.
+ * Both halves are kept per group; the event that completes the second passes it.
+ */
+export class ShareGroupRule implements Rule {
+  readonly id = 'share-group' as const;
+  private readonly groups = new Map<GroupState, ShareGroup>();
+
+  check(change: Change): Evidence | null {
+    if (change.kind === 'consumed') {
+      const c = change.consumer;
+      if (c.protocol !== 'share') return null;
+      const g = this.group(c.group);
+      if (!g.split) g.split = this.split(change.student, c, change.receipt.map((r) => r.part), change.seq);
+      return this.passed(g);
+    }
+    if (change.kind === 'released') {
+      const g = this.group(change.consumer.group);
+      let offsets = g.released.get(change.part);
+      if (!offsets) g.released.set(change.part, (offsets = new Map()));
+      for (const o of change.offsets) offsets.set(o, { by: change.consumer, seq: change.seq });
+      return null;
+    }
+    if (change.kind === 'redelivered') {
+      const g = this.group(change.consumer.group);
+      const release = g.released.get(change.part)?.get(change.offset);
+      if (g.back || !release || change.deliveryCount < 2) return null;
+      g.back = {
+        releasedBy: release.by,
+        releasedSeq: release.seq,
+        to: change.consumer,
+        part: change.part,
+        offset: change.offset,
+        deliveryCount: change.deliveryCount,
+        seq: change.seq,
+      };
+      return this.passed(g);
+    }
+    return null;
+  }
+
+  private group(g: GroupState): ShareGroup {
+    let s = this.groups.get(g);
+    if (!s) this.groups.set(g, (s = { split: null, back: null, released: new Map() }));
+    return s;
+  }
+
+  /** Another share member of the group with records of one of `parts` that `c` did not get, and the other way round. */
+  private split(student: string, c: ConsumerState, parts: PartState[], seq: number): Split | null {
+    for (const part of parts) {
+      const mine = c.received.get(part);
+      if (!mine) continue;
+      for (const d of part.readers.get(student) ?? []) {
+        if (d === c || d.group !== c.group || d.protocol !== 'share') continue;
+        const theirs = d.received.get(part)!;
+        const onlyD = theirs.firstNotIn(mine);
+        const onlyC = onlyD === null ? null : mine.firstNotIn(theirs);
+        if (onlyD !== null && onlyC !== null) return { a: d, b: c, part, onlyA: onlyD, onlyB: onlyC, seq };
+      }
+    }
+    return null;
+  }
+
+  private passed(g: ShareGroup): Evidence | null {
+    const { split, back } = g;
+    if (!split || !back) return null;
+    const { a, b, part } = split;
+    return evidence({
+      summary:
+        `In share group ${a.group.id}, consumers ${a.id} and ${b.id} got different records of ${partText(part)} ` +
+        `(offset ${split.onlyA} went only to ${a.id}, offset ${split.onlyB} only to ${b.id}); ` +
+        `offset ${back.offset} of ${partText(back.part)}, released by ${back.releasedBy.id}, came back to ${back.to.id} with delivery count ${back.deliveryCount}.`,
+      events: [a.startedSeq, b.startedSeq, a.seqOf(part, split.onlyA), b.seqOf(part, split.onlyB), back.releasedSeq, back.seq],
+      consumers: [a, b, back.releasedBy, back.to],
+      messages: [message(a, part, split.onlyA), message(b, part, split.onlyB), message(back.releasedBy, back.part, back.offset)],
+      topics: [part.topic.name, back.part.topic.name],
+      groups: [a.group.id],
+    });
+  }
+}
