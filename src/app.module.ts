@@ -5,7 +5,9 @@ import { ClientHostModule } from './client-host/client-host.module';
 import { RosterModule } from './class/roster.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { ConsumersModule } from './consumers/consumers.module';
+import { GradingModule } from './grading/grading.module';
 import { KafkaModule } from './kafka/kafka.module';
+import { LabsModule } from './labs/labs.module';
 import { MessagesModule } from './messages/messages.module';
 import { TopicsModule } from './topics/topics.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
@@ -19,7 +21,7 @@ export class AppModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, RosterModule, LiveModule.register(ConsumersModule, TopicsModule)],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, RosterModule, GradingModule, LabsModule, LiveModule.register(ConsumersModule, TopicsModule)],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

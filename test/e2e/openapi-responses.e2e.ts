@@ -3,6 +3,7 @@
 import type { Response } from 'supertest';
 import { checkResponse, loadOpenApi } from '../support/openapi-doc';
 import { api, uniqueName, waitFor } from '../support/lab';
+import { addStudent } from '../support/class';
 
 const doc = loadOpenApi();
 
@@ -146,6 +147,57 @@ describe('answers of the server fit openapi.yaml', () => {
       expectFits('post', '/api/consumers/{id}/acknowledge', await ack(ids[1], m.offset), 409);
     } finally {
       await Promise.all(ids.map((id) => api().delete(`/api/consumers/${id}`)));
+    }
+  });
+
+  it('grading and labs: a student who made a replicated topic passed replicated-topic, in the report, the CSV, the labs and on the timeline', async () => {
+    const student = await addStudent('openapi-graded');
+    try {
+      const made = await api(student.token).post('/api/topics').send({ name: 'graded', partitions: 3, replicationFactor: 3 });
+      expect(made.status).toBe(201);
+      const own = await api(student.token).get(`/api/grading/${student.id}`);
+      expectFits('get', '/api/grading/{studentId}', own, 200);
+      const passed = own.body.checkpoints.find((c: { id: string }) => c.id === 'replicated-topic');
+      expect(passed).toMatchObject({ passed: true, at: expect.any(String) });
+      // The student reads their own names; the instructor the cluster's.
+      expect(passed.evidence.topics).toEqual(['graded']);
+      const seen = await api().get(`/api/grading/${student.id}`);
+      expectFits('get', '/api/grading/{studentId}', seen, 200);
+      expect(seen.body.checkpoints[0].evidence.topics).toEqual([`s-${student.id}.graded`]);
+      expectFits('get', '/api/grading/{studentId}', await api().get('/api/grading/nobody'), 404);
+
+      const all = await api().get('/api/grading');
+      expectFits('get', '/api/grading', all, 200);
+      expect(all.body.find((r: { student: { id: string } }) => r.student.id === student.id).student.checkpoints).toEqual(['replicated-topic']);
+      const csv = await api().get('/api/grading?format=csv');
+      expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expectFits('get', '/api/grading', csv, 200);
+      const lines = csv.text.trimEnd().split('\n');
+      expect(lines[0]).toBe('student,name,replicated-topic,pub-sub,load-sharing,consumer-failover,broker-failover,no-data-loss,incremental-rebalance,share-group');
+      const row = lines.find((l) => l.startsWith(`${student.id},`));
+      expect(row?.split(',').slice(0, 3)).toEqual([student.id, student.name, 'true']);
+      expect(lines.every((l) => l.split(',').length >= 10)).toBe(true);
+      expect(lines.length).toBe(all.body.length + 1);
+      expectFits('get', '/api/grading', await api().get('/api/grading?format=xml'), 400);
+
+      const labs = await api(student.token).get('/api/labs');
+      expectFits('get', '/api/labs', labs, 200);
+      expect(labs.body[0]).toMatchObject({ id: 'A', passed: ['replicated-topic'] });
+      const labA = await api(student.token).get('/api/labs/a');
+      expectFits('get', '/api/labs/{id}', labA, 200);
+      expect(labA.body.steps.find((s: { checkpoint: string | null }) => s.checkpoint === 'replicated-topic').passed).toBe(true);
+      const missing = await api(student.token).get('/api/labs/h');
+      expectFits('get', '/api/labs/{id}', missing, 404);
+      expect(missing.body.message).toBe('There is no lab h; the labs are A to G.');
+
+      // Announced once, to the student's timeline (the events test below checks its schema).
+      const announced = await waitFor('the checkpoint.passed event', async () => {
+        const r = await api(student.token).get('/api/events?types=checkpoint.passed');
+        return r.body.events.length ? r.body.events : undefined;
+      }, 10_000);
+      expect(announced).toEqual([expect.objectContaining({ actor: 'system', studentId: student.id, checkpoint: 'replicated-topic' })]);
+    } finally {
+      await api().delete(`/api/students/${student.id}?purge=true`);
     }
   });
 

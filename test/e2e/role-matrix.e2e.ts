@@ -53,7 +53,7 @@ const onlyFor = (columns: Column[], make: (c: Column) => Promise<object>) => asy
  * instructor on the student's things | the student with studentsMayControlBrokers on. OK: any answer
  * but 401/403/404/5xx (the lifecycle calls are sent in a form that passes authorization without
  * harming the shared cluster: `wait=maybe` and bad bodies are 400, starting what runs is 409 or 200).
- * `__`: nothing of that kind in the route. grading and labs are not served yet (x-implemented: false): 404.
+ * `__`: nothing of that kind in the route.
  * Every row is also called with dead student tokens (removed, replaced by a re-issue), expecting what
  * the unknown token gets; and every 404 of "other" must read as the 404 for a thing nobody has.
  */
@@ -122,11 +122,27 @@ const TABLE: Record<string, Row> = {
       .filter((e) => [clusterName(fx.b, fx.b.topic), clusterName(fx.b, fx.b.group), fx.b.consumer].some((n) => e.topic === n || e.groupId === n || e.consumerId === n))
       .map((e) => `event ${e.seq} (${e.type}) is about the other student's things`),
   }),
-  listGrading:         row([404, 404, 404, __, __, 404, __]),
-  getGrading:          row([404, 404, 404, 404, __, 404, __]),
+  // Every student in the class is graded, by their id; the other student's report is 404, as an id nobody has.
+  listGrading:         row([401, 401, 403, __, __, 200, __], {
+    sees: (_c, body) => shows('the grading list', (body as Array<{ student: { id: string } }>).map((r) => r.student.id), [fx.a.id, fx.b.id], []),
+  }),
+  getGrading:          row([401, 401, 200, 404, __, 200, __], {
+    sees: (_c, body) => (body.student?.id === fx.a.id ? [] : [`the report is of ${body.student?.id}, not of ${fx.a.id}`]),
+  }),
   // ---------------------------------------------------------------- labs
-  listLabs:            row([404, 404, 404, __, __, 404, __]),
-  getLab:              row([404, 404, 404, __, __, 404, __]),
+  // The instructor is never graded: nothing passed.
+  listLabs:            row([401, 401, 200, __, __, 200, __], {
+    sees: (c, body) => [
+      ...shows('the lab list', names(body, 'id'), ['A', 'B', 'C', 'D', 'E', 'F', 'G'], []),
+      ...(c === 'instructor' && (body as Array<{ passed: string[] }>).some((l) => l.passed.length) ? ['the instructor passed checkpoints'] : []),
+    ],
+  }),
+  getLab:              row([401, 401, 200, __, __, 200, __], {
+    sees: (c, body) => [
+      ...(body.id === 'C' ? [] : [`lab ${body.id}, not C`]),
+      ...(c === 'instructor' && (body.steps as Array<{ passed: unknown }>).some((s) => s.passed !== null) ? ['the instructor has a step passed or not, not null'] : []),
+    ],
+  }),
 };
 
 /**
