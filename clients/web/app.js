@@ -457,6 +457,8 @@ function describeEvent(e) {
     case 'share.redelivered': return `${say.shareEventText(e)} — consumer ${e.consumerId}, group ${e.groupId}`;
     case 'share.archived': return `${say.shareEventText(e)} — group ${e.groupId}`;
     case 'messages.produced': return `${e.count} message(s) to ${e.topic}`;
+    case 'messages.consumed': return say.consumedText(e);
+    case 'checkpoint.passed': return say.checkpointPassedText(e, passerText(e.studentId));
     case 'topic.created': return `topic ${e.topic} created: ${e.partitions} partition(s), replication factor ${e.replicationFactor}`;
     case 'topic.deleted': return `topic ${e.topic} deleted`;
     default:
@@ -558,7 +560,8 @@ function connectLive() {
         // from each consumer's creation. After a reconnect the link resumes them from where they were.
         // Marked only once both are answered: a drop before that rejects them, and the next connect
         // follows them again.
-        await Promise.all([link.follow({ events: true, after: state.timeline.last }), link.follow({ cluster: true })]);
+        // `progress` ticks the lab's steps (and the instructor's roster) as checkpoints pass.
+        await Promise.all([link.follow({ events: true, after: state.timeline.last }), link.follow({ cluster: true }), link.follow({ progress: true, after: state.timeline.last })]);
         followed = true;
       }
       // Cards that appeared while the link was down are followed now (the others are resumed by the link).
@@ -592,6 +595,7 @@ function connectLive() {
     if (!socket.active) { showError(new Error(`live updates refused: ${err.message}`)); showLogin(); }
   });
   link.on('cluster', renderCluster);
+  link.on('progress', markPassed);
   link.on('event', (e) => {
     state.timeline.push(e);
     react(e);
@@ -645,8 +649,9 @@ async function start() {
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
-  state.timeline = new LabClient.SeqStream(addEvent);
-  await Promise.all([loadCluster(), loadTopics(), loadConsumers(), loadRoster(), loadClass(), state.timeline.backfill(pageEvents)].map((p) => p.catch(showError)));
+  // A pass read back from the timeline ticks too: the lab may have been read just before it.
+  state.timeline = new LabClient.SeqStream((e) => { addEvent(e); markPassed(e); });
+  await Promise.all([loadCluster(), loadTopics(), loadConsumers(), loadRoster(), loadClass(), loadLabs(), state.timeline.backfill(pageEvents)].map((p) => p.catch(showError)));
   connectLive();
 }
 
@@ -657,6 +662,7 @@ function wire() {
     location.reload();
   });
   wireClass();
+  wireLabs();
   $('logout').addEventListener('click', () => {
     if (!confirmSignOut(localStorage.getItem('klab-token'))) return;
     localStorage.removeItem('klab-token');

@@ -1,6 +1,6 @@
 // The class on the page: joining (and the token, shown once), what each role is shown, and the
 // instructor's roster and class settings. A classic script loaded before app.js: it uses app.js's
-// helpers ($, h, api, act, showError, list, say, state) only inside functions, called once both loaded.
+// helpers ($, h, api, act, showError, list, say, state) and labs.js's only inside functions, called once all loaded.
 'use strict';
 
 /** What each quota limits, said for the settings form (keys the page does not know show as they are). */
@@ -128,11 +128,17 @@ async function loadRoster() {
   if (!isInstructor()) return;
   const students = await api('GET', '/students');
   state.roster = new Map(students.map((s) => [s.id, s]));
+  drawRoster();
+  // Owners on the topics table read better as names; the lab's steps count students.
+  if (state.topics.length) drawTopics();
+  drawLab();
+}
+
+function drawRoster() {
+  const students = [...state.roster.values()];
   $('roster-count').textContent = `${students.length} in the class`;
   $('roster').replaceChildren(...(students.length ? students.map(rosterRow) :
     [h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No students yet: add them above, or give them the join code.'))]));
-  // Owners on the topics table read better as names.
-  if (state.topics.length) drawTopics();
 }
 // Students often join in bursts: one roster read per burst (app.js's debounce is not loaded yet here).
 let rosterTimer;
@@ -164,7 +170,7 @@ function rosterRow(s) {
     h('td', { title: s.lastSeen || '' }, say.ago(s.lastSeen)),
     h('td', null, s.consumers ?? '–'),
     h('td', null, s.topics ?? '–'),
-    h('td', null, list(s.checkpoints)),
+    h('td', null, checkpointTicks(s.checkpoints)),
     h('td', { class: 'actions' }, reissue, remove, purge));
 }
 
