@@ -368,3 +368,93 @@ describe('klab and the class', () => {
     expect(again.stderr).toBe(`% ERROR: No student in the class has the id or name "${added.body.id}" (klab students lists them).\n`);
   });
 });
+
+describe('klab, the guided labs and grading', () => {
+  const CHECKPOINTS = ['replicated-topic', 'pub-sub', 'load-sharing', 'consumer-failover', 'broker-failover', 'no-data-loss', 'incremental-rebalance', 'share-group'];
+  let student: { id: string; name: string; token: string };
+  const topic = uniqueName('cli-graded');
+  const asStudent = () => ({ KLAB_TOKEN: student.token });
+
+  beforeAll(async () => {
+    student = (await api().post('/api/students').send({ name: uniqueName('Rui') }).expect(201)).body;
+  });
+
+  afterAll(async () => {
+    if (student) await api().delete(`/api/students/${student.id}?purge=true`);
+  });
+
+  it('klab lab list and klab lab show A: the labs, and the steps with their API and klab lines', async () => {
+    const list = await klab(['lab', 'list'], '', asStudent());
+    expect({ code: list.code, stderr: list.stderr }).toEqual({ code: 0, stderr: '' });
+    const rows = list.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^LAB\s+TITLE\s+KAFKA\s+PASSED\s+CHECKPOINTS$/);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G']);
+    // Nothing done yet: lab A's checkpoints are 0 of them.
+    expect(rows[1]).toMatch(/\s0\/\d\s+replicated-topic,/);
+
+    const show = await klab(['lab', 'show', 'a'], '', asStudent());
+    expect(show.code).toBe(0);
+    const lines = show.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Lab A: \S/);
+    expect(lines.filter((l) => /^\d+\. \S/.test(l)).length).toBeGreaterThanOrEqual(3);
+    expect(lines.some((l) => /^ {3}API: {3}(GET|POST|DELETE|PATCH) \/api\//.test(l))).toBe(true);
+    expect(lines.some((l) => /^ {3}klab: {2}klab /.test(l))).toBe(true);
+    expect(lines).toContain('   · checkpoint replicated-topic not passed yet');
+
+    const unknown = await klab(['lab', 'show', 'Z'], '', asStudent());
+    expect(unknown).toEqual({ code: 1, stdout: '', stderr: '% ERROR: There is no lab Z; the labs are A to G.\n' });
+  });
+
+  it('a student who creates a topic with 3 partitions and replication factor 3 passes replicated-topic, in klab lab check and the CSV', async () => {
+    await api(student.token).post('/api/topics').send({ name: topic, partitions: 3, replicationFactor: 3 }).expect(201);
+
+    const check = await waitFor('replicated-topic passed in klab lab check A', async () => {
+      const run = await klab(['lab', 'check', 'A'], '', asStudent());
+      return run.code === 0 && /^✓ replicated-topic\s+at \d\d:\d\d:\d\d/m.test(run.stdout) && run;
+    }, 30_000, 500);
+    expect(check.stdout).toMatch(/^Lab A: 1 of \d checkpoints passed$/m);
+    // Its evidence names the student's topic by their own name.
+    expect(check.stdout).toContain(topic);
+    expect(check.stdout).toMatch(/^ {4}events #\d+/m);
+    expect((await klab(['lab', 'show', 'A'], '', asStudent())).stdout).toContain('   ✓ checkpoint replicated-topic passed');
+
+    const csv = await klab(['grading', '--csv']);
+    expect({ code: csv.code, stderr: csv.stderr }).toEqual({ code: 0, stderr: '' });
+    const csvLines = csv.stdout.split(/\r?\n/).filter(Boolean);
+    expect(csvLines[0]).toBe(['student', 'name', ...CHECKPOINTS].join(','));
+    const row = csvLines.find((l) => l.startsWith(`${student.id},`))!.split(',');
+    expect(row).toEqual([student.id, student.name, 'true', ...CHECKPOINTS.slice(1).map(() => 'false')]);
+    // Exactly what the route gives, so `> grades.csv` is the server's file.
+    expect(csv.stdout).toBe((await api().get('/api/grading?format=csv').expect(200)).text);
+
+    // The instructor's report of this student, by name, with the evidence's summary under the pass.
+    const one = await klab(['grading', student.name]);
+    expect(one.code).toBe(0);
+    expect(one.stdout.split('\n')[0]).toBe(`${student.name} (${student.id}): 1 of 8 checkpoints passed`);
+    expect(one.stdout).toMatch(/^✓ replicated-topic .*\n {4}\S.*\n {4}events #\d+/m);
+
+    const table = await klab(['grading']);
+    expect(table.stdout).toMatch(new RegExp(`^${student.name}\\s+${student.id}\\s+✓(\\s+·){7}\\s+1/8$`, 'm'));
+
+    // The timeline says so too, as the student reads it.
+    const events = await klab(['events', '--types', 'checkpoint.passed'], '', asStudent());
+    expect(events.stdout).toMatch(new RegExp(`checkpoint\\.passed\\s+student ${student.id} passed replicated-topic: `));
+  });
+
+  it('klab lab check: the instructor gets every student; a student asking for the class CSV gets the sentence', async () => {
+    const all = await klab(['lab', 'check', 'A']);
+    expect(all.code).toBe(0);
+    // Lab A's checkpoints, in the order its steps reach them.
+    const head = all.stdout.split('\n')[0].split(/\s+/);
+    expect([head[0], head[1], head[head.length - 1]]).toEqual(['STUDENT', 'ID', 'PASSED']);
+    expect(head.slice(2, -1).sort()).toEqual(['load-sharing', 'pub-sub', 'replicated-topic']);
+    const row = all.stdout.split('\n').find((l) => l.startsWith(`${student.name} `))!.split(/\s+/);
+    expect(row[2 + head.slice(2).indexOf('replicated-topic')]).toBe('✓');
+    expect(row[row.length - 1]).toBe('1/3');
+
+    const refused = await klab(['grading', '--csv'], '', asStudent());
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^% ERROR: \S.+\n$/);
+  });
+});

@@ -323,3 +323,63 @@ describe('web page and the class', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe('web page: the lab panel', () => {
+  let browser: Browser;
+  const pageErrors: string[] = [];
+  let student: { id: string; name: string; token: string };
+  const topic = uniqueName('web-graded');
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    student = (await api().post('/api/students').send({ name: uniqueName('Mei') }).expect(201)).body;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (student) await api().delete(`/api/students/${student.id}?purge=true`);
+  });
+
+  async function open(token: string): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 1200 } })).newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${sharedLab().url}/#token=${token}`);
+    await page.locator('[data-testid=live-status]', { hasText: /^live$/ }).waitFor({ timeout: 15_000 });
+    return page;
+  }
+
+  it("ticks the replicated-topic step live when the student creates such a topic through the API; the instructor's roster ticks too", async () => {
+    const page = await open(student.token);
+    const teacher = await open(sharedLab().token);
+
+    // Keyboard: the lab picker takes arrow keys; back to Lab A.
+    const picker = page.locator('[data-testid=lab-select]');
+    await page.locator('[data-testid=lab-option]').nth(6).waitFor({ state: 'attached', timeout: 10_000 });
+    expect(await picker.inputValue()).toBe('A');
+    await picker.focus();
+    await page.keyboard.press('ArrowDown');
+    await waitFor('lab B shown', async () => (await picker.inputValue()) === 'B' && (await page.locator('[data-testid=lab-step]').count()) > 0, 10_000);
+    await page.keyboard.press('ArrowUp');
+    const step = page.locator('[data-testid=lab-step][data-checkpoint=replicated-topic]');
+    await step.waitFor({ timeout: 10_000 });
+    expect(await step.getAttribute('data-passed')).toBe('false');
+    expect(await step.locator('[data-testid=lab-tick]').innerText()).toBe('·');
+    expect(await step.locator('[data-testid=lab-cli]').innerText()).toMatch(/^klab /m);
+    const row = teacher.locator(`[data-testid=roster-row][data-student-id="${student.id}"] [data-testid=student-checkpoints]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.getAttribute('data-passed')).toBe('0');
+
+    // The page is not reloaded: the progress push ticks the step.
+    await api(student.token).post('/api/topics').send({ name: topic, partitions: 3, replicationFactor: 3 }).expect(201);
+    await page.locator('[data-testid=lab-step][data-checkpoint=replicated-topic][data-passed=true]').waitFor({ timeout: 30_000 });
+    expect(await step.locator('[data-testid=lab-tick]').innerText()).toBe('✓');
+    expect(await page.locator('[data-testid=lab-progress]').innerText()).toMatch(/^1 of \d checkpoint\(s\) passed$/);
+    await page.locator('[data-testid=timeline-event][data-type="checkpoint.passed"]', { hasText: 'you passed replicated-topic' }).waitFor({ timeout: 10_000 });
+    await teacher.locator(`[data-testid=roster-row][data-student-id="${student.id}"] [data-testid=student-checkpoints][data-passed="1"]`).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-lab.png') });
+    expect(pageErrors).toEqual([]);
+  });
+});
