@@ -501,9 +501,15 @@
     return `${who || `student ${ev.studentId}`} passed ${ev.checkpoint}${summary}`;
   }
 
+  /** A lab step's `api` or `cli` (GET /api/labs/{id}): one line, several lines, or a list of them; always a list of lines. */
+  function stepLines(x) {
+    if (x == null) return [];
+    return [].concat(x).flatMap((l) => String(l).split('\n')).filter((l) => l.trim() !== '');
+  }
+
   const text = {
     partitionList, rebalanceText, offsetsText, shareEventText, ackResultText, ackKindOf, ACK_DONE, ago, classEventText,
-    offsetRangesText, consumedText, checkpointPassedText,
+    offsetRangesText, consumedText, checkpointPassedText, stepLines,
   };
 
   return { ApiError, LabApi, SeqStream, LiveLink, subscribe, OwnAcks, text };

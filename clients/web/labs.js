@@ -48,8 +48,6 @@ async function showLab(id) {
   drawLab();
 }
 
-/** A step's `api` or `cli`: one line, several lines, or a list of them. */
-const linesOf = (x) => (x == null ? [] : [].concat(x).flatMap((s) => String(s).split('\n')).filter((l) => l.trim() !== ''));
 
 /** How many students passed a checkpoint, for the instructor (from the roster, kept live). */
 function classCount(checkpoint) {
@@ -86,8 +84,8 @@ function stepItem(s) {
   return h('li', { testid: 'lab-step', class: passed ? 'passed' : null, dataset: { n: s.n, checkpoint: s.checkpoint || '', passed: graded ? String(passed) : '' } },
     h('p', { class: 'step-text' }, s.text),
     s.watch ? h('p', { class: 'muted' }, 'Watch: ', s.watch) : null,
-    code('API', linesOf(s.api), 'lab-api'),
-    code('klab', linesOf(s.cli), 'lab-cli'),
+    code('API', say.stepLines(s.api), 'lab-api'),
+    code('klab', say.stepLines(s.cli), 'lab-cli'),
     checkpoint);
 }
 

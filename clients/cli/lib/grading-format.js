@@ -5,15 +5,10 @@
  * test/unit/cli-grading.spec.ts can pin them down.
  */
 const { renderTable, clock } = require('./format');
+const { text: shared } = require('../../lib/lab-client');
 
 /** ✓ for passed, · for not yet (the marks of the web page's lab panel too). */
 const mark = (passed) => (passed ? '✓' : '·');
-
-/** A step's `api` or `cli`: one line, several lines, or a list of them; always a list of lines. */
-function linesOf(x) {
-  if (x == null) return [];
-  return [].concat(x).flatMap((s) => String(s).split('\n')).filter((l) => l.trim() !== '');
-}
 
 /** `2/3`, or `-` for a lab without checkpoints or a caller who is not graded (the instructor). */
 function progressText(lab, graded) {
@@ -42,8 +37,8 @@ function renderLab(lab) {
     const pad = ' '.repeat(String(s.n).length + 2);
     out.push('', `${s.n}. ${s.text}`);
     if (s.watch) out.push(`${pad}watch: ${s.watch}`);
-    for (const l of linesOf(s.api)) out.push(`${pad}API:   ${l}`);
-    for (const l of linesOf(s.cli)) out.push(`${pad}klab:  ${l}`);
+    for (const l of shared.stepLines(s.api)) out.push(`${pad}API:   ${l}`);
+    for (const l of shared.stepLines(s.cli)) out.push(`${pad}klab:  ${l}`);
     if (s.checkpoint) {
       if (s.passed == null) out.push(`${pad}checkpoint ${s.checkpoint}`);
       else out.push(`${pad}${mark(s.passed)} checkpoint ${s.checkpoint}${s.passed ? ' passed' : ' not passed yet'}`);
@@ -130,6 +125,6 @@ function renderClassCheck(reports, lab, ids) {
 }
 
 module.exports = {
-  mark, linesOf, renderLabs, renderLab, checkpointLines, renderStudentGrading, renderGrading,
+  mark, renderLabs, renderLab, checkpointLines, renderStudentGrading, renderGrading,
   labCheckpoints, onlyCheckpoints, renderOwnCheck, renderClassCheck,
 };
