@@ -101,16 +101,14 @@ export class GroupState {
 }
 
 /** What one event did, for the rules: `seq` is the event's, `student` whose it is (never the instructor). */
-export type Change = ChangeBody & { seq: number };
-
-type ChangeBody =
-  | { kind: 'topic-created'; student: string; topic: TopicState; replicationFactor: number }
-  | { kind: 'started'; student: string; consumer: ConsumerState }
-  | { kind: 'ended'; student: string; consumer: ConsumerState; finalOwned: PartState[] }
-  | { kind: 'rebalanced'; student: string; consumer: ConsumerState; assigned: PartState[]; revoked: PartState[] }
-  | { kind: 'consumed'; student: string; consumer: ConsumerState; topic: TopicState; receipt: Receipt[] }
-  | { kind: 'released'; student: string; consumer: ConsumerState; part: PartState; offsets: number[] }
-  | { kind: 'redelivered'; student: string; consumer: ConsumerState; part: PartState; offset: number; deliveryCount: number };
+export type Change =
+  | { seq: number; kind: 'topic-created'; student: string; topic: TopicState; replicationFactor: number }
+  | { seq: number; kind: 'started'; student: string; consumer: ConsumerState }
+  | { seq: number; kind: 'ended'; student: string; consumer: ConsumerState; finalOwned: PartState[] }
+  | { seq: number; kind: 'rebalanced'; student: string; consumer: ConsumerState; assigned: PartState[]; revoked: PartState[] }
+  | { seq: number; kind: 'consumed'; student: string; consumer: ConsumerState; topic: TopicState; receipt: Receipt[] }
+  | { seq: number; kind: 'released'; student: string; consumer: ConsumerState; part: PartState; offsets: number[] }
+  | { seq: number; kind: 'redelivered'; student: string; consumer: ConsumerState; part: PartState; offset: number; deliveryCount: number };
 
 /** What one messages.consumed brought of one partition. */
 export interface Receipt {
@@ -152,16 +150,11 @@ export class World {
   }
 
   apply(ev: LabEvent, scope: EventScope): Change | null {
-    const body = this.take(ev, scope);
-    return body && { ...body, seq: ev.seq };
-  }
-
-  private take(ev: LabEvent, scope: EventScope): ChangeBody | null {
     switch (ev.type) {
       case 'topic.created': {
         const t = new TopicState(ev.topic, ev.partitions, ev.seq);
         this.topics.set(ev.topic, t);
-        return isStudent(scope.owner) ? { kind: 'topic-created', student: scope.owner, topic: t, replicationFactor: ev.replicationFactor } : null;
+        return isStudent(scope.owner) ? { seq: ev.seq, kind: 'topic-created', student: scope.owner, topic: t, replicationFactor: ev.replicationFactor } : null;
       }
       case 'topic.deleted':
         this.topics.delete(ev.topic);
@@ -215,13 +208,13 @@ export class World {
         const c = this.consumer(ev.consumerId, ev.groupId, scope, ev.seq);
         if (ev.ackType !== 'release' || !isStudent(c.owner)) return null;
         const offsets = ev.offsets.map(Number).filter(Number.isSafeInteger);
-        return { kind: 'released', student: c.owner, consumer: c, part: this.topic(ev.topic).part(ev.partition), offsets };
+        return { seq: ev.seq, kind: 'released', student: c.owner, consumer: c, part: this.topic(ev.topic).part(ev.partition), offsets };
       }
       case 'share.redelivered': {
         const c = this.consumer(ev.consumerId, ev.groupId, scope, ev.seq);
         const offset = Number(ev.offset);
         if (!isStudent(c.owner) || !Number.isSafeInteger(offset)) return null;
-        return { kind: 'redelivered', student: c.owner, consumer: c, part: this.topic(ev.topic).part(ev.partition), offset, deliveryCount: ev.deliveryCount };
+        return { seq: ev.seq, kind: 'redelivered', student: c.owner, consumer: c, part: this.topic(ev.topic).part(ev.partition), offset, deliveryCount: ev.deliveryCount };
       }
       default:
         return null;
@@ -246,12 +239,12 @@ export class World {
     if (!ev.offsets) for (const p of Object.keys(ev.partitions ?? {})) if (Number.isSafeInteger(Number(p))) t.part(Number(p));
   }
 
-  private started(ev: LabEventOf<'consumer.started'>, scope: EventScope): ChangeBody | null {
+  private started(ev: LabEventOf<'consumer.started'>, scope: EventScope): Change | null {
     const g = this.group(ev.groupId);
     const c = new ConsumerState(ev.consumerId, scope.owner, g, ev.protocol, ev.topics ?? (scope.topic ? [scope.topic] : []), ev.seq);
     this.consumers.set(c.id, c);
     g.members.push(c);
-    return isStudent(c.owner) ? { kind: 'started', student: c.owner, consumer: c } : null;
+    return isStudent(c.owner) ? { seq: ev.seq, kind: 'started', student: c.owner, consumer: c } : null;
   }
 
   /** The consumer an event names; one the timeline never saw start is taken as starting here. */
@@ -266,7 +259,7 @@ export class World {
     return c;
   }
 
-  private ended(ev: LabEventOf<'consumer.stopped' | 'consumer.killed' | 'consumer.crashed'>, how: 'stopped' | 'killed' | 'crashed'): ChangeBody | null {
+  private ended(ev: LabEventOf<'consumer.stopped' | 'consumer.killed' | 'consumer.crashed'>, how: 'stopped' | 'killed' | 'crashed'): Change | null {
     const c = this.consumers.get(ev.consumerId);
     if (!c || !c.alive) return null;
     c.endedSeq = ev.seq;
@@ -275,10 +268,10 @@ export class World {
     const finalOwned = c.owned.size ? [...c.owned] : (c.emptied ?? []);
     c.owned.clear();
     c.emptied = null;
-    return isStudent(c.owner) ? { kind: 'ended', student: c.owner, consumer: c, finalOwned } : null;
+    return isStudent(c.owner) ? { seq: ev.seq, kind: 'ended', student: c.owner, consumer: c, finalOwned } : null;
   }
 
-  private rebalanced(ev: LabEventOf<'group.rebalanced'>, scope: EventScope): ChangeBody | null {
+  private rebalanced(ev: LabEventOf<'group.rebalanced'>, scope: EventScope): Change | null {
     const c = this.consumer(ev.consumerId, ev.groupId, scope, ev.seq);
     const assigned = this.parts(ev.assigned);
     const revoked = this.parts(ev.revoked);
@@ -292,10 +285,10 @@ export class World {
     }
     if (c.owned.size) c.emptied = null;
     else if (before.length) c.emptied = before;
-    return isStudent(c.owner) ? { kind: 'rebalanced', student: c.owner, consumer: c, assigned, revoked } : null;
+    return isStudent(c.owner) ? { seq: ev.seq, kind: 'rebalanced', student: c.owner, consumer: c, assigned, revoked } : null;
   }
 
-  private consumed(ev: LabEventOf<'messages.consumed'>, scope: EventScope): ChangeBody | null {
+  private consumed(ev: LabEventOf<'messages.consumed'>, scope: EventScope): Change | null {
     const c = this.consumer(ev.consumerId, ev.groupId, scope, ev.seq);
     // Only students are graded: the instructor's receipts need not be kept.
     if (!isStudent(c.owner)) return null;
@@ -319,7 +312,7 @@ export class World {
     }
     if (receipt.length === 0) return null;
     if (!c.firstReceipt.has(t)) c.firstReceipt.set(t, ev.seq);
-    return { kind: 'consumed', student: c.owner, consumer: c, topic: t, receipt };
+    return { seq: ev.seq, kind: 'consumed', student: c.owner, consumer: c, topic: t, receipt };
   }
 
   private parts(list: readonly EventTopicPartitions[] | undefined): PartState[] {
@@ -332,14 +325,18 @@ export class World {
   }
 }
 
-/** An event's `offsets`, per partition number, ascending. */
+/**
+ * An event's `offsets`, per partition number, ascending (an object's integer keys are enumerated in
+ * ascending order). Called for every write and receipt, so it walks the object without copying it.
+ */
 function partitionsOf(offsets: OffsetRanges | undefined): Array<[number, RangeSet]> {
   const out: Array<[number, RangeSet]> = [];
-  for (const [key, pairs] of Object.entries(offsets ?? {})) {
+  for (const key in offsets) {
     const p = Number(key);
+    const pairs = offsets[key];
     if (Number.isSafeInteger(p) && p >= 0 && Array.isArray(pairs)) out.push([p, RangeSet.fromJSON(pairs)]);
   }
-  return out.sort((a, b) => a[0] - b[0]);
+  return out;
 }
 
 /** Keeps writes in offset order: two producers' events of one second may interleave their offsets. */
