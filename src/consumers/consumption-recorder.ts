@@ -1,4 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { fromClusterName } from '../class/namespace';
+import { INSTRUCTOR_ID } from '../class/principal';
 import { PartitionRanges } from '../common/offset-ranges';
 import { LabMessage, LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
@@ -7,7 +9,12 @@ import type { EventScope } from '../timeline/timeline.types';
 interface Reader {
   groupId: string;
   scope: EventScope;
-  /** What it received since the last flush, per topic. */
+  /**
+   * The cluster's name of each topic it reads, by the name its owner knows it by: messages carry the
+   * owner's names, the timeline keeps the cluster's (grading matches receipts to rebalances and writes).
+   */
+  clusterNames: Map<string, string>;
+  /** What it received since the last flush, per cluster topic. */
   pending: Map<string, { count: number; offsets: PartitionRanges }>;
 }
 
@@ -35,7 +42,10 @@ export class ConsumptionRecorder implements OnModuleDestroy {
     this.off.push(
       bus.on('event', (ev, scope) => {
         if (ev.type === 'consumer.started') {
-          this.readers.set(ev.consumerId, { groupId: ev.groupId, scope: { ...scope, consumerId: ev.consumerId, groupId: ev.groupId }, pending: new Map() });
+          const owner = scope?.owner ?? INSTRUCTOR_ID;
+          const who = { id: owner, role: owner === INSTRUCTOR_ID ? ('instructor' as const) : ('student' as const) };
+          const clusterNames = new Map((ev.topics ?? []).map((t) => [fromClusterName(who, t) ?? t, t]));
+          this.readers.set(ev.consumerId, { groupId: ev.groupId, scope: { ...scope, consumerId: ev.consumerId, groupId: ev.groupId }, clusterNames, pending: new Map() });
         } else if ((ev.type === 'consumer.stopped' || ev.type === 'consumer.killed') && !this.dirty.has(ev.consumerId)) {
           // Flushed before this event was stored (the hook below); nothing more will come.
           this.readers.delete(ev.consumerId);
@@ -53,8 +63,9 @@ export class ConsumptionRecorder implements OnModuleDestroy {
     const r = this.readers.get(consumerId);
     if (!r || messages.length === 0) return;
     for (const m of messages) {
-      let t = r.pending.get(m.topic);
-      if (!t) r.pending.set(m.topic, (t = { count: 0, offsets: new PartitionRanges() }));
+      const topic = r.clusterNames.get(m.topic) ?? m.topic;
+      let t = r.pending.get(topic);
+      if (!t) r.pending.set(topic, (t = { count: 0, offsets: new PartitionRanges() }));
       t.count += 1;
       t.offsets.add(m.partition, Number(m.offset));
     }

@@ -75,6 +75,21 @@ describe('what the timeline records of consumers and producers', () => {
     expect(stored[1].scope).toEqual({ owner: 'abc123', consumerId: 'c1', groupId: 'g', topic: 't' });
   });
 
+  it('stores a student\'s receipts under the cluster\'s topic names, as every other event names them', () => {
+    // Messages reach the recorder in the owner's names: `orders` for the student's s-abc123.orders.
+    timeline.publish(
+      { type: 'consumer.started', actor: 'abc123', consumerId: 'c1', groupId: 's-abc123.g', topics: ['s-abc123.orders', 'shared'] },
+      { owner: 'abc123', consumerId: 'c1', groupId: 's-abc123.g' },
+    );
+    bus.emit('messages', 'c1', 'abc123', [msg('c1', 'orders', 0, 0), msg('c1', 'shared', 0, 3)]);
+    recorder.flush();
+    const consumed = timeline.scan(0, 100).filter((s) => s.ev.type === 'messages.consumed');
+    expect(consumed.map((s) => [s.ev.type === 'messages.consumed' && s.ev.topic, s.scope?.topic])).toEqual([
+      ['s-abc123.orders', 's-abc123.orders'],
+      ['shared', 'shared'],
+    ]);
+  });
+
   it('stores receipts of one consumer only before events naming that consumer', () => {
     start('c1', 'abc123');
     start('c2', 'abc123');
