@@ -494,6 +494,24 @@ describe('grading engine: the fold', () => {
     expect(passes.filter((p) => p.studentId === ALICE && p.checkpoint === 'pub-sub')).toHaveLength(1);
   });
 
+  it("reads receipts stored under the student's own name for their topic (without the prefix) as the cluster's topic", () => {
+    const tl = new Timeline();
+    const t = n(ALICE, 'orders');
+    tl.topicCreated(ALICE, t, 2, 3);
+    tl.started(ALICE, 'c-a', n(ALICE, 'shop'), [t]);
+    tl.started(ALICE, 'c-b', n(ALICE, 'shop'), [t]);
+    tl.rebalanced('c-a', { [t]: [0] });
+    tl.rebalanced('c-b', { [t]: [1] });
+    tl.consumed('c-a', 'orders', { 0: [[0, 3]] });
+    tl.ended('c-a', 'consumer.killed');
+    tl.rebalanced('c-b', { [t]: [0, 1] }, { [t]: [1] });
+    const read = tl.consumed('c-b', 'orders', { 0: [[4, 5]] });
+    const p = tl.grade().passes.find((x) => x.checkpoint === 'consumer-failover');
+    expect(p).toMatchObject({ seq: read.seq });
+    expect(p!.evidence.topics).toEqual([t]);
+    expect(p!.evidence.messages[0]).toEqual({ consumerId: 'c-b', topic: t, partition: 0, offset: '4' });
+  });
+
   it('starts empty', () => {
     const engine = new GradingEngine();
     expect(engine.cursor).toBe(0);

@@ -1,4 +1,4 @@
-import { STUDENT_ID_PATTERN } from '../../class/namespace';
+import { STUDENT_ID_PATTERN, studentPrefix } from '../../class/namespace';
 import { RangeSet } from '../../common/offset-ranges';
 import type { EventTopicPartitions, LabEvent, LabEventOf, OffsetRanges } from '../../timeline/events';
 import type { EventScope } from '../../timeline/timeline.types';
@@ -292,7 +292,7 @@ export class World {
     const c = this.consumer(ev.consumerId, ev.groupId, scope, ev.seq);
     // Only students are graded: the instructor's receipts need not be kept.
     if (!isStudent(c.owner)) return null;
-    const t = this.topic(ev.topic);
+    const t = this.topic(clusterTopicOf(c, ev.topic));
     const receipt: Receipt[] = [];
     for (const [p, ranges] of partitionsOf(ev.offsets)) {
       if (ranges.empty) continue;
@@ -323,6 +323,16 @@ export class World {
     }
     return out;
   }
+}
+
+/**
+ * A receipt's topic as the cluster names it. Receipts of a student's own topic were stored for a while
+ * under the student's name for it (without the prefix); the consumer's start lists the cluster names.
+ */
+function clusterTopicOf(c: ConsumerState, topic: string): string {
+  if (!isStudent(c.owner) || c.topics.includes(topic)) return topic;
+  const prefixed = studentPrefix(c.owner) + topic;
+  return c.topics.includes(prefixed) ? prefixed : topic;
 }
 
 /**
