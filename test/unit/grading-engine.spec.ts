@@ -224,6 +224,17 @@ describe('grading engine: consumer-failover', () => {
     expect(passedBy(tl, ALICE)).toContain('consumer-failover');
   });
 
+  it('passes when the survivor got the partition while the other was leaving, before its stop was stored', () => {
+    const tl = new Timeline();
+    const { t } = group(tl, 'classic');
+    const takeover = tl.rebalanced('c-b', { [t]: [0, 1] }, { [t]: [1] });
+    const stopped = tl.ended('c-a', 'consumer.stopped');
+    const read = tl.consumed('c-b', t, { 0: [[4, 6]] });
+    const p = tl.grade().passes.find((x) => x.checkpoint === 'consumer-failover');
+    expect(p).toMatchObject({ seq: read.seq });
+    expect(p!.evidence.events).toEqual(expect.arrayContaining([takeover.seq, stopped.seq, read.seq]));
+  });
+
   it('does not pass for a member that joined only after the other ended, nor before the survivor read the partition', () => {
     const tl = new Timeline();
     const t = n(ALICE, 'orders');
@@ -425,6 +436,24 @@ describe('grading engine: share-group', () => {
       groups: [g],
     });
     expect(passes[0].evidence.events).toEqual(expect.arrayContaining([release.seq, back.seq]));
+  });
+
+  it('passes when the redelivery of a released record is stored just before the release (their answers race), not for one that came back for another reason', () => {
+    const tl = new Timeline();
+    const { t } = share(tl);
+    tl.consumed('s-2', t, { 0: [[5, 9]] });
+    const back = tl.redelivered('s-2', t, 0, 3, 2, 'released');
+    const release = tl.acknowledged('s-1', t, 0, [3], 'release');
+    const p = tl.grade().passes.find((x) => x.checkpoint === 'share-group');
+    expect(p).toMatchObject({ seq: release.seq });
+    expect(p!.evidence.events).toEqual(expect.arrayContaining([back.seq, release.seq]));
+
+    const tl2 = new Timeline();
+    const { t: t2 } = share(tl2);
+    tl2.consumed('s-2', t2, { 0: [[5, 9]] });
+    tl2.redelivered('s-2', t2, 0, 3, 2, 'lock expired');
+    tl2.acknowledged('s-1', t2, 0, [3], 'release');
+    expect(passedBy(tl2, ALICE)).not.toContain('share-group');
   });
 
   it('does not pass for a redelivery nobody released, nor for two consumers that got the same records', () => {

@@ -109,9 +109,9 @@ export class Timeline {
     return this.publish({ type: 'share.acknowledged', actor: m.owner, consumerId, groupId: m.groupId, topic, partition, offsets: offsets.map(String), ackType }, this.scope(consumerId));
   }
 
-  redelivered(consumerId: string, topic: string, partition: number, offset: number, deliveryCount: number): LabEvent {
+  redelivered(consumerId: string, topic: string, partition: number, offset: number, deliveryCount: number, why?: 'released' | 'lock expired' | 'member left'): LabEvent {
     const m = this.member(consumerId);
-    return this.publish({ type: 'share.redelivered', actor: 'kafka', consumerId, groupId: m.groupId, topic, partition, offset: String(offset), deliveryCount }, this.scope(consumerId));
+    return this.publish({ type: 'share.redelivered', actor: 'kafka', consumerId, groupId: m.groupId, topic, partition, offset: String(offset), deliveryCount, ...(why ? { why } : {}) }, this.scope(consumerId));
   }
 
   /** Every event through a fresh engine: the engine and every pass in the order they came. */

@@ -65,6 +65,8 @@ export class ConsumerState {
   endedSeq: number | null = null;
   endedHow: 'stopped' | 'killed' | 'crashed' | null = null;
   readonly owned = new Set<PartState>();
+  /** The seq of the rebalance that last assigned it each partition. */
+  readonly assignedAt = new Map<PartState, number>();
   /** What a rebalance that left it nothing had taken (a member's last step before it ends), until it is given more. */
   emptied: PartState[] | null = null;
   readonly received = new Map<PartState, RangeSet>();
@@ -108,7 +110,7 @@ export type Change =
   | { seq: number; kind: 'rebalanced'; student: string; consumer: ConsumerState; assigned: PartState[]; revoked: PartState[] }
   | { seq: number; kind: 'consumed'; student: string; consumer: ConsumerState; topic: TopicState; receipt: Receipt[] }
   | { seq: number; kind: 'released'; student: string; consumer: ConsumerState; part: PartState; offsets: number[] }
-  | { seq: number; kind: 'redelivered'; student: string; consumer: ConsumerState; part: PartState; offset: number; deliveryCount: number };
+  | { seq: number; kind: 'redelivered'; student: string; consumer: ConsumerState; part: PartState; offset: number; deliveryCount: number; why: string | undefined };
 
 /** What one messages.consumed brought of one partition. */
 export interface Receipt {
@@ -214,7 +216,7 @@ export class World {
         const c = this.consumer(ev.consumerId, ev.groupId, scope, ev.seq);
         const offset = Number(ev.offset);
         if (!isStudent(c.owner) || !Number.isSafeInteger(offset)) return null;
-        return { seq: ev.seq, kind: 'redelivered', student: c.owner, consumer: c, part: this.topic(ev.topic).part(ev.partition), offset, deliveryCount: ev.deliveryCount };
+        return { seq: ev.seq, kind: 'redelivered', student: c.owner, consumer: c, part: this.topic(ev.topic).part(ev.partition), offset, deliveryCount: ev.deliveryCount, why: ev.why };
       }
       default:
         return null;
@@ -283,6 +285,7 @@ export class World {
       for (const p of revoked) c.owned.delete(p);
       for (const p of assigned) c.owned.add(p);
     }
+    for (const p of assigned) c.assignedAt.set(p, ev.seq);
     if (c.owned.size) c.emptied = null;
     else if (before.length) c.emptied = before;
     return isStudent(c.owner) ? { seq: ev.seq, kind: 'rebalanced', student: c.owner, consumer: c, assigned, revoked } : null;

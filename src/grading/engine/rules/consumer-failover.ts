@@ -55,19 +55,32 @@ export class ConsumerFailoverRule implements Rule {
     if (!orphans) this.orphans.set(m.group, (orphans = new Map()));
     for (const p of held) orphans.set(p, { from: m, endedSeq: m.endedSeq });
     this.takeovers.delete(m);
+    // A member that leaves cleanly is out of the group before its end is stored: a survivor may already
+    // hold its partitions (assigned while it was leaving). That is the takeover too.
+    for (const n of m.group.members) {
+      if (n === m || !n.alive || !failsOver(n) || n.owner !== m.owner || n.startedSeq > m.endedSeq) continue;
+      for (const p of held) {
+        const at = n.assignedAt.get(p);
+        if (at !== undefined && n.owned.has(p)) this.takeOver(n, p, { from: m, endedSeq: m.endedSeq }, at);
+      }
+    }
+  }
+
+  private takeOver(n: ConsumerState, p: PartState, o: Orphan, rebalanceSeq: number): void {
+    let mine = this.takeovers.get(n);
+    if (!mine) this.takeovers.set(n, (mine = new Map()));
+    if (!mine.has(p)) mine.set(p, { ...o, rebalanceSeq });
   }
 
   private rebalanced(n: ConsumerState, assigned: PartState[], seq: number): void {
-    let mine = this.takeovers.get(n);
+    const mine = this.takeovers.get(n);
     // Only what it still owns can be read from (an eager rebalance revokes and assigns again what it keeps).
     if (mine) for (const p of [...mine.keys()]) if (!n.owned.has(p)) mine.delete(p);
     const orphans = this.orphans.get(n.group);
     if (!orphans || !n.alive || !failsOver(n)) return;
     for (const p of assigned) {
       const o = orphans.get(p);
-      if (!o || o.from === n || o.from.owner !== n.owner || n.startedSeq > o.endedSeq || mine?.has(p)) continue;
-      if (!mine) this.takeovers.set(n, (mine = new Map()));
-      mine.set(p, { ...o, rebalanceSeq: seq });
+      if (o && o.from !== n && o.from.owner === n.owner && n.startedSeq < o.endedSeq) this.takeOver(n, p, o, seq);
     }
   }
 }

@@ -28,14 +28,21 @@ interface Return {
 interface ShareGroup {
   split: Split | null;
   back: Return | null;
-  /** Released records not seen again yet: partition → offset → seq of the release. */
+  /** Released records: partition → offset → who released it and the seq of the share.acknowledged. */
   released: Map<PartState, Map<number, { by: ConsumerState; seq: number }>>;
+  /**
+   * Records delivered again because a member released them, seen before that release's
+   * share.acknowledged: the acknowledgement's answer and the other member's fetch race.
+   */
+  early: Map<PartState, Map<number, { to: ConsumerState; deliveryCount: number; seq: number }>>;
 }
 
 /**
  * In one share group of the student's: two share consumers each received records of one partition the
  * other did not, and a record a member released came back (share.redelivered) with delivery count ≥ 2.
- * Both halves are kept per group; the event that completes the second passes it.
+ * Both halves are kept per group; the event that completes the second passes it. A redelivery the
+ * server knows was of a released record may be stored just before the release's share.acknowledged
+ * (the acknowledgement's answer races the other member's fetch): the pair counts in either order.
  */
 export class ShareGroupRule implements Rule {
   readonly id = 'share-group' as const;
@@ -54,12 +61,25 @@ export class ShareGroupRule implements Rule {
       let offsets = g.released.get(change.part);
       if (!offsets) g.released.set(change.part, (offsets = new Map()));
       for (const o of change.offsets) offsets.set(o, { by: change.consumer, seq: change.seq });
-      return null;
+      const early = g.early.get(change.part);
+      const o = change.offsets.find((x) => early?.has(x));
+      if (g.back || o === undefined) return null;
+      const r = early!.get(o)!;
+      g.back = { releasedBy: change.consumer, releasedSeq: change.seq, to: r.to, part: change.part, offset: o, deliveryCount: r.deliveryCount, seq: r.seq };
+      return this.passed(g);
     }
     if (change.kind === 'redelivered') {
       const g = this.group(change.consumer.group);
       const release = g.released.get(change.part)?.get(change.offset);
-      if (g.back || !release || change.deliveryCount < 2) return null;
+      if (g.back || change.deliveryCount < 2) return null;
+      if (!release) {
+        if (change.why === 'released') {
+          let early = g.early.get(change.part);
+          if (!early) g.early.set(change.part, (early = new Map()));
+          early.set(change.offset, { to: change.consumer, deliveryCount: change.deliveryCount, seq: change.seq });
+        }
+        return null;
+      }
       g.back = {
         releasedBy: release.by,
         releasedSeq: release.seq,
@@ -76,7 +96,7 @@ export class ShareGroupRule implements Rule {
 
   private group(g: GroupState): ShareGroup {
     let s = this.groups.get(g);
-    if (!s) this.groups.set(g, (s = { split: null, back: null, released: new Map() }));
+    if (!s) this.groups.set(g, (s = { split: null, back: null, released: new Map(), early: new Map() }));
     return s;
   }
 
