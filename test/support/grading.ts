@@ -38,8 +38,27 @@ export async function waitForPass(studentId: string, checkpoint: CheckpointId, t
   } catch (e) {
     // What did pass, to tell "graded otherwise" from "not graded at all".
     const r = await reportOf(studentId, token, url).catch(() => null);
-    throw new Error(`${(e as Error).message}; passed so far: ${r ? passedIds(r).join(', ') || '(none)' : '(no report)'}`);
+    throw new Error(`${(e as Error).message}; passed so far: ${r ? passedIds(r).join(', ') || '(none)' : '(no report)'}; the student's last events:\n${await timelineOf(studentId, token, url)}`);
   }
+}
+
+/**
+ * The last events naming the student's things or the cluster's nodes, one short line each, as `token`
+ * reads them: what a grading failure is judged against.
+ */
+async function timelineOf(studentId: string, token: string, url: string, last = 80): Promise<string> {
+  const evs: ReadEvent[] = [];
+  for (let after = 0; ;) {
+    const r = await api(token, url).get(`/api/events?after=${after}&limit=5000`);
+    if (r.status !== 200 || r.body.events.length === 0) break;
+    evs.push(...r.body.events);
+    after = r.body.next;
+  }
+  // Everything but what names another student's things (a student's token sees no others anyway).
+  const others = new RegExp(`s-(?!${studentId}\\.)[a-z0-9]{6}\\.`);
+  const mine = evs.filter((e) => !others.test(JSON.stringify(e)) && (e.studentId ?? studentId) === studentId);
+  const short = ({ time, actor, type, seq, evidence, ...rest }: ReadEvent) => `${seq} ${type} ${actor} ${JSON.stringify(rest).replace(new RegExp(`s-${studentId}\\.`, 'g'), '')}`;
+  return mine.slice(-last).map(short).join('\n');
 }
 
 /** The result for one checkpoint of a report. */
@@ -94,37 +113,4 @@ export async function checkEvidence(result: CheckpointResult, mustInclude: strin
 /** A not-passed result: nothing to show for it. */
 export function expectNotPassed(report: GradingReport, ...checkpoints: CheckpointId[]): void {
   for (const id of checkpoints) expect(resultOf(report, id)).toEqual(expect.objectContaining({ id, passed: false, at: null, evidence: null }));
-}
-
-/** RFC 4180: rows of cells, quoted cells unquoted ("" is one "). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += ch;
-  }
-  if (cell !== '' || row.length) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
 }

@@ -2,32 +2,13 @@ import type { StudentView } from '../../src/class/class.types';
 import { CHECKPOINTS, CheckpointId } from '../../src/grading/checkpoints';
 import { csvCell, gradingCsv } from '../../src/grading/grading-csv';
 import type { GradingReport } from '../../src/grading/grading.types';
+import { parseCsv } from '../support/csv';
 
 const student = (id: string, name: string): StudentView => ({ id, name, role: 'student', joinedAt: '2026-01-01T00:00:00.000Z', lastSeen: null, consumers: 0, topics: 0, checkpoints: [] });
 const report = (id: string, name: string, passed: CheckpointId[]): GradingReport => ({
   student: student(id, name),
   checkpoints: CHECKPOINTS.map((c) => ({ id: c.id, title: c.title, passed: passed.includes(c.id), at: passed.includes(c.id) ? '2026-01-01T00:00:01.000Z' : null, evidence: null })),
 });
-
-/** A minimal RFC 4180 reader, to read the table back the way a spreadsheet does. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(cell), (cell = '');
-    else if (ch === '\n') row.push(cell), rows.push(row), (row = []), (cell = '');
-    else cell += ch;
-  }
-  return rows;
-}
 
 describe('grading as CSV', () => {
   it('has the header student,name and the 8 checkpoint ids in order, then a row per report with true/false', () => {
