@@ -6,7 +6,7 @@ import { RosterService } from '../class/roster.service';
 import { notFound } from '../common/lab-error';
 import { LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
-import { CHECKPOINTS, CheckpointId } from './checkpoints';
+import { CHECKPOINTS, CheckpointId, isCheckpointId } from './checkpoints';
 import { gradingCsv } from './grading-csv';
 import type { Grader, GradingReport, Passed } from './grading.types';
 
@@ -36,6 +36,11 @@ export class GradingService implements OnModuleInit, OnModuleDestroy {
   private cursor = 0;
   /** Student and checkpoint pairs with a checkpoint.passed stored (or being stored now). */
   private readonly announced = new Set<string>();
+  /**
+   * The stored checkpoint.passed events, by student and checkpoint: a pass once announced stays a pass,
+   * even if a later version of the rules would not find it again in the same timeline.
+   */
+  private readonly stored = new Map<string, Pick<Passed, 'at' | 'evidence'>>();
   /** Passes the grader found whose checkpoint.passed is still to be stored, oldest first. */
   private unannounced: Passed[] = [];
   private tick: NodeJS.Immediate | null = null;
@@ -92,15 +97,18 @@ export class GradingService implements OnModuleInit, OnModuleDestroy {
   /** The checkpoints a student passed so far, in CHECKPOINTS order (roster, labs). */
   passedIds(studentId: string): CheckpointId[] {
     this.catchUp();
-    const passed = this.grader.passed(studentId);
-    return CHECKPOINTS.filter((c) => passed.has(c.id)).map((c) => c.id);
+    return CHECKPOINTS.filter((c) => this.passOf(studentId, c.id)).map((c) => c.id);
+  }
+
+  /** The grader's pass, else the stored announcement of one (see `stored`). */
+  private passOf(studentId: string, checkpoint: CheckpointId): Pick<Passed, 'at' | 'evidence'> | undefined {
+    return this.grader.passed(studentId).get(checkpoint) ?? this.stored.get(passKey(studentId, checkpoint));
   }
 
   /** `student` with the checkpoints it passed; `viewer` a student reads their evidence in their own names. */
   private reportOf(student: StudentView, viewer: Principal | null): GradingReport {
-    const passed = this.grader.passed(student.id);
     const checkpoints = CHECKPOINTS.map(({ id, title }) => {
-      const p = passed.get(id);
+      const p = this.passOf(student.id, id);
       if (!p) return { id, title, passed: false, at: null, evidence: null };
       return { id, title, passed: true, at: p.at, evidence: viewer ? presentEvidence(viewer, p.evidence) : p.evidence };
     });
@@ -116,7 +124,11 @@ export class GradingService implements OnModuleInit, OnModuleDestroy {
       const page = this.timeline.scan(this.cursor, PAGE);
       for (const { ev, scope } of page) {
         this.cursor = ev.seq;
-        if (ev.type === 'checkpoint.passed') this.announced.add(passKey(ev.studentId, ev.checkpoint));
+        if (ev.type === 'checkpoint.passed') {
+          const key = passKey(ev.studentId, ev.checkpoint);
+          this.announced.add(key);
+          if (isCheckpointId(ev.checkpoint)) this.stored.set(key, { at: ev.time, evidence: ev.evidence as Passed['evidence'] });
+        }
         try {
           for (const p of this.grader.apply(ev, scope)) this.unannounced.push(p);
         } catch (e) {

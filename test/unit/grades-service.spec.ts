@@ -165,6 +165,27 @@ describe('GradingService: the timeline folded into checkpoints, each announced o
     expect(passedEvents().map((e) => [e.studentId, e.checkpoint])).toEqual([[ada.id, 'replicated-topic'], [bob.id, 'pub-sub']]);
   });
 
+  it('a stored pass stays a pass after a restart even when the rules no longer find it', async () => {
+    const [ada] = students.add(['Ada'], 'instructor');
+    boot();
+    topicOf(ada.id, 'orders');
+    await ticks();
+    const announced = passedEvents()[0];
+    // The next version of the rules asks for more: the same timeline no longer passes replicated-topic.
+    grading?.onModuleDestroy();
+    db.close();
+    open();
+    grader = new StandInGrader();
+    grader.apply = (ev) => ((grader.cursor = ev.seq), []);
+    grading = new GradingService(() => grader, timeline, bus, roster);
+    grading.onModuleInit();
+    await ticks();
+    const report = await grading.report({ id: 'instructor', role: 'instructor' } as never, ada.id);
+    expect(report.checkpoints[0]).toEqual({ id: 'replicated-topic', title: expect.any(String), passed: true, at: announced.time, evidence: announced.evidence });
+    expect(grading.passedIds(ada.id)).toEqual(['replicated-topic']);
+    expect(passedEvents()).toHaveLength(1);
+  });
+
   it('live: never announces from inside a publish, coalesces a burst into one catch-up, and reports include what is stored', async () => {
     const [ada] = students.add(['Ada'], 'instructor');
     boot();
