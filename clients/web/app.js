@@ -5,6 +5,8 @@
 const $ = (id) => document.getElementById(id);
 const TERMINAL = ['stopped', 'killed', 'crashed'];
 const MAX_TIMELINE = 300;
+/** messages.consumed lines kept: one a second per reading consumer would push everything else out. */
+const MAX_RECEIPTS = 60;
 const MAX_CARD_LINES = 200;
 
 const state = {
@@ -477,15 +479,29 @@ function eventClass(e) {
   return e.type.split('.')[0];
 }
 
+/**
+ * Whether the timeline filter shows an event type. The default leaves out what consumers received
+ * (a line a second per consumer); "*" shows everything; any other value is a type prefix.
+ */
+function shownBy(filter, type) {
+  if (filter === '*') return true;
+  if (filter === '') return type !== 'messages.consumed';
+  return type.startsWith(filter);
+}
+
 function addEvent(e) {
   const filter = $('timeline-filter').value;
-  const li = h('li', { testid: 'timeline-event', dataset: { type: e.type, seq: e.seq }, class: eventClass(e), hidden: Boolean(filter) && !e.type.startsWith(filter) },
+  const li = h('li', { testid: 'timeline-event', dataset: { type: e.type, seq: e.seq }, class: eventClass(e), hidden: !shownBy(filter, e.type) },
     h('time', null, clock(e.time)), ' ', h('code', null, e.type), ' ', describeEvent(e), actorNote(e.actor));
   const ol = $('timeline');
   // Newest on top, in seq order: an older event may come after newer ones (order is per subscription).
   let before = ol.firstChild;
   while (before && Number(before.dataset.seq) > e.seq) before = before.nextSibling;
   ol.insertBefore(li, before);
+  if (e.type === 'messages.consumed') {
+    const receipts = ol.querySelectorAll('li[data-type="messages.consumed"]');
+    for (let i = MAX_RECEIPTS; i < receipts.length; i++) receipts[i].remove();
+  }
   while (ol.children.length > MAX_TIMELINE) ol.lastChild.remove();
 }
 
@@ -522,7 +538,7 @@ function react(e) {
 
 function filterTimeline() {
   const f = $('timeline-filter').value;
-  for (const li of $('timeline').children) li.hidden = Boolean(f) && !li.dataset.type.startsWith(f);
+  for (const li of $('timeline').children) li.hidden = !shownBy(f, li.dataset.type);
 }
 
 const pageEvents = async (after) => {
