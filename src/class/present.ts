@@ -30,6 +30,11 @@ export function presentEvent(who: Pick<Principal, 'id' | 'role'>, ev: LabEvent):
     const text = presentSentence(who, v);
     if (text !== v) set(key, text);
   }
+  // consumer.started's `topics`: the topics it reads.
+  if (Array.isArray(fields.topics)) {
+    const names = (fields.topics as unknown[]).map((t) => (typeof t === 'string' ? fromClusterName(who, t) ?? t : t));
+    if (names.some((n, i) => n !== (fields.topics as unknown[])[i])) set('topics', names);
+  }
   for (const key of ['assigned', 'revoked', 'owned'] as const) {
     const list = fields[key];
     if (!Array.isArray(list)) continue;

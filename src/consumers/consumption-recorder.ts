@@ -54,8 +54,14 @@ export class ConsumptionRecorder implements OnModuleDestroy {
       bus.on('messages', (consumerId, _owner, messages) => this.received(consumerId, messages)),
     );
     timeline.beforePublish((type, fields) => {
+      if (type === 'messages.consumed' || this.dirty.size === 0) return;
       const id = fields.consumerId;
-      if (type !== 'messages.consumed' && typeof id === 'string' && this.dirty.has(id)) this.flushOne(id);
+      if (typeof id === 'string' && this.dirty.has(id)) this.flushOne(id);
+      // A rebalance concerns every member of the group: what the others received before it is stored
+      // ahead of it too, so "received after the step" (incremental-rebalance) means after it.
+      if (type === 'group.rebalanced') {
+        for (const other of [...this.dirty]) if (this.readers.get(other)?.groupId === fields.groupId) this.flushOne(other);
+      }
     });
   }
 

@@ -127,7 +127,7 @@ export class GradingService implements OnModuleInit, OnModuleDestroy {
         if (ev.type === 'checkpoint.passed') {
           const key = passKey(ev.studentId, ev.checkpoint);
           this.announced.add(key);
-          if (isCheckpointId(ev.checkpoint)) this.stored.set(key, { at: ev.time, evidence: ev.evidence as Passed['evidence'] });
+          if (isCheckpointId(ev.checkpoint)) this.stored.set(key, { at: ev.earnedAt ?? ev.time, evidence: ev.evidence as Passed['evidence'] });
         }
         try {
           for (const p of this.grader.apply(ev, scope)) this.unannounced.push(p);
@@ -157,7 +157,7 @@ export class GradingService implements OnModuleInit, OnModuleDestroy {
       const key = passKey(p.studentId, p.checkpoint);
       if (this.announced.has(key)) continue;
       const ev = this.timeline.publish(
-        { type: 'checkpoint.passed', actor: 'system', studentId: p.studentId, checkpoint: p.checkpoint, evidence: p.evidence },
+        { type: 'checkpoint.passed', actor: 'system', studentId: p.studentId, checkpoint: p.checkpoint, evidence: p.evidence, earnedBy: p.seq, earnedAt: p.at },
         { owner: p.studentId },
       );
       // seq 0: the timeline is closed (shutting down). The next start finds these passes again.

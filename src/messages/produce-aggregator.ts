@@ -16,7 +16,8 @@ interface Pending {
  * Folds every write to a topic by one actor within a second into one `messages.produced` event, so a
  * producer sending 1,000 messages a second adds one event a second to the timeline, not 1,000. What is
  * pending is stored before any node event, so writes made before a broker went down are on the timeline
- * ahead of it (grading's broker-failover asks which writes were made while a broker was down).
+ * ahead of it (grading's broker-failover asks which writes were made while a broker was down), and
+ * before any receipt, so a write is on the timeline ahead of what consumers read of it.
  */
 @Injectable()
 export class ProduceAggregator implements OnModuleDestroy {
@@ -27,7 +28,7 @@ export class ProduceAggregator implements OnModuleDestroy {
 
   constructor(private readonly timeline: TimelineService) {
     timeline.beforePublish((type) => {
-      if (type.startsWith('node.') && this.pending.size) this.flush();
+      if ((type.startsWith('node.') || type === 'messages.consumed') && this.pending.size) this.flush();
     });
   }
 

@@ -100,7 +100,8 @@ export interface EventFields {
   'student.removed': { studentId: string; name: string; purged: boolean };
   /** Which settings changed (keys of GET /api/class; `joinCode` when it was set or rotated, never the code). */
   'class.updated': { changed: string[] };
-  'checkpoint.passed': { studentId: string; checkpoint: string; evidence: unknown };
+  /** `earnedBy`/`earnedAt`: the seq and time of the event that earned it (this event comes a moment later). */
+  'checkpoint.passed': { studentId: string; checkpoint: string; evidence: unknown; earnedBy?: number; earnedAt?: string };
 }
 
 export type EventType = keyof EventFields;

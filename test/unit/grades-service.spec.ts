@@ -168,9 +168,10 @@ describe('GradingService: the timeline folded into checkpoints, each announced o
   it('a stored pass stays a pass after a restart even when the rules no longer find it', async () => {
     const [ada] = students.add(['Ada'], 'instructor');
     boot();
-    topicOf(ada.id, 'orders');
+    const made = topicOf(ada.id, 'orders');
     await ticks();
     const announced = passedEvents()[0];
+    expect(announced).toMatchObject({ earnedBy: made.seq, earnedAt: made.time });
     // The next version of the rules asks for more: the same timeline no longer passes replicated-topic.
     grading?.onModuleDestroy();
     db.close();
@@ -181,7 +182,7 @@ describe('GradingService: the timeline folded into checkpoints, each announced o
     grading.onModuleInit();
     await ticks();
     const report = await grading.report({ id: 'instructor', role: 'instructor' } as never, ada.id);
-    expect(report.checkpoints[0]).toEqual({ id: 'replicated-topic', title: expect.any(String), passed: true, at: announced.time, evidence: announced.evidence });
+    expect(report.checkpoints[0]).toEqual({ id: 'replicated-topic', title: expect.any(String), passed: true, at: made.time, evidence: announced.evidence });
     expect(grading.passedIds(ada.id)).toEqual(['replicated-topic']);
     expect(passedEvents()).toHaveLength(1);
   });

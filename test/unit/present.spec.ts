@@ -50,6 +50,18 @@ describe('presentEvent: an event as its viewer names things', () => {
     expect(presentEvent(ada, archived)).toMatchObject({ groupId: 'w', topic: 'jobs' });
   });
 
+  it('renames the topics a consumer.started says it reads, and the evidence of a checkpoint passed', () => {
+    const started: LabEvent = { ...head, type: 'consumer.started', actor: 'abc123', consumerId: 'c1', groupId: 's-abc123.g', protocol: 'classic', topics: ['s-abc123.lab-a', 'shared'], fromBeginning: true };
+    expect(presentEvent(ada, started)).toMatchObject({ groupId: 'g', topics: ['lab-a', 'shared'] });
+    expect(presentEvent(instructor, started)).toBe(started);
+    const passed: LabEvent = {
+      ...head, type: 'checkpoint.passed', actor: 'system', studentId: 'abc123', checkpoint: 'pub-sub',
+      evidence: { summary: 'c1 and c2 both got s-abc123.lab-a partition 0 offset 4.', events: [3], consumers: ['c1', 'c2'], topics: ['s-abc123.lab-a'], groups: ['s-abc123.g'], messages: [{ consumerId: 'c1', topic: 's-abc123.lab-a', partition: 0, offset: '4' }] },
+    };
+    expect(JSON.stringify(presentEvent(ada, passed))).not.toContain('s-abc123.');
+    expect(presentEvent(ada, passed)).toMatchObject({ evidence: { summary: 'c1 and c2 both got lab-a partition 0 offset 4.', topics: ['lab-a'], groups: ['g'] } });
+  });
+
   it('takes the student\'s prefix out of a crash\'s reason and a redelivery\'s why', () => {
     const crashed: LabEvent = { ...head, type: 'consumer.crashed', actor: 'kafka', consumerId: 'c1', groupId: 's-abc123.g', reason: 'This server is not the leader for s-abc123.lab-a-0' };
     expect(presentEvent(ada, crashed)).toMatchObject({ groupId: 'g', reason: 'This server is not the leader for lab-a-0' });

@@ -100,6 +100,28 @@ describe('what the timeline records of consumers and producers', () => {
     expect(types()).toEqual(['consumer.started', 'consumer.started', 'consumer.stopped', 'messages.consumed']);
   });
 
+  it('stores what every member of a group received before a rebalance of any of them, and nothing of other groups', () => {
+    start('c1', 'abc123');
+    start('c2', 'abc123');
+    timeline.publish({ type: 'consumer.started', actor: 'abc123', consumerId: 'c3', groupId: 'other' }, { owner: 'abc123', consumerId: 'c3', groupId: 'other' });
+    bus.emit('messages', 'c1', 'abc123', [msg('c1', 't', 0, 0)]);
+    bus.emit('messages', 'c3', 'abc123', [msg('c3', 't', 0, 0)]);
+    timeline.publish(
+      { type: 'group.rebalanced', actor: 'kafka', groupId: 'g', consumerId: 'c2', memberId: 'm2', generation: 3, assigned: [{ topic: 't', partitions: [1] }], revoked: [] },
+      { owner: 'abc123', consumerId: 'c2', groupId: 'g' },
+    );
+    const stored = timeline.scan(3, 100).map((s) => s.ev);
+    expect(stored.map((e) => [e.type, (e as { consumerId?: string }).consumerId])).toEqual([['messages.consumed', 'c1'], ['group.rebalanced', 'c2']]);
+  });
+
+  it('stores pending writes before any receipt, so a write is on the timeline ahead of its reading', () => {
+    start('c1', 'abc123');
+    bus.emit('messages', 'c1', 'abc123', [msg('c1', 't', 0, 10)]);
+    aggregator.add('abc123', 't', { topic: 't' }, { 0: 1 }, { 0: '10' });
+    recorder.flush();
+    expect(types()).toEqual(['consumer.started', 'messages.produced', 'messages.consumed']);
+  });
+
   it('records where writes landed, and stores pending writes before a node event', () => {
     aggregator.add('abc123', 't', { topic: 't' }, { 0: 3, 2: 1 }, { 0: '10', 2: null });
     aggregator.add('abc123', 't', { topic: 't' }, { 0: 2 }, { 0: '13' });
