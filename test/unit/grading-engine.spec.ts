@@ -173,6 +173,33 @@ describe('grading engine: load-sharing', () => {
     expect(passedBy(tl, ALICE)).toEqual([]);
   });
 
+  it('does not pass for a hand-over on a one-partition topic: one read alone, the other got the partition once the first was idle', () => {
+    const tl = new Timeline();
+    const t = n(ALICE, 'single');
+    const g = n(ALICE, 'workers');
+    tl.started(ALICE, 'x', g, [t]);
+    tl.rebalanced('x', { [t]: [0] });
+    tl.consumed('x', t, { 0: [[0, 4]] });
+    tl.started(ALICE, 'y', g, [t]);
+    tl.rebalanced('x', {}, { [t]: [0] });
+    tl.rebalanced('y', { [t]: [0] });
+    tl.consumed('y', t, { 0: [[5, 9]] });
+    tl.consumed('y', t, { 0: [[10, 12]] });
+    expect(passedBy(tl, ALICE)).toEqual([]);
+
+    // Both running from the start, the partition moved from one to the other: still a hand-over.
+    const tl2 = new Timeline();
+    tl2.started(ALICE, 'x', g, [t]);
+    tl2.started(ALICE, 'y', g, [t]);
+    tl2.rebalanced('x', { [t]: [0] });
+    tl2.rebalanced('y', {});
+    tl2.consumed('x', t, { 0: [[0, 4]] });
+    tl2.rebalanced('x', {}, { [t]: [0] });
+    tl2.rebalanced('y', { [t]: [0] });
+    tl2.consumed('y', t, { 0: [[5, 9]] });
+    expect(passedBy(tl2, ALICE)).toEqual([]);
+  });
+
   it('does not pass when both members received one message', () => {
     const tl = new Timeline();
     const { t } = twoMembers(tl);
@@ -235,6 +262,36 @@ describe('grading engine: consumer-failover', () => {
     expect(p!.evidence.events).toEqual(expect.arrayContaining([takeover.seq, stopped.seq, read.seq]));
   });
 
+  it('does not pass when a member left idle by an eager rebalance stops holding nothing', () => {
+    const tl = new Timeline();
+    const t = n(ALICE, 'orders');
+    const g = n(ALICE, 'shop');
+    tl.started(ALICE, 'x', g, [t]);
+    tl.rebalanced('x', { [t]: [0] });
+    tl.consumed('x', t, { 0: [[0, 3]] });
+    tl.started(ALICE, 'y', g, [t]);
+    // The eager rebalance of y's join: x loses p0 in a new generation and stays, idle.
+    tl.rebalanced('x', {}, { [t]: [0] });
+    tl.rebalanced('y', { [t]: [0] });
+    tl.consumed('y', t, { 0: [[4, 5]] });
+    tl.ended('x', 'consumer.stopped');
+    tl.consumed('y', t, { 0: [[6, 7]] });
+    expect(passedBy(tl, ALICE)).not.toContain('consumer-failover');
+
+    // A consumer-protocol step that only revokes may keep the member's epoch: y's step and receipt
+    // after it show the partition moved for another reason than x's end.
+    const tl2 = new Timeline();
+    tl2.started(ALICE, 'x', g, [t], 'consumer');
+    tl2.rebalanced('x', { [t]: [0] });
+    tl2.started(ALICE, 'y', g, [t], 'consumer');
+    tl2.rebalanced('x', {}, { [t]: [0] }, true);
+    tl2.rebalanced('y', { [t]: [0] });
+    tl2.consumed('y', t, { 0: [[4, 5]] });
+    tl2.ended('x', 'consumer.stopped');
+    tl2.consumed('y', t, { 0: [[6, 7]] });
+    expect(passedBy(tl2, ALICE)).not.toContain('consumer-failover');
+  });
+
   it('does not pass for a member that joined only after the other ended, nor before the survivor read the partition', () => {
     const tl = new Timeline();
     const t = n(ALICE, 'orders');
@@ -291,6 +348,49 @@ describe('grading engine: broker-failover', () => {
     expect(engine.passed(BOB).size).toBe(0);
   });
 
+  it('does not pass for a leader change of a later, unrelated outage', () => {
+    const tl = new Timeline();
+    outage(tl, false);
+    tl.node('node.stopped', 3);
+    tl.leaderChanged('events', 0, 1, 2);
+    tl.node('node.started', 3);
+    tl.consumed('c-a', 'events', { 0: [[5, 12]] });
+    expect(passedBy(tl, ALICE)).toEqual([]);
+  });
+
+  it('passes when the receipt of the offsets written during the outage is stored before the write', () => {
+    const tl = new Timeline();
+    tl.topicCreated('instructor', 'events', 3, 3);
+    tl.started(ALICE, 'c-a', n(ALICE, 'readers'), ['events']);
+    tl.rebalanced('c-a', { events: [0, 1, 2] });
+    const down = tl.node('node.killed', 2);
+    const leader = tl.leaderChanged('events', 0, 2, 1);
+    const read = tl.consumed('c-a', 'events', { 0: [[0, 4]] });
+    const write = tl.produced('instructor', 'events', { 0: [[0, 4]] });
+    tl.node('node.started', 2);
+    const p = tl.grade().passes.find((x) => x.checkpoint === 'broker-failover');
+    expect(p).toMatchObject({ studentId: ALICE, seq: write.seq });
+    expect(p!.evidence.events).toEqual([down.seq, leader.seq, tl.events[1].ev.seq, read.seq, write.seq].sort((a, b) => a - b));
+    expect(p!.evidence.messages.map((m) => m.offset)).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it("counts another student's write to a shared topic but cites only events the student can read back", () => {
+    const tl = new Timeline();
+    tl.topicCreated('instructor', 'events', 3, 3);
+    const start = tl.started(ALICE, 'c-a', n(ALICE, 'readers'), ['events']);
+    tl.rebalanced('c-a', { events: [0, 1, 2] });
+    const down = tl.node('node.killed', 2);
+    const leader = tl.leaderChanged('events', 0, 2, 1);
+    const bobs = tl.produced(BOB, 'events', { 0: [[0, 4]] });
+    const mine = tl.produced(ALICE, 'events', { 0: [[5, 6]] });
+    const read = tl.consumed('c-a', 'events', { 0: [[0, 6]] });
+    const p = tl.grade().passes.find((x) => x.checkpoint === 'broker-failover');
+    expect(p).toMatchObject({ studentId: ALICE, seq: read.seq });
+    expect(bobs.seq).toBeLessThan(mine.seq);
+    expect(p!.evidence.events).toEqual([start.seq, down.seq, leader.seq, mine.seq, read.seq]);
+    expect(p!.evidence.summary).toContain('offsets 0–6 were written there meanwhile');
+  });
+
   it('does not pass without a leader change, nor for messages written before the broker went down or after it came back', () => {
     const tl = new Timeline();
     outage(tl, false);
@@ -336,6 +436,22 @@ describe('grading engine: no-data-loss', () => {
       ],
     });
     expect(p!.evidence.events).toEqual(expect.arrayContaining([down.seq, start.seq, done.seq]));
+  });
+
+  it("counts another student's writes to a shared topic but cites only the instructor's and the student's own", () => {
+    const tl = new Timeline();
+    tl.topicCreated('instructor', 'shared', 1, 3);
+    tl.produced(BOB, 'shared', { 0: [[0, 3]] });
+    const first = tl.produced('instructor', 'shared', { 0: [[4, 5]] });
+    const down = tl.node('node.stopped', 1);
+    tl.produced(BOB, 'shared', { 0: [[6, 7]] });
+    tl.node('node.started', 1);
+    const start = tl.started(ALICE, 'c-r', n(ALICE, 'audit'), ['shared']);
+    const done = tl.consumed('c-r', 'shared', { 0: [[0, 7]] });
+    const p = tl.grade().passes.find((x) => x.checkpoint === 'no-data-loss');
+    expect(p).toMatchObject({ studentId: ALICE, seq: done.seq });
+    expect(p!.evidence.events).toEqual([first.seq, down.seq, start.seq, done.seq]);
+    expect(p!.evidence.produced).toEqual({ '0': 8 });
   });
 
   it('fails when one offset is missing', () => {
@@ -521,24 +637,6 @@ describe('grading engine: the fold', () => {
     // Replaying from the start adds nothing: those seqs were applied.
     expect(tl.events.flatMap(({ ev, scope }) => engine.apply(ev, scope))).toEqual([]);
     expect(passes.filter((p) => p.studentId === ALICE && p.checkpoint === 'pub-sub')).toHaveLength(1);
-  });
-
-  it("reads receipts stored under the student's own name for their topic (without the prefix) as the cluster's topic", () => {
-    const tl = new Timeline();
-    const t = n(ALICE, 'orders');
-    tl.topicCreated(ALICE, t, 2, 3);
-    tl.started(ALICE, 'c-a', n(ALICE, 'shop'), [t]);
-    tl.started(ALICE, 'c-b', n(ALICE, 'shop'), [t]);
-    tl.rebalanced('c-a', { [t]: [0] });
-    tl.rebalanced('c-b', { [t]: [1] });
-    tl.consumed('c-a', 'orders', { 0: [[0, 3]] });
-    tl.ended('c-a', 'consumer.killed');
-    tl.rebalanced('c-b', { [t]: [0, 1] }, { [t]: [1] });
-    const read = tl.consumed('c-b', 'orders', { 0: [[4, 5]] });
-    const p = tl.grade().passes.find((x) => x.checkpoint === 'consumer-failover');
-    expect(p).toMatchObject({ seq: read.seq });
-    expect(p!.evidence.topics).toEqual([t]);
-    expect(p!.evidence.messages[0]).toEqual({ consumerId: 'c-b', topic: t, partition: 0, offset: '4' });
   });
 
   it('starts empty', () => {

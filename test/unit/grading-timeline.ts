@@ -15,6 +15,8 @@ interface Member {
   topics: string[];
   protocol: 'classic' | 'consumer' | 'share';
   owned: Assignment;
+  /** Of its last group.rebalanced (0: none yet). */
+  generation: number;
 }
 
 /**
@@ -23,7 +25,8 @@ interface Member {
  * `{...that, topic}` (consumption-recorder.ts), topic and partition events `{topic, owner?}` (no owner
  * for the instructor's topics: topics.service.ts, partition-watcher.ts), node and cluster events
  * unscoped (cluster.service.ts), writes scoped to the producing student (messages.service.ts). A
- * consumer's end revokes what it owns first, as the sessions do (revokeAll before consumer.stopped).
+ * consumer's end revokes what it owns first, as the sessions do (revokeAll before consumer.stopped),
+ * in the generation it has; every other rebalance step of a member comes with a new one.
  */
 export class Timeline {
   readonly events: Array<{ ev: LabEvent; scope: EventScope }> = [];
@@ -55,19 +58,23 @@ export class Timeline {
   }
 
   started(owner: string, consumerId: string, groupId: string, topics: string[], protocol: Member['protocol'] = 'classic', fromBeginning = true): LabEvent {
-    this.members.set(consumerId, { owner, groupId, topics, protocol, owned: {} });
+    this.members.set(consumerId, { owner, groupId, topics, protocol, owned: {}, generation: 0 });
     return this.publish({ type: 'consumer.started', actor: owner, consumerId, groupId, protocol, topics, fromBeginning }, this.scope(consumerId));
   }
 
-  /** A rebalance step of one member: `owned` is given as the sessions give it (what it holds after). */
-  rebalanced(consumerId: string, assigned: Assignment, revoked: Assignment = {}): LabEvent {
+  /**
+   * A rebalance step of one member: `owned` is given as the sessions give it (what it holds after).
+   * A join or step brings a new generation; the revocation of a leave (`leave`) keeps the member's.
+   */
+  rebalanced(consumerId: string, assigned: Assignment, revoked: Assignment = {}, leave = false): LabEvent {
     const m = this.member(consumerId);
+    if (!leave) m.generation++;
     const owned: Assignment = {};
     for (const [t, ps] of Object.entries(m.owned)) owned[t] = ps.filter((p) => !(revoked[t] ?? []).includes(p));
     for (const [t, ps] of Object.entries(assigned)) owned[t] = [...new Set([...(owned[t] ?? []), ...ps])].sort((a, b) => a - b);
     m.owned = Object.fromEntries(Object.entries(owned).filter(([, ps]) => ps.length));
     return this.publish(
-      { type: 'group.rebalanced', actor: 'kafka', groupId: m.groupId, consumerId, memberId: `${consumerId}-member`, generation: 1, protocol: m.protocol, assigned: tps(assigned), revoked: tps(revoked), owned: tps(m.owned) },
+      { type: 'group.rebalanced', actor: 'kafka', groupId: m.groupId, consumerId, memberId: `${consumerId}-member`, generation: m.generation, protocol: m.protocol, assigned: tps(assigned), revoked: tps(revoked), owned: tps(m.owned) },
       this.scope(consumerId),
     );
   }
@@ -91,7 +98,7 @@ export class Timeline {
   /** The member ends; what it owned is revoked just before, as the sessions do. */
   ended(consumerId: string, how: 'consumer.stopped' | 'consumer.killed' | 'consumer.crashed', actor?: string): LabEvent {
     const m = this.member(consumerId);
-    if (Object.keys(m.owned).length) this.rebalanced(consumerId, {}, m.owned);
+    if (Object.keys(m.owned).length) this.rebalanced(consumerId, {}, m.owned, true);
     return this.publish({ type: how, actor: actor ?? (how === 'consumer.crashed' ? 'kafka' : m.owner), consumerId, groupId: m.groupId }, this.scope(consumerId));
   }
 

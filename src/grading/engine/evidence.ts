@@ -1,6 +1,6 @@
 import type { RangeSet } from '../../common/offset-ranges';
 import type { Evidence, EvidenceMessage } from '../grading.types';
-import type { ConsumerState, PartState } from './world';
+import type { ConsumerState, PartState } from './world-state';
 
 /** At most this many messages prove a checkpoint: a handful a grader can read back, not every one. */
 export const MAX_MESSAGES = 10;

@@ -12,6 +12,7 @@ import { PubSubRule } from './rules/pub-sub';
 import { ReplicatedTopicRule } from './rules/replicated-topic';
 import { ShareGroupRule } from './rules/share-group';
 import { World } from './world';
+import type { Change } from './world-state';
 
 /**
  * The Grader: folds the timeline, one stored event at a time in seq order, into the world model
@@ -49,6 +50,16 @@ export class GradingEngine implements Grader {
     if (ev.type === 'checkpoint.passed') return [];
     const change = this.world.apply(ev, scope);
     if (!change) return [];
+    if (change.kind !== 'written') return this.check(change, ev);
+    // A write is nobody's in particular: it may complete a checkpoint for each student who read there.
+    const students = new Set<string>();
+    for (const { part } of change.writes) for (const s of part.readers.keys()) students.add(s);
+    const out: Passed[] = [];
+    for (const student of students) out.push(...this.check({ ...change, student }, ev));
+    return out;
+  }
+
+  private check(change: Change, ev: LabEvent): Passed[] {
     let mine = this.byStudent.get(change.student);
     const out: Passed[] = [];
     for (const rule of this.rules) {

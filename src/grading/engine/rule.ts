@@ -1,6 +1,7 @@
 import type { CheckpointId } from '../checkpoints';
 import type { Evidence } from '../grading.types';
-import type { Change, World } from './world';
+import type { World } from './world';
+import type { Change } from './world-state';
 
 /**
  * One checkpoint's reading of the timeline. The engine hands it every change of a student who has not

@@ -1,140 +1,26 @@
-import { STUDENT_ID_PATTERN, studentPrefix } from '../../class/namespace';
 import { RangeSet } from '../../common/offset-ranges';
 import type { EventTopicPartitions, LabEvent, LabEventOf, OffsetRanges } from '../../timeline/events';
 import type { EventScope } from '../../timeline/timeline.types';
+import { BrokerDown, Change, ConsumerState, DownWrite, GroupState, isStudent, Outage, PartState, Receipt, ReceiptLog, TopicState, Written } from './world-state';
 
 /**
  * What grading knows of the class's cluster, kept from the timeline alone: topics (one object per
  * incarnation, so offset 0 of a re-created topic is never the old one's), the consumers of students
  * with what each received, groups, brokers that are down, and where writes landed. Each event updates
  * only what it names, and tells the rules what happened (a Change) so they look at that and nothing else.
+ * The state classes are in world-state.ts.
  */
 
-/** One incarnation of a topic: a topic.created, topic.deleted or cluster.reset starts a new one. */
-export class TopicState {
-  readonly parts = new Map<number, PartState>();
-  /** The seq of the first and the last messages.produced of this incarnation (null: none yet). */
-  firstProducedSeq: number | null = null;
-  lastProducedSeq: number | null = null;
-
-  constructor(
-    readonly name: string,
-    /** From its topic.created; null when it was made before the timeline saw it. */
-    readonly partitionCount: number | null,
-    /** The seq of its topic.created (0: made before the timeline saw it). */
-    readonly createdSeq = 0,
-  ) {}
-
-  part(partition: number): PartState {
-    let p = this.parts.get(partition);
-    if (!p) this.parts.set(partition, (p = new PartState(this, partition)));
-    return p;
-  }
-}
-
-/** A write made while a broker was down (broker-failover). */
-export interface DownWrite {
-  first: number;
-  last: number;
-  /** The messages.produced that says so. */
-  seq: number;
-  /** The earliest node-down event among the brokers down then, and its node. */
-  downSeq: number;
-  nodeId: number;
-}
-
-export class PartState {
-  /** One past the highest offset written (messages.produced). */
-  end = 0;
-  /** Seqs of partition.leader-changed events, ascending. */
-  readonly leaderChanges: number[] = [];
-  /** Writes made while a broker was down, in offset order (offsets only grow within an incarnation). */
-  readonly downWrites: DownWrite[] = [];
-  /** Students' consumers that received from it, per student. */
-  readonly readers = new Map<string, ConsumerState[]>();
-
-  constructor(
-    readonly topic: TopicState,
-    readonly partition: number,
-  ) {}
-}
-
-export type Protocol = 'classic' | 'consumer' | 'share';
-
-export class ConsumerState {
-  endedSeq: number | null = null;
-  endedHow: 'stopped' | 'killed' | 'crashed' | null = null;
-  readonly owned = new Set<PartState>();
-  /** The seq of the rebalance that last assigned it each partition. */
-  readonly assignedAt = new Map<PartState, number>();
-  /** What a rebalance that left it nothing had taken (a member's last step before it ends), until it is given more. */
-  emptied: PartState[] | null = null;
-  readonly received = new Map<PartState, RangeSet>();
-  /** Per partition, flat triples [seq, first, last] of every messages.consumed range: which event said an offset arrived. */
-  readonly log = new Map<PartState, number[]>();
-  /** Seq of its first messages.consumed per topic incarnation. */
-  readonly firstReceipt = new Map<TopicState, number>();
-
-  constructor(
-    readonly id: string,
-    readonly owner: string | undefined,
-    readonly group: GroupState,
-    readonly protocol: Protocol | undefined,
-    readonly topics: readonly string[],
-    readonly startedSeq: number,
-  ) {}
-
-  get alive(): boolean {
-    return this.endedSeq === null;
-  }
-
-  /** The seq of the messages.consumed that brought `offset` of `part` (0 when none did). */
-  seqOf(part: PartState, offset: number): number {
-    const log = this.log.get(part) ?? [];
-    for (let i = 0; i < log.length; i += 3) if (log[i + 1] <= offset && offset <= log[i + 2]) return log[i];
-    return 0;
-  }
-}
-
-export class GroupState {
-  /** Every consumer that was ever a member (ended ones too), in the order they started. */
-  readonly members: ConsumerState[] = [];
-  constructor(readonly id: string) {}
-}
-
-/** What one event did, for the rules: `seq` is the event's, `student` whose it is (never the instructor). */
-export type Change =
-  | { seq: number; kind: 'topic-created'; student: string; topic: TopicState; replicationFactor: number }
-  | { seq: number; kind: 'started'; student: string; consumer: ConsumerState }
-  | { seq: number; kind: 'ended'; student: string; consumer: ConsumerState; finalOwned: PartState[] }
-  | { seq: number; kind: 'rebalanced'; student: string; consumer: ConsumerState; assigned: PartState[]; revoked: PartState[] }
-  | { seq: number; kind: 'consumed'; student: string; consumer: ConsumerState; topic: TopicState; receipt: Receipt[] }
-  | { seq: number; kind: 'released'; student: string; consumer: ConsumerState; part: PartState; offsets: number[] }
-  | { seq: number; kind: 'redelivered'; student: string; consumer: ConsumerState; part: PartState; offset: number; deliveryCount: number; why: string | undefined };
-
-/** What one messages.consumed brought of one partition. */
-export interface Receipt {
-  part: PartState;
-  ranges: RangeSet;
-}
-
-export interface BrokerDown {
-  nodeId: number;
-  seq: number;
-}
-
 const ENDS = { 'consumer.stopped': 'stopped', 'consumer.killed': 'killed', 'consumer.crashed': 'crashed' } as const;
-
-export function isStudent(owner: string | undefined): owner is string {
-  return owner !== undefined && STUDENT_ID_PATTERN.test(owner);
-}
 
 export class World {
   private readonly topics = new Map<string, TopicState>();
   readonly consumers = new Map<string, ConsumerState>();
   private readonly groups = new Map<string, GroupState>();
-  /** Brokers down now: node id → seq of the event that took it down. */
-  readonly brokersDown = new Map<number, number>();
+  /** Brokers down now, by node id. */
+  private readonly brokersDown = new Map<number, Outage>();
+  /** The outages on now, a new array whenever that changes (a run of writes is of one such list). */
+  private down: readonly Outage[] = [];
   /** The last time a broker went down (no-data-loss looks back to it). */
   lastBrokerDown: BrokerDown | null = null;
 
@@ -163,30 +49,31 @@ export class World {
         return null;
       case 'cluster.reset':
         this.topics.clear();
-        this.brokersDown.clear();
+        this.brokersUp(ev.seq);
         return null;
       case 'cluster.stopped':
-        this.brokersDown.clear();
+        this.brokersUp(ev.seq);
         return null;
       case 'node.stopped':
       case 'node.killed':
       case 'node.crashed':
       case 'node.paused':
         if (ev.role === 'broker' && !this.brokersDown.has(ev.nodeId)) {
-          this.brokersDown.set(ev.nodeId, ev.seq);
+          const o: Outage = { nodeId: ev.nodeId, downSeq: ev.seq, upSeq: null };
+          this.brokersDown.set(ev.nodeId, o);
+          this.down = [...this.down, o];
           this.lastBrokerDown = { nodeId: ev.nodeId, seq: ev.seq };
         }
         return null;
       case 'node.started':
       case 'node.resumed':
-        this.brokersDown.delete(ev.nodeId);
+        this.brokersUp(ev.seq, ev.nodeId);
         return null;
       case 'partition.leader-changed':
         this.topic(ev.topic).part(ev.partition).leaderChanges.push(ev.seq);
         return null;
       case 'messages.produced':
-        this.produced(ev);
-        return null;
+        return this.produced(ev, scope);
       case 'consumer.started':
         return this.started(ev, scope);
       case 'consumer.stopped':
@@ -199,6 +86,7 @@ export class World {
         if (c) {
           c.endedSeq = null;
           c.endedHow = null;
+          c.generation = undefined;
         }
         return null;
       }
@@ -223,22 +111,63 @@ export class World {
     }
   }
 
-  private produced(ev: LabEventOf<'messages.produced'>): void {
+  /** Outages end: one node's (its node.started/resumed), or every one (the cluster's reset or stop). */
+  private brokersUp(seq: number, nodeId?: number): void {
+    for (const o of this.down) if (nodeId === undefined || o.nodeId === nodeId) o.upSeq = seq;
+    if (nodeId === undefined) this.brokersDown.clear();
+    else if (!this.brokersDown.delete(nodeId)) return;
+    this.down = this.down.filter((o) => o.upSeq === null);
+  }
+
+  private produced(ev: LabEventOf<'messages.produced'>, scope: EventScope): Change | null {
     const t = this.topic(ev.topic);
     t.firstProducedSeq ??= ev.seq;
     t.lastProducedSeq = ev.seq;
-    // The earliest of the brokers down now: a leader change after it is one this outage could cause.
-    let down: { nodeId: number; seq: number } | null = null;
-    for (const [nodeId, seq] of this.brokersDown) if (!down || seq < down.seq) down = { nodeId, seq };
+    const owner = scope.owner ?? '';
+    const mine = t.writers.get(owner);
+    if (mine) mine.last = ev.seq;
+    else t.writers.set(owner, { first: ev.seq, last: ev.seq });
+    const writes: Written[] = [];
+    let read = false;
     for (const [p, ranges] of partitionsOf(ev.offsets)) {
       const part = t.part(p);
       for (const [first, last] of ranges.spans) {
         part.end = Math.max(part.end, last + 1);
-        if (down) insertByOffset(part.downWrites, { first, last, seq: ev.seq, downSeq: down.seq, nodeId: down.nodeId });
+        if (this.down.length === 0) continue;
+        writes.push({ part, run: this.downWrite(part, first, last, owner, ev.seq), first, last });
+        read ||= part.readers.size > 0;
       }
     }
     // Without offsets (acks 0, or stored before offsets were recorded) only the counts are known.
     if (!ev.offsets) for (const p of Object.keys(ev.partitions ?? {})) if (Number.isSafeInteger(Number(p))) t.part(Number(p));
+    // A receipt may be stored before the write it read (each is flushed about once a second, by
+    // different parts of the server): the rules look for receipts already there.
+    return read ? { seq: ev.seq, kind: 'written', student: '', writes } : null;
+  }
+
+  /** Adds a write made during the outages on now to its partition's runs, joining the run it touches. */
+  private downWrite(part: PartState, first: number, last: number, owner: string, seq: number): DownWrite {
+    const runs = part.downWrites;
+    // Offsets only grow within an incarnation, but two producers' events of one second may interleave.
+    let i = runs.length;
+    while (i > 0 && runs[i - 1].first > first) i--;
+    const before = runs[i - 1];
+    let run: DownWrite;
+    if (before && before.outages === this.down && before.last + 1 >= first) {
+      run = before;
+      run.last = Math.max(run.last, last);
+    } else {
+      run = { first, last, outages: this.down, writers: new Map() };
+      runs.splice(i, 0, run);
+    }
+    const after = runs[i + (run === before ? 0 : 1)];
+    if (after && after.outages === run.outages && run.last + 1 >= after.first) {
+      run.last = Math.max(run.last, after.last);
+      for (const [w, x] of after.writers) if (!run.writers.has(w)) run.writers.set(w, x);
+      runs.splice(runs.indexOf(after), 1);
+    }
+    if (!run.writers.has(owner)) run.writers.set(owner, { seq, first, last });
+    return run;
   }
 
   private started(ev: LabEventOf<'consumer.started'>, scope: EventScope): Change | null {
@@ -267,7 +196,9 @@ export class World {
     c.endedSeq = ev.seq;
     c.endedHow = how;
     // A member's partitions are revoked (a group.rebalanced) just before it ends: what it held is what that took.
-    const finalOwned = c.owned.size ? [...c.owned] : (c.emptied ?? []);
+    // What it held is what its leave revoked, provided nothing else of its group came in between (see rebalanced).
+    const left = c.emptied && c.group.lastSeq === c.lastRebalanceSeq ? c.emptied : [];
+    const finalOwned = c.owned.size ? [...c.owned] : left;
     c.owned.clear();
     c.emptied = null;
     return isStudent(c.owner) ? { seq: ev.seq, kind: 'ended', student: c.owner, consumer: c, finalOwned } : null;
@@ -286,8 +217,21 @@ export class World {
       for (const p of assigned) c.owned.add(p);
     }
     for (const p of assigned) c.assignedAt.set(p, ev.seq);
-    if (c.owned.size) c.emptied = null;
-    else if (before.length) c.emptied = before;
+    // What a member held when it ended is what the revocation of its leave took: the sessions revoke
+    // everything right before consumer.stopped/killed/crashed (the two are published together), in the
+    // generation (classic) or member epoch (consumer protocol) the member already had, since no new
+    // join or step came with it. A rebalance that left it nothing in a NEW generation (an eager
+    // rebalance giving its partitions to a member that joined) is not a leave: the member stays, idle,
+    // and holds nothing when it later ends. A classic join that never learnt its generation reports
+    // null, which differs from the one before unless that was unknown too; and a consumer-protocol
+    // step that only revokes may keep the epoch until the coordinator bumps it. So the leave must also
+    // be the last thing of its group before the end (ended): a partition that moved because of another
+    // member shows as that member's rebalance, or its receipts, in between.
+    const leave = assigned.length === 0 && before.length > 0 && c.owned.size === 0 && c.generation !== undefined && ev.generation === c.generation;
+    c.emptied = leave ? before : null;
+    c.lastRebalanceSeq = ev.seq;
+    c.generation = ev.generation;
+    c.group.lastSeq = ev.seq;
     return isStudent(c.owner) ? { seq: ev.seq, kind: 'rebalanced', student: c.owner, consumer: c, assigned, revoked } : null;
   }
 
@@ -295,7 +239,7 @@ export class World {
     const c = this.consumer(ev.consumerId, ev.groupId, scope, ev.seq);
     // Only students are graded: the instructor's receipts need not be kept.
     if (!isStudent(c.owner)) return null;
-    const t = this.topic(clusterTopicOf(c, ev.topic));
+    const t = this.topic(ev.topic);
     const receipt: Receipt[] = [];
     for (const [p, ranges] of partitionsOf(ev.offsets)) {
       if (ranges.empty) continue;
@@ -309,12 +253,14 @@ export class World {
       }
       set.addAll(ranges);
       let log = c.log.get(part);
-      if (!log) c.log.set(part, (log = []));
-      for (const [first, last] of ranges.spans) log.push(ev.seq, first, last);
+      if (!log) c.log.set(part, (log = new ReceiptLog()));
+      for (const [first, last] of ranges.spans) log.add(ev.seq, first, last);
       receipt.push({ part, ranges });
     }
     if (receipt.length === 0) return null;
     if (!c.firstReceipt.has(t)) c.firstReceipt.set(t, ev.seq);
+    c.lastReceipt.set(t, ev.seq);
+    c.group.lastSeq = ev.seq;
     return { seq: ev.seq, kind: 'consumed', student: c.owner, consumer: c, topic: t, receipt };
   }
 
@@ -329,16 +275,6 @@ export class World {
 }
 
 /**
- * A receipt's topic as the cluster names it. Receipts of a student's own topic were stored for a while
- * under the student's name for it (without the prefix); the consumer's start lists the cluster names.
- */
-function clusterTopicOf(c: ConsumerState, topic: string): string {
-  if (!isStudent(c.owner) || c.topics.includes(topic)) return topic;
-  const prefixed = studentPrefix(c.owner) + topic;
-  return c.topics.includes(prefixed) ? prefixed : topic;
-}
-
-/**
  * An event's `offsets`, per partition number, ascending (an object's integer keys are enumerated in
  * ascending order). Called for every write and receipt, so it walks the object without copying it.
  */
@@ -350,11 +286,4 @@ function partitionsOf(offsets: OffsetRanges | undefined): Array<[number, RangeSe
     if (Number.isSafeInteger(p) && p >= 0 && Array.isArray(pairs)) out.push([p, RangeSet.fromJSON(pairs)]);
   }
   return out;
-}
-
-/** Keeps writes in offset order: two producers' events of one second may interleave their offsets. */
-function insertByOffset(list: DownWrite[], w: DownWrite): void {
-  let i = list.length;
-  while (i > 0 && list[i - 1].first > w.first) i--;
-  list.splice(i, 0, w);
 }

@@ -1,7 +1,7 @@
 import type { Evidence } from '../../grading.types';
 import { evidence, messagesOf, offsetsText, partText } from '../evidence';
 import type { Rule } from '../rule';
-import type { Change, ConsumerState, GroupState, PartState } from '../world';
+import type { Change, ConsumerState, GroupState, PartState } from '../world-state';
 
 /** A partition whose member ended while it held it. */
 interface Orphan {

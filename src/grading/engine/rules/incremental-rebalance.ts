@@ -1,7 +1,7 @@
 import type { Evidence } from '../../grading.types';
 import { evidence, messagesOf, offsetsText, partText } from '../evidence';
 import type { Rule } from '../rule';
-import type { Change, ConsumerState, PartState } from '../world';
+import type { Change, ConsumerState, PartState } from '../world-state';
 
 /** A partition a member held through another member's rebalance. */
 interface Kept {

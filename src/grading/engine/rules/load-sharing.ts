@@ -1,11 +1,12 @@
 import type { Evidence } from '../../grading.types';
 import { evidence, messagesOf, offsetsText } from '../evidence';
 import type { Rule } from '../rule';
-import type { Change, ConsumerState, Receipt, TopicState } from '../world';
+import type { Change, ConsumerState, Receipt, TopicState } from '../world-state';
 
 /**
  * Two of the student's consumers in one group, alive at the same time, each received messages of one
- * topic and none received a message the other did. A pair that ever shared an offset of a topic is
+ * topic while the other was running too, and none received a message the other did. A hand-over (one
+ * read alone, then the other got its partition) is no sharing: see `sharing`. A pair that ever shared an offset of a topic is
  * remembered as such: checking each receipt against the other's set finds every common offset, at
  * whichever of the two receipts came later.
  */
@@ -28,7 +29,7 @@ export class LoadSharingRule implements Rule {
         shared.add(pair);
         continue;
       }
-      if (!together(c, d)) continue;
+      if (!together(c, d) || !sharing(c, d, t, change.seq)) continue;
       const mine = change.receipt[0];
       const theirs = firstReceipt(d, t);
       return evidence({
@@ -50,6 +51,20 @@ export class LoadSharingRule implements Rule {
 /** Neither ended before the other started. */
 function together(a: ConsumerState, b: ConsumerState): boolean {
   return a.startedSeq < (b.endedSeq ?? Infinity) && b.startedSeq < (a.endedSeq ?? Infinity);
+}
+
+/**
+ * At `c`'s receipt (seq `seq`): `d` received from the topic after `c` started, `c` after `d` started,
+ * and `d` was reading at the same time, not done: it still holds a partition of the topic, or its last
+ * receipt came after `c`'s first (the two reading spells overlap). A share member holds no partitions;
+ * there `d` still running is enough (records go to whichever member fetches).
+ */
+function sharing(c: ConsumerState, d: ConsumerState, t: TopicState, seq: number): boolean {
+  const dLast = d.lastReceipt.get(t) ?? 0;
+  if (dLast < c.startedSeq || seq < d.startedSeq) return false;
+  if (d.protocol === 'share') return d.endedSeq === null || d.endedSeq > seq;
+  for (const p of d.owned) if (p.topic === t) return true;
+  return dLast > (c.firstReceipt.get(t) ?? seq);
 }
 
 /** What a consumer has received of a topic, its first partition with anything. */

@@ -1,7 +1,8 @@
 import type { Evidence } from '../../grading.types';
 import { evidence, message } from '../evidence';
 import type { Rule } from '../rule';
-import type { BrokerDown, Change, ConsumerState, PartState, TopicState, World } from '../world';
+import type { World } from '../world';
+import { BrokerDown, Change, ConsumerState, PartState, TopicState, visibleTo } from '../world-state';
 
 /** What a consumer must read back of one topic: per partition, everything written before it started. */
 interface Target {
@@ -11,7 +12,13 @@ interface Target {
   ends: Map<PartState, number>;
   /** Partitions not yet read in full. */
   missing: Set<PartState>;
-  lastProducedSeq: number;
+  /**
+   * The first and the last messages.produced before the consumer started that the student may be
+   * shown (their own and unowned ones: another student's writes to a shared topic count, unshown);
+   * 0 when there is none.
+   */
+  firstWrite: number;
+  lastWrite: number;
 }
 
 /**
@@ -34,7 +41,15 @@ export class NoDataLossRule implements Rule {
         if (topic.firstProducedSeq === null || topic.firstProducedSeq > down.seq || topic.lastProducedSeq === null) continue;
         const ends = new Map<PartState, number>();
         for (const part of topic.parts.values()) if (part.end > 0) ends.set(part, part.end);
-        if (ends.size) targets.push({ topic, down, ends, missing: new Set(ends.keys()), lastProducedSeq: topic.lastProducedSeq });
+        if (ends.size === 0) continue;
+        let firstWrite = 0;
+        let lastWrite = 0;
+        for (const [owner, w] of topic.writers) {
+          if (!visibleTo(change.student, owner)) continue;
+          if (firstWrite === 0 || w.first < firstWrite) firstWrite = w.first;
+          lastWrite = Math.max(lastWrite, w.last);
+        }
+        targets.push({ topic, down, ends, missing: new Set(ends.keys()), firstWrite, lastWrite });
       }
       if (targets.length) this.targets.set(change.consumer, targets);
       return null;
@@ -58,7 +73,7 @@ export class NoDataLossRule implements Rule {
       summary:
         `Broker ${target.down.nodeId} went down after topic ${target.topic.name} had messages; consumer ${c.id}, started after, ` +
         `received all ${total} messages written to it before it started (${listed.join(', ')}${parts.length > 6 ? ', …' : ''}).`,
-      events: [target.topic.firstProducedSeq ?? 0, target.down.seq, target.lastProducedSeq, c.startedSeq, change.seq],
+      events: [target.firstWrite, target.down.seq, target.lastWrite, c.startedSeq, change.seq],
       consumers: [c],
       // The last message of each partition: the end it reached.
       messages: parts.map(([part, end]) => message(c, part, end - 1)),

@@ -1,7 +1,7 @@
 import type { Evidence } from '../../grading.types';
 import { evidence } from '../evidence';
 import type { Rule } from '../rule';
-import type { Change } from '../world';
+import type { Change } from '../world-state';
 
 /** A topic.created of the student's with replication factor ≥ 3 and ≥ 3 partitions. */
 export class ReplicatedTopicRule implements Rule {

@@ -1,7 +1,7 @@
 import type { Evidence } from '../../grading.types';
 import { evidence, message, partText } from '../evidence';
 import type { Rule } from '../rule';
-import type { Change, ConsumerState, GroupState, PartState } from '../world';
+import type { Change, ConsumerState, GroupState, PartState } from '../world-state';
 
 /** Two members that each got records of one partition the other did not. */
 interface Split {
@@ -58,20 +58,26 @@ export class ShareGroupRule implements Rule {
     }
     if (change.kind === 'released') {
       const g = this.group(change.consumer.group);
+      if (g.back) return null;
       let offsets = g.released.get(change.part);
       if (!offsets) g.released.set(change.part, (offsets = new Map()));
       for (const o of change.offsets) offsets.set(o, { by: change.consumer, seq: change.seq });
       const early = g.early.get(change.part);
       const o = change.offsets.find((x) => early?.has(x));
-      if (g.back || o === undefined) return null;
+      if (o === undefined) return null;
       const r = early!.get(o)!;
-      g.back = { releasedBy: change.consumer, releasedSeq: change.seq, to: r.to, part: change.part, offset: o, deliveryCount: r.deliveryCount, seq: r.seq };
+      this.back(g, { releasedBy: change.consumer, releasedSeq: change.seq, to: r.to, part: change.part, offset: o, deliveryCount: r.deliveryCount, seq: r.seq });
       return this.passed(g);
     }
     if (change.kind === 'redelivered') {
       const g = this.group(change.consumer.group);
-      const release = g.released.get(change.part)?.get(change.offset);
-      if (g.back || change.deliveryCount < 2) return null;
+      if (g.back) return null;
+      const released = g.released.get(change.part);
+      const release = released?.get(change.offset);
+      // A release is answered by one redelivery: after it the record is no longer waiting to come back.
+      if (release) released!.delete(change.offset);
+      if (released?.size === 0) g.released.delete(change.part);
+      if (change.deliveryCount < 2) return null;
       if (!release) {
         if (change.why === 'released') {
           let early = g.early.get(change.part);
@@ -80,7 +86,7 @@ export class ShareGroupRule implements Rule {
         }
         return null;
       }
-      g.back = {
+      this.back(g, {
         releasedBy: release.by,
         releasedSeq: release.seq,
         to: change.consumer,
@@ -88,10 +94,17 @@ export class ShareGroupRule implements Rule {
         offset: change.offset,
         deliveryCount: change.deliveryCount,
         seq: change.seq,
-      };
+      });
       return this.passed(g);
     }
     return null;
+  }
+
+  /** The second half found: the records waiting to come back no longer matter. */
+  private back(g: ShareGroup, r: Return): void {
+    g.back = r;
+    g.released.clear();
+    g.early.clear();
   }
 
   private group(g: GroupState): ShareGroup {
@@ -120,6 +133,8 @@ export class ShareGroupRule implements Rule {
     const { split, back } = g;
     if (!split || !back) return null;
     const { a, b, part } = split;
+    // Passed for good: the engine hands this student's changes to the rule no more.
+    for (const [group] of this.groups) if (group.members.some((m) => m.owner === a.owner)) this.groups.delete(group);
     return evidence({
       summary:
         `In share group ${a.group.id}, consumers ${a.id} and ${b.id} got different records of ${partText(part)} ` +
