@@ -374,6 +374,34 @@ describe('grading engine: broker-failover', () => {
     expect(p!.evidence.messages.map((m) => m.offset)).toEqual(['0', '1', '2', '3', '4']);
   });
 
+  it('passes when the leader change is stored after the write and its receipt', () => {
+    const tl = new Timeline();
+    tl.topicCreated('instructor', 'events', 3, 3);
+    tl.started(ALICE, 'c-a', n(ALICE, 'readers'), ['events']);
+    tl.rebalanced('c-a', { events: [0, 1, 2] });
+    const down = tl.node('node.killed', 2);
+    const write = tl.produced('instructor', 'events', { 0: [[0, 4]] });
+    const read = tl.consumed('c-a', 'events', { 0: [[0, 4]] });
+    const leader = tl.leaderChanged('events', 0, 2, 1);
+    tl.node('node.started', 2);
+    tl.leaderChanged('events', 1, 2, 1);
+    const p = tl.grade().passes.find((x) => x.checkpoint === 'broker-failover');
+    expect(p).toMatchObject({ studentId: ALICE, seq: leader.seq });
+    expect(p!.evidence.events).toEqual(expect.arrayContaining([down.seq, write.seq, read.seq, leader.seq]));
+
+    // A leader change after the broker came back is not one of that outage.
+    const tl2 = new Timeline();
+    tl2.topicCreated('instructor', 'events', 3, 3);
+    tl2.started(ALICE, 'c-a', n(ALICE, 'readers'), ['events']);
+    tl2.rebalanced('c-a', { events: [0, 1, 2] });
+    tl2.node('node.killed', 2);
+    tl2.produced('instructor', 'events', { 0: [[0, 4]] });
+    tl2.consumed('c-a', 'events', { 0: [[0, 4]] });
+    tl2.node('node.started', 2);
+    tl2.leaderChanged('events', 0, 1, 2);
+    expect(passedBy(tl2, ALICE)).toEqual([]);
+  });
+
   it("counts another student's write to a shared topic but cites only events the student can read back", () => {
     const tl = new Timeline();
     tl.topicCreated('instructor', 'events', 3, 3);

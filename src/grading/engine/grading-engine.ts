@@ -50,10 +50,11 @@ export class GradingEngine implements Grader {
     if (ev.type === 'checkpoint.passed') return [];
     const change = this.world.apply(ev, scope);
     if (!change) return [];
-    if (change.kind !== 'written') return this.check(change, ev);
-    // A write is nobody's in particular: it may complete a checkpoint for each student who read there.
+    if (change.kind !== 'written' && change.kind !== 'leader-changed') return this.check(change, ev);
+    // Nobody's in particular: it may complete a checkpoint for each student who read there.
     const students = new Set<string>();
-    for (const { part } of change.writes) for (const s of part.readers.keys()) students.add(s);
+    const parts = change.kind === 'written' ? change.writes.map((w) => w.part) : [change.part];
+    for (const part of parts) for (const s of part.readers.keys()) students.add(s);
     const out: Passed[] = [];
     for (const student of students) out.push(...this.check({ ...change, student }, ev));
     return out;

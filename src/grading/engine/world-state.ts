@@ -219,8 +219,9 @@ export interface Written {
 
 /**
  * What one event did, for the rules: `seq` is the event's, `student` whose it is (never the
- * instructor). A write while brokers are down is nobody's: the world gives it with `student` empty and
- * the engine hands it on once per student whose consumers read those partitions.
+ * instructor). A write while brokers are down and a leader change are nobody's: the world gives them
+ * with `student` empty and the engine hands them on once per student whose consumers read those
+ * partitions.
  */
 export type Change =
   | { seq: number; kind: 'topic-created'; student: string; topic: TopicState; replicationFactor: number }
@@ -229,6 +230,7 @@ export type Change =
   | { seq: number; kind: 'rebalanced'; student: string; consumer: ConsumerState; assigned: PartState[]; revoked: PartState[] }
   | { seq: number; kind: 'consumed'; student: string; consumer: ConsumerState; topic: TopicState; receipt: Receipt[] }
   | { seq: number; kind: 'written'; student: string; writes: Written[] }
+  | { seq: number; kind: 'leader-changed'; student: string; part: PartState }
   | { seq: number; kind: 'released'; student: string; consumer: ConsumerState; part: PartState; offsets: number[] }
   | { seq: number; kind: 'redelivered'; student: string; consumer: ConsumerState; part: PartState; offset: number; deliveryCount: number; why: string | undefined };
 

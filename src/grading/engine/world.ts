@@ -69,9 +69,12 @@ export class World {
       case 'node.resumed':
         this.brokersUp(ev.seq, ev.nodeId);
         return null;
-      case 'partition.leader-changed':
-        this.topic(ev.topic).part(ev.partition).leaderChanges.push(ev.seq);
-        return null;
+      case 'partition.leader-changed': {
+        const part = this.topic(ev.topic).part(ev.partition);
+        part.leaderChanges.push(ev.seq);
+        // Writes of an outage and their receipts may be on the timeline before the leader change is.
+        return part.downWrites.length && part.readers.size ? { seq: ev.seq, kind: 'leader-changed', student: '', part } : null;
+      }
       case 'messages.produced':
         return this.produced(ev, scope);
       case 'consumer.started':

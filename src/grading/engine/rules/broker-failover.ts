@@ -8,11 +8,11 @@ import { Change, ConsumerState, DownWrite, Outage, PartState, visibleTo } from '
  * A message written while a broker was down, on a partition whose leader changed during that same
  * outage (after the broker went down, before it came back), received by one of the student's
  * consumers. Whoever stopped the broker (the instructor) and whoever produced, it counts for the
- * student whose consumer read through it. The write and the receipt may be stored in either order
- * (each is flushed about once a second, by different parts of the server): the rule looks at the
- * receipt (writes already there) and at the write (receipts already there). Offsets written during
- * the outage cannot have been received before the broker went down, so a receipt found at the write
- * came after it.
+ * student whose consumer read through it. The write, the receipt and the leader change may be stored in
+ * any order (writes and receipts are flushed about once a second, by different parts of the server,
+ * leader changes when the partition watcher sees them): the rule looks at each of the three with the
+ * other two already there. Offsets written during the outage cannot have been received before the
+ * broker went down, so a receipt found later came after it.
  */
 export class BrokerFailoverRule implements Rule {
   readonly id = 'broker-failover' as const;
@@ -32,19 +32,35 @@ export class BrokerFailoverRule implements Rule {
       }
       return null;
     }
-    if (change.kind !== 'written') return null;
-    for (const { part, run, first, last } of change.writes) {
-      const failover = leaderChangeDuring(part, run.outages);
-      if (!failover) continue;
-      for (const c of part.readers.get(change.student) ?? []) {
-        const got = c.received.get(part);
-        const both = got ? clip(got, first, last) : null;
-        if (!both || both.empty) continue;
-        return proof(change.student, c, part, run, failover, both, c.seqOf(part, both.spans[0][0]));
+    if (change.kind === 'written') {
+      for (const { part, run, first, last } of change.writes) {
+        const failover = leaderChangeDuring(part, run.outages);
+        const proven = failover && readBack(change.student, part, run, failover, first, last);
+        if (proven) return proven;
       }
+      return null;
+    }
+    if (change.kind !== 'leader-changed') return null;
+    const part = change.part;
+    for (const run of part.downWrites) {
+      // Only this leader change is new: a run whose outages it is not within was looked at before.
+      if (!run.outages.some((o) => o.downSeq < change.seq && (o.upSeq === null || change.seq < o.upSeq))) continue;
+      const failover = leaderChangeDuring(part, run.outages);
+      const proven = failover && readBack(change.student, part, run, failover, run.first, run.last);
+      if (proven) return proven;
     }
     return null;
   }
+}
+
+/** A consumer of the student's that already received some of offsets `first`–`last` of the run. */
+function readBack(student: string, part: PartState, run: DownWrite, failover: Failover, first: number, last: number): Evidence | null {
+  for (const c of part.readers.get(student) ?? []) {
+    const got = c.received.get(part);
+    const both = got ? clip(got, first, last) : null;
+    if (both && !both.empty) return proof(student, c, part, run, failover, both, c.seqOf(part, both.spans[0][0]));
+  }
+  return null;
 }
 
 interface Failover {
