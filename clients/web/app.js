@@ -8,6 +8,9 @@ const MAX_TIMELINE = 300;
 /** messages.consumed lines kept: one a second per reading consumer would push everything else out. */
 const MAX_RECEIPTS = 60;
 const MAX_CARD_LINES = 200;
+/** The pictures (partition-map.js, ...): each mounts its panel and hears what it draws from. */
+const PICTURES = [PartitionMap];
+const tell = (hook, ...args) => { for (const v of PICTURES) if (v[hook]) v[hook](...args); };
 
 const state = {
   token: null,
@@ -129,6 +132,7 @@ function renderCluster(c) {
       h('td', null, n.host ? `${n.host}:${n.port}` : '–'),
       h('td', { class: 'actions' }, nodeButtons(n))));
   $('nodes').replaceChildren(...rows);
+  tell('onCluster', c);
 }
 
 function clusterAction(action) {
@@ -155,6 +159,7 @@ function drawTopics() {
       h('td', null, t.name), h('td', null, t.partitions), h('td', null, t.replicationFactor), h('td', { testid: 'topic-owner' }, ownerText(t.owner)))) :
     [h('tr', null, h('td', { colspan: 4, class: 'muted' }, 'No topics yet: create one above.'))]));
   $('topic-names').replaceChildren(...state.topics.map((t) => h('option', { value: t.name })));
+  tell('onTopics', state.topics);
 }
 const reloadTopics = debounce(() => loadTopics().catch(showError));
 
@@ -163,6 +168,7 @@ async function selectTopic(name) {
   for (const row of $('topics').children) row.classList.toggle('selected', row.dataset.topic === name);
   if (!$('producer-topic').value) $('producer-topic').value = name;
   if (!$('consumer-topic').value) $('consumer-topic').value = name;
+  PartitionMap.show(name);
   await describeTopic().catch(showError);
 }
 
@@ -534,6 +540,7 @@ function react(e) {
   }
   if (e.type.startsWith('node.') && !state.socket) loadCluster().catch(showError);
   reactToClass(e);
+  tell('onEvent', e);
 }
 
 function filterTimeline() {
@@ -662,6 +669,7 @@ async function start() {
     return showLogin();
   }
   applyRole(me);
+  tell('mount');
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
