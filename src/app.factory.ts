@@ -22,7 +22,8 @@ export async function createApp(config: LabConfig): Promise<INestApplication> {
 
 /** Prefix, body parsers, validation and shutdown hooks: shared by createApp and tests that boot a part of the app. */
 export function configureApp(app: INestApplication): void {
-  app.setGlobalPrefix('api', { exclude: ['/'] });
+  // GET /metrics is where Prometheus looks by default, outside the API.
+  app.setGlobalPrefix('api', { exclude: ['/', '/metrics'] });
   // The web dashboard: static files, no build step; socket.io serves its own browser client.
   app.use(express.static(path.resolve(__dirname, '..', 'clients', 'web'), { index: 'index.html' }));
   // The client module the page shares with klab (clients/lib/lab-client.js).

@@ -9,6 +9,7 @@ import { GradingModule } from './grading/grading.module';
 import { KafkaModule } from './kafka/kafka.module';
 import { LabsModule } from './labs/labs.module';
 import { MessagesModule } from './messages/messages.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { TopicsModule } from './topics/topics.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ConfigModule } from './config/config.module';
@@ -21,7 +22,7 @@ export class AppModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, RosterModule, GradingModule, LabsModule, LiveModule.register(ConsumersModule, TopicsModule)],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, RosterModule, GradingModule, LabsModule, LiveModule.register(ConsumersModule, TopicsModule), MetricsModule],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

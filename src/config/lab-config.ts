@@ -42,6 +42,8 @@ export interface LabConfig {
   externalBootstrap: string[];
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** GET /metrics answers without a token (for a Prometheus that holds none); otherwise the instructor's token. */
+  metricsPublic: boolean;
   /** docker driver only. */
   docker: { socketPath: string | undefined; host: string | undefined; image: string; network: 'host' };
 }
@@ -130,6 +132,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
     externalBootstrap,
     logLevel: oneOf(env, 'LAB_LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(env, 'LAB_LOG_FORMAT', LOG_FORMATS, 'text'),
+    metricsPublic: bool(env, 'LAB_METRICS_PUBLIC', false),
     docker: {
       socketPath: env.LAB_DOCKER_SOCKET?.trim() || undefined,
       host: env.DOCKER_HOST?.trim() || undefined,

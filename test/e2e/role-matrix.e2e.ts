@@ -63,6 +63,8 @@ const TABLE: Record<string, Row> = {
   getHealth:           row([200, 200, 200, __, __, 200, __]),
   getMe:               row([401, 401, 200, __, __, 200, __]),
   getRuntime:          row([401, 401, 403, __, __, 200, __]),
+  // Outside /api (Prometheus's default path); LAB_METRICS_PUBLIC is off on the shared server.
+  getMetrics:          row([401, 401, 403, __, __, 200, __]),
   joinClass:           row([201, 201, 201, __, __, 201, __], { body: () => ({ code: fx.joinCode, name: uniqueName('mx-joined') }) }),
   listStudents:        row([401, 401, 403, __, __, 200, __]),
   createStudent:       row([401, 401, 403, __, __, 201, __], { body: () => ({ name: uniqueName('mx-added') }) }),

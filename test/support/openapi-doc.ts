@@ -59,7 +59,9 @@ export function responseSchema(doc: OpenApiDoc, method: string, pathTemplate: st
   const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
   if (!key) throw new Error(`${method.toUpperCase()} ${pathTemplate} does not document status ${status} (it documents ${Object.keys(responses).join(', ')})`);
   const response = deref(doc, responses[key]);
-  const media = response.content?.[contentType];
+  // A documented media type may carry parameters ("text/plain; version=0.0.4"); the answer's is matched on its type.
+  const content = response.content ?? {};
+  const media = content[contentType] ?? Object.entries(content).find(([k]) => k.split(';')[0].trim() === contentType)?.[1];
   if (!media) throw new Error(`${method.toUpperCase()} ${pathTemplate} ${status} has no ${contentType} content (it has ${Object.keys(response.content ?? {}).join(', ') || 'none'})`);
   if (media.schema === undefined) throw new Error(`${method.toUpperCase()} ${pathTemplate} ${status} ${contentType} has no schema`);
   return media.schema as Schema;

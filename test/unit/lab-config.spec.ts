@@ -25,6 +25,7 @@ describe('configuration validated at boot', () => {
     [{ LAB_DRIVER: 'external', LAB_BOOTSTRAP_SERVERS: 'nohost' }, 'LAB_BOOTSTRAP_SERVERS has "nohost", which is not host:port.'],
     [{ LAB_LOG_LEVEL: 'loud' }, 'LAB_LOG_LEVEL must be one of error, warn, info, debug, but it is "loud".'],
     [{ LAB_LOG_FORMAT: 'xml' }, 'LAB_LOG_FORMAT must be one of text, json, but it is "xml".'],
+    [{ LAB_METRICS_PUBLIC: 'maybe' }, 'LAB_METRICS_PUBLIC must be true or false, but it is "maybe".'],
   ])('stops on %j with a sentence naming the variable', (env, sentence) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(sentence);
@@ -34,6 +35,11 @@ describe('configuration validated at boot', () => {
     for (const v of ['4.4.0', '4.0.0', '4.1.1', '3.9.2', '3.9.0']) expect(loadConfig({ KAFKA_VERSION: v }).kafkaVersion).toBe(v);
     expect(loadConfig({ KAFKA_VERSION: '3.9.2' }).docker.image).toBe('apache/kafka:3.9.2');
     expect(loadConfig({ KAFKA_VERSION: '3.9.2', LAB_DOCKER_IMAGE: 'mine:1' }).docker.image).toBe('mine:1');
+  });
+
+  it('keeps GET /metrics behind the instructor token unless LAB_METRICS_PUBLIC says otherwise', () => {
+    expect(loadConfig({}).metricsPublic).toBe(false);
+    expect(loadConfig({ LAB_METRICS_PUBLIC: 'true' }).metricsPublic).toBe(true);
   });
 
   it('logs at info as text unless told otherwise (any case)', () => {

@@ -13,7 +13,7 @@ import { SERVER_EVENTS } from '../../src/live/live.types';
 
 // Must match configureApp() in src/app.factory.ts.
 const GLOBAL_PREFIX = 'api';
-const PREFIX_EXCLUDE = ['/'];
+const PREFIX_EXCLUDE = ['/', '/metrics'];
 // Must match the keys of Public() and Roles() in src/class/auth.guard.ts.
 const PUBLIC_KEY = 'lab:public';
 const ROLES_KEY = 'lab:roles';
