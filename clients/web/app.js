@@ -9,7 +9,7 @@ const MAX_TIMELINE = 300;
 const MAX_RECEIPTS = 60;
 const MAX_CARD_LINES = 200;
 /** The pictures (partition-map.js, ...): each mounts its panel and hears what it draws from. */
-const PICTURES = [PartitionMap];
+const PICTURES = [PartitionMap, GroupView, Swimlane];
 const tell = (hook, ...args) => { for (const v of PICTURES) if (v[hook]) v[hook](...args); };
 
 const state = {
@@ -591,6 +591,7 @@ function connectLive() {
       for (const card of state.cards.values()) if (!TERMINAL.includes(card.consumer.state)) follow(card);
       // The cluster view and the lists are not replayed: read them again.
       await Promise.all([loadCluster(), loadTopics(), loadConsumers()]);
+      tell('onConnect');
     } catch (e) {
       showError(e);
     }

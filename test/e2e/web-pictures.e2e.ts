@@ -2,6 +2,7 @@
 // real headless Chromium against the shared lab server and its real cluster. Assertions are on what
 // is drawn (data-testid and data-* attributes), with deadlines.
 import { Browser, chromium, Page } from 'playwright-core';
+import { eventMark, eventsSince } from '../support/events';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
 
 interface Partition { partition: number; leader: number | null; replicas: number[]; isr: number[] }
@@ -32,6 +33,40 @@ describe('web pictures', () => {
       return true;
     }, 120_000, 250);
   };
+
+  async function newTopic(prefix: string, partitions = 3) {
+    const name = uniqueName(prefix);
+    await api().post('/api/topics').send({ name, partitions, replicationFactor: 3 }).expect(201);
+    topics.push(name);
+    return name;
+  }
+
+  /** Starts a consumer through the API and waits until it runs with partitions or the group settles. */
+  async function startConsumer(topic: string, groupId: string, name: string, protocol: 'classic' | 'consumer') {
+    const body: Record<string, unknown> = { topics: [topic], groupId, name };
+    if (protocol !== 'classic') body.protocol = protocol;
+    const c = (await api().post('/api/consumers').send(body).expect(201)).body;
+    consumers.push(c.id);
+    await waitFor(`consumer ${name} running`, async () => (await api().get(`/api/consumers/${c.id}`)).body.state === 'running', 60_000, 200);
+    return c.id as string;
+  }
+
+  /** Waits until every partition of the group is held by exactly one of `ids` (the group settled). */
+  async function settled(groupId: string, ids: string[], partitions = 3) {
+    await waitFor(`group ${groupId} settled over ${ids.length} member(s)`, async () => {
+      const held = await Promise.all(ids.map(async (id) => (await api().get(`/api/consumers/${id}`)).body.assignment.flatMap((a: { partitions: number[] }) => a.partitions)));
+      const all = held.flat();
+      return all.length === partitions && new Set(all).size === partitions && held.every((ps) => ps.length > 0);
+    }, 90_000, 250);
+  }
+
+  async function showGroup(groupId: string) {
+    await page.locator(`[data-testid=gview-group] option[value="${groupId}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+    await page.selectOption('[data-testid=gview-group]', groupId);
+  }
+
+  const lane = (id: string) => page.locator(`[data-testid=gview-lane][data-consumer-id="${id}"]`);
+  const gaps = (id: string) => page.locator(`[data-testid=swim-gap][data-consumer-id="${id}"]`);
 
   beforeAll(async () => {
     browser = await chromium.launch({
@@ -114,6 +149,76 @@ describe('web pictures', () => {
     await clusterWhole();
     await waitFor('every replica in sync on the map', async () => (await page.locator('[data-testid=pmap-cell][data-insync=true]').count()) === 9 &&
       (await page.locator('[data-testid=pmap-cell][data-insync=false]').count()) === 0, 30_000);
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  const classicGroup = uniqueName('pics-classic');
+  const classic: string[] = [];
+  let classicTopic = '';
+
+  it('group view: a new member appears as a lane holding its partitions; offsets and lag are those of GET /api/groups', async () => {
+    classicTopic = await newTopic('pics-group');
+    classic.push(await startConsumer(classicTopic, classicGroup, 'pics-a', 'classic'));
+    await settled(classicGroup, classic);
+    await showGroup(classicGroup);
+    await lane(classic[0]).locator('[data-testid=gview-chip]').nth(2).waitFor({ timeout: 10_000 });
+
+    classic.push(await startConsumer(classicTopic, classicGroup, 'pics-b', 'classic'));
+    await settled(classicGroup, classic);
+    // The new member's lane, with its partitions; the first one gave some up.
+    await lane(classic[1]).locator('[data-testid=gview-chip]').first().waitFor({ timeout: 10_000 });
+    await waitFor('three partitions over the two lanes', async () => (await page.locator('[data-testid=gview-lane] [data-testid=gview-chip]').count()) === 3 &&
+      (await lane(classic[0]).locator('[data-testid=gview-chip]').count()) > 0, 10_000);
+
+    // Messages consumed: the drawn offsets follow the group's, refreshed by the events.
+    await api().post(`/api/topics/${classicTopic}/messages`).send({ messages: Array.from({ length: 9 }, (_, i) => ({ value: `m${i}`, partition: i % 3 })) }).expect(201);
+    await waitFor('the offsets drawn as the API reports them, everything committed', async () => {
+      const g = (await api().get(`/api/groups/${classicGroup}`).expect(200)).body;
+      if (!g.offsets.every((o: { latest: string; committed: string | null }) => o.latest === '3' && o.committed === '3')) return false;
+      const rows = page.locator('[data-testid=gview-offset]');
+      if ((await rows.count()) !== 3) return false;
+      for (const o of g.offsets) {
+        const row = page.locator(`[data-testid=gview-offset][data-partition="${o.partition}"]`);
+        if ((await row.getAttribute('data-committed')) !== o.committed || (await row.getAttribute('data-latest')) !== o.latest || (await row.getAttribute('data-lag')) !== String(o.lag)) return false;
+      }
+      return true;
+    }, 60_000, 250);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('swimlane: every member of a classic group shows a gap (eager rebalances revoke everything); the untouched member of a consumer-protocol group shows none', async () => {
+    // A third member joins, then the first leaves: every classic member was revoked everything once.
+    classic.push(await startConsumer(classicTopic, classicGroup, 'pics-c', 'classic'));
+    await settled(classicGroup, classic);
+    await api().post(`/api/consumers/${classic[0]}/stop`).expect(200);
+    await settled(classicGroup, classic.slice(1));
+    for (const id of classic) await gaps(id).first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-testid=swim-lane]').count()).toBe(3);
+
+    // The same with the consumer protocol (KIP-848): only what moves is revoked.
+    const group = uniqueName('pics-848');
+    const topic = await newTopic('pics-848');
+    const ids: string[] = [];
+    for (const n of ['pics-x', 'pics-y', 'pics-z']) {
+      ids.push(await startConsumer(topic, group, n, 'consumer'));
+      await settled(group, ids);
+    }
+    await showGroup(group);
+    const mark = await eventMark();
+    await api().post(`/api/consumers/${ids[2]}/stop`).expect(200);
+    await settled(group, ids.slice(0, 2));
+    // The member no rebalance gave or took a partition after the stop (an epoch bump moves nothing).
+    const moved = (tps: Array<{ partitions: number[] }> | undefined) => (tps || []).some((tp) => tp.partitions.length > 0);
+    const touched = new Set((await eventsSince(mark, ['group.rebalanced'])).filter((e) => e.groupId === group && (moved(e.assigned) || moved(e.revoked))).map((e) => e.consumerId));
+    const untouched = ids.slice(0, 2).filter((id) => !touched.has(id));
+    expect(untouched.length).toBeGreaterThan(0);
+    await page.locator('[data-testid=swim-lane]').nth(2).waitFor({ timeout: 15_000 });
+    await page.locator(`[data-testid=swim-lane][data-consumer-id="${ids[2]}"][data-ended=true]`).waitFor({ timeout: 15_000 });
+    for (const id of untouched) {
+      await page.locator(`[data-testid=swim-bar][data-consumer-id="${id}"]`).first().waitFor({ timeout: 10_000 });
+      expect(await gaps(id).count()).toBe(0);
+    }
     expect(pageErrors).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
