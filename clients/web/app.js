@@ -9,7 +9,7 @@ const MAX_TIMELINE = 300;
 const MAX_RECEIPTS = 60;
 const MAX_CARD_LINES = 200;
 /** The pictures (partition-map.js, ...): each mounts its panel and hears what it draws from. */
-const PICTURES = [PartitionMap, GroupView, Swimlane];
+const PICTURES = [PartitionMap, GroupView, Swimlane, Board];
 const tell = (hook, ...args) => { for (const v of PICTURES) if (v[hook]) v[hook](...args); };
 
 const state = {
@@ -619,7 +619,7 @@ function connectLive() {
     if (!socket.active) { showError(new Error(`live updates refused: ${err.message}`)); showLogin(); }
   });
   link.on('cluster', renderCluster);
-  link.on('progress', markPassed);
+  link.on('progress', (e) => { markPassed(e); tell('onProgress', e); });
   link.on('event', (e) => {
     state.timeline.push(e);
     react(e);

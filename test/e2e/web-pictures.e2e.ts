@@ -14,6 +14,7 @@ describe('web pictures', () => {
   const consoleErrors: string[] = [];
   const topics: string[] = [];
   const consumers: string[] = [];
+  const students: string[] = [];
 
   const describeTopic = async (name: string): Promise<Partition[]> => (await api().get(`/api/topics/${name}`).expect(200)).body.partitions;
   /** Every broker running and every replica of our topics in sync: what the next test file expects. */
@@ -87,6 +88,7 @@ describe('web pictures', () => {
     for (const id of consumers) await api().delete(`/api/consumers/${id}`);
     await clusterWhole();
     for (const t of topics) await api().delete(`/api/topics/${t}`);
+    for (const id of students) await api().delete(`/api/students/${id}?purge=true`);
   });
 
   it('partition map: a killed broker greys its column at once, the new leaders show within 2 s of Kafka electing them, and the broker starts again from its menu', async () => {
@@ -219,6 +221,39 @@ describe('web pictures', () => {
       await page.locator(`[data-testid=swim-bar][data-consumer-id="${id}"]`).first().waitFor({ timeout: 10_000 });
       expect(await gaps(id).count()).toBe(0);
     }
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it("the instructor's board ticks a student's checkpoint as it passes, and a click (or Enter) opens that student's evidence", async () => {
+    const name = uniqueName('Pics Ada');
+    const student = (await api().post('/api/students').send({ name }).expect(201)).body;
+    students.push(student.id);
+    const row = page.locator(`[data-testid=board-row][data-student-id="${student.id}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    const cell = row.locator('[data-testid=board-cell][data-checkpoint=replicated-topic]');
+    expect(await cell.getAttribute('data-passed')).toBe('false');
+    expect(await row.locator('[data-testid=board-last]').innerText()).toBe('never');
+
+    // The student passes replicated-topic: the progress push ticks the board without a reload.
+    await api(student.token).post('/api/topics').send({ name: 'pics-board-topic', partitions: 3, replicationFactor: 3 }).expect(201);
+    await row.locator('[data-testid=board-cell][data-checkpoint=replicated-topic][data-passed=true]').waitFor({ timeout: 30_000 });
+    expect(await cell.innerText()).toBe('✓');
+    expect(await row.getAttribute('data-passed')).toBe('1');
+    expect(await row.locator('[data-testid=board-last]').innerText()).not.toBe('never');
+
+    // Keyboard: focus the row, Enter opens the evidence; Escape closes it and gives the row its focus back.
+    await row.focus();
+    await page.keyboard.press('Enter');
+    const evidence = page.locator(`[data-testid=board-evidence][data-student-id="${student.id}"]`);
+    await evidence.waitFor({ timeout: 10_000 });
+    const item = evidence.locator('[data-testid=board-evidence-item][data-checkpoint=replicated-topic][data-passed=true]');
+    await item.waitFor({ timeout: 10_000 });
+    expect(await item.innerText()).toContain('pics-board-topic');
+    await page.keyboard.press('Escape');
+    await evidence.waitFor({ state: 'hidden', timeout: 5_000 });
+    await row.click();
+    await evidence.waitFor({ timeout: 10_000 });
     expect(pageErrors).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
