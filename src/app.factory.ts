@@ -28,6 +28,8 @@ export function configureApp(app: INestApplication): void {
   app.use(express.static(path.resolve(__dirname, '..', 'clients', 'web'), { index: 'index.html' }));
   // The client module the page shares with klab (clients/lib/lab-client.js).
   app.use('/lib', express.static(path.resolve(__dirname, '..', 'clients', 'lib'), { index: false }));
+  // uPlot, the page's chart library, served as npm installed it (no build step).
+  app.use('/vendor/uplot', express.static(path.dirname(require.resolve('uplot')), { index: false }));
   // Own body parsers: JSON, and text/plain for `kcat -P`-style produce of one message per line.
   app.use(refuseUnreadableBodies);
   app.use(express.json({ limit: '8mb', strict: false }));

@@ -9,7 +9,7 @@ const MAX_TIMELINE = 300;
 const MAX_RECEIPTS = 60;
 const MAX_CARD_LINES = 200;
 /** The pictures (partition-map.js, ...): each mounts its panel and hears what it draws from. */
-const PICTURES = [PartitionMap, GroupView, Swimlane, Board];
+const PICTURES = [PartitionMap, GroupView, Swimlane, Rates, Board];
 const tell = (hook, ...args) => { for (const v of PICTURES) if (v[hook]) v[hook](...args); };
 
 const state = {

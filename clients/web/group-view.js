@@ -73,6 +73,7 @@ const GroupView = (() => {
       const d = await api('GET', `/groups/${encodeURIComponent(id)}`);
       if (ticket !== view.ticket || id !== view.group) return;
       view.desc = d;
+      tell('onGroupOffsets', d);
     } catch (e) {
       if (ticket !== view.ticket) return;
       if (e.status !== 404) return showError(e);

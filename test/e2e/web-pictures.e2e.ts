@@ -186,6 +186,12 @@ describe('web pictures', () => {
       }
       return true;
     }, 60_000, 250);
+
+    // The rates: the topic's chart counted what was produced and consumed; the group's lag is charted too.
+    const rates = page.locator(`[data-testid=rates-topic][data-topic="${classicTopic}"]`);
+    await page.locator(`[data-testid=rates-topic][data-topic="${classicTopic}"][data-produced="9"][data-consumed="9"]`).waitFor({ timeout: 30_000 });
+    expect(await rates.locator('canvas').count()).toBeGreaterThan(0);
+    await page.locator(`[data-testid=rates-lag][data-group="${classicGroup}"][data-lag="0"] canvas`).waitFor({ timeout: 10_000 });
     expect(pageErrors).toEqual([]);
   });
 
