@@ -96,16 +96,20 @@ async function loadCluster() {
   renderCluster(await api('GET', '/cluster'));
 }
 
-function nodeButtons(n) {
-  if (!mayControlNodes()) return h('span', { class: 'muted', title: 'the instructor can allow students to control nodes (studentsMayControlBrokers)' }, 'instructor only');
-  const s = n.state;
-  const can = {
+/** Which lifecycle calls a node in state `s` takes: the page offers only those (the table and the partition map). */
+function nodeActionsFor(s) {
+  return {
     stop: ['running', 'paused', 'starting'].includes(s),
     kill: ['running', 'paused', 'starting'].includes(s),
     pause: s === 'running',
     resume: s === 'paused',
     start: ['stopped', 'killed', 'crashed'].includes(s),
   };
+}
+
+function nodeButtons(n) {
+  if (!mayControlNodes()) return h('span', { class: 'muted', title: 'the instructor can allow students to control nodes (studentsMayControlBrokers)' }, 'instructor only');
+  const can = nodeActionsFor(n.state);
   const titles = { stop: 'graceful (controlled shutdown)', kill: 'abrupt: SIGKILL, no controlled shutdown', pause: 'freeze the process', resume: 'thaw the process', start: 'start it again' };
   return Object.keys(can).map((a) => {
     const b = h('button', { type: 'button', dataset: { action: a }, testid: `node-${a}`, title: titles[a], class: a === 'kill' ? 'danger' : null }, a);

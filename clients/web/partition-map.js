@@ -178,13 +178,7 @@ const PartitionMap = (() => {
     const b = view.brokers.find((x) => x.id === view.menuFor);
     if (!b || !mayControlNodes()) { menu.hidden = true; menu.replaceChildren(); return; }
     const s = b.state;
-    const can = {
-      stop: ['running', 'paused', 'starting'].includes(s),
-      kill: ['running', 'paused', 'starting'].includes(s),
-      pause: s === 'running',
-      resume: s === 'paused',
-      start: ['stopped', 'killed', 'crashed'].includes(s),
-    };
+    const can = nodeActionsFor(s);
     menu.hidden = false;
     menu.dataset.broker = b.id;
     menu.replaceChildren(h('strong', null, `broker ${b.id}`), h('span', { class: `state s-${s}` }, s),

@@ -35,7 +35,7 @@ const Rates = (() => {
       width: width(el), height: 110,
       scales: { x: { time: true } },
       axes: [{ space: 60, size: 28 }, { size: 42 }],
-      legend: { show: true },
+      legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, fill: s.fill, points: { show: false } }))],
     }, data(c), plot);

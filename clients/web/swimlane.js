@@ -10,6 +10,8 @@ const Swimlane = (() => {
   const TYPES = ['group.rebalanced', 'consumer.started', 'consumer.stopped', 'consumer.killed', 'consumer.crashed'];
   /** An eager rebalance's revocation is drawn from its trigger, but never longer before it than this. */
   const MAX_REVOKE_MS = 3000;
+  /** An eager revocation with no trigger in sight is drawn this long. */
+  const SHORT_GAP_MS = 300;
   const LANE_H = 30;
   const LABEL_W = 150;
   const view = { el: null, group: null, events: new Map(), ticket: 0, frame: 0 };
@@ -95,8 +97,11 @@ const Swimlane = (() => {
       const kept = [...before].filter((k) => !revoked.has(k));
       if (cur && cur.to == null) cur.to = t;
       if (before.size && !kept.length && owns(e.owned)) {
-        // Eager: everything was given up before the new set came. Drawn from the trigger (capped).
-        const from = Math.max(cur ? cur.from : t, trigger != null && trigger <= t ? trigger : t, t - MAX_REVOKE_MS);
+        // Eager: everything was given up before the new set came. Drawn from what triggered it (a member
+        // joining or leaving during the bar, at most MAX_REVOKE_MS back); otherwise (a coordinator move)
+        // a short mark before the event.
+        const since = cur ? cur.from : t;
+        const from = trigger != null && trigger > since && trigger <= t ? Math.max(trigger, t - MAX_REVOKE_MS) : Math.max(since, t - SHORT_GAP_MS);
         if (cur) cur.to = from;
         m.spans.push({ kind: 'gap', from, to: t, eager: true });
       } else if (!m.spans.length && !owns(e.owned)) {
@@ -121,6 +126,11 @@ const Swimlane = (() => {
     }
     return [...members.values()];
   }
+
+  /** One topic: its partitions are enough on the bar (the topic is in the tooltip). */
+  const short = (tps) => ((tps || []).length === 1 ? `[${tps[0].partitions.join(',')}]` : label(tps));
+  /** The text cut to about `px` pixels (11px sans: ~6.5px a character). */
+  const fit = (text, px) => { const n = Math.floor(px / 6.5); return text.length <= n ? text : `${text.slice(0, Math.max(1, n - 1))}…`; };
 
   function el(tag, attrs, ...children) {
     const n = document.createElementNS(SVG, tag);
@@ -159,7 +169,7 @@ const Swimlane = (() => {
         const title = el('title', null, `${laneName(m.id)}: ${s.kind === 'bar' ? `owned ${label(s.owned)}` : s.kind === 'gap' ? (s.eager ? 'owned nothing: eager rebalance revoked everything' : 'owned nothing') : 'joining'} from ${clock(new Date(s.from).toISOString())}${s.to ? ` to ${clock(new Date(s.to).toISOString())}` : ''}`);
         if (s.kind === 'bar') {
           g.append(el('rect', { x: from, y: y + 3, width: w, height: LANE_H - 8, rx: 3, fill: colour, 'data-testid': 'swim-bar', 'data-consumer-id': m.id, 'data-partitions': label(s.owned) }, title),
-            w > 40 ? el('text', { x: from + 4, y: y + LANE_H / 2 + 3, class: 'swim-bar-label' }, label(s.owned)) : null);
+            w > 24 ? el('text', { x: from + 4, y: y + LANE_H / 2 + 3, class: 'swim-bar-label' }, fit(short(s.owned), w - 8)) : null);
         } else if (s.kind === 'gap') {
           g.append(el('rect', { x: from - (w > to - from ? w / 2 : 0), y: y + 3, width: w, height: LANE_H - 8, fill: 'url(#swim-hatch)', stroke: '#c62828', 'data-testid': 'swim-gap', 'data-consumer-id': m.id, 'data-eager': String(Boolean(s.eager)) }, title));
         } else {
