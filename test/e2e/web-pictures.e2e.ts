@@ -263,4 +263,28 @@ describe('web pictures', () => {
     expect(pageErrors).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
+
+  it('at phone width the page does not scroll sideways; a student sees the map without node actions (the class does not allow them)', async () => {
+    const student = (await api().post('/api/students').send({ name: uniqueName('Pics Lin') }).expect(201)).body;
+    students.push(student.id);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phone = await context.newPage();
+    phone.on('pageerror', (e) => pageErrors.push(e.message));
+    phone.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    await phone.goto(`${sharedLab().url}/#token=${student.token}`);
+    await phone.locator('[data-testid=live-status]', { hasText: /^live$/ }).waitFor({ timeout: 15_000 });
+    await api(student.token).post('/api/topics').send({ name: 'pics-phone', partitions: 2, replicationFactor: 3 }).expect(201);
+    await phone.locator('[data-testid=pmap-row]').nth(1).waitFor({ timeout: 15_000 });
+    expect(await phone.locator('[data-testid=pmap-broker]').count()).toBeGreaterThanOrEqual(3);
+    expect(await phone.locator('[data-testid=pmap-broker-button]').count()).toBe(0);
+    expect(await phone.locator('[data-testid=board-panel]').count()).toBe(0);
+    for (const id of ['pmap-panel', 'gview-panel', 'swim-panel', 'rates-panel']) {
+      const box = await phone.locator(`[data-testid=${id}]`).boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
+    }
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await context.close();
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
 });
