@@ -90,8 +90,9 @@ const GroupView = (() => {
     if (e.groupId && e.type === 'consumer.started' && !view.groups.some((g) => g.groupId === e.groupId)) reloadGroups();
     if (!view.group) return;
     if (e.groupId === view.group && CHANGES.test(e.type)) reload();
-    // New messages on a topic the group reads: its lag grew.
-    else if (e.type === 'messages.produced' && view.desc && (view.desc.offsets || []).some((o) => o.topic === e.topic)) reload();
+    // New messages on a topic the group reads (its lag grew), or a new leader there (offsets Kafka
+    // could not tell while the partition had none can be read again).
+    else if ((e.type === 'messages.produced' || e.type.startsWith('partition.')) && view.desc && (view.desc.offsets || []).some((o) => o.topic === e.topic)) reload();
   }
 
   const key = (m) => m.consumerId || m.memberId;
