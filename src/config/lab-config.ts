@@ -44,8 +44,19 @@ export interface LabConfig {
   logFormat: LogFormat;
   /** GET /metrics answers without a token (for a Prometheus that holds none); otherwise the instructor's token. */
   metricsPublic: boolean;
+  /**
+   * The class listener for students' own Kafka clients (SASL/SCRAM, ACLs, optional TLS); null unless
+   * LAB_KAFKA_PUBLIC_HOST is set. `publicHost` is what brokers advertise on it; `bindHost` where it listens.
+   */
+  classListener: ClassListenerConfig | null;
   /** docker driver only. */
   docker: { socketPath: string | undefined; host: string | undefined; image: string; network: 'host' };
+}
+
+export interface ClassListenerConfig {
+  publicHost: string;
+  bindHost: string;
+  tls: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -133,6 +144,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
     logLevel: oneOf(env, 'LAB_LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(env, 'LAB_LOG_FORMAT', LOG_FORMATS, 'text'),
     metricsPublic: bool(env, 'LAB_METRICS_PUBLIC', false),
+    classListener: classListener(env),
     docker: {
       socketPath: env.LAB_DOCKER_SOCKET?.trim() || undefined,
       host: env.DOCKER_HOST?.trim() || undefined,
@@ -143,6 +155,14 @@ export function loadConfig(env: Env = process.env): LabConfig {
   };
 }
 
+/** TODO(listener lane): validate the host, choose bindHost, refuse LAB_KAFKA_TLS without a public host. */
+function classListener(env: Env): ClassListenerConfig | null {
+  const publicHost = env.LAB_KAFKA_PUBLIC_HOST?.trim();
+  const tls = bool(env, 'LAB_KAFKA_TLS', false);
+  if (!publicHost) return null;
+  return { publicHost, bindHost: '0.0.0.0', tls };
+}
+
 /** Ports are derived from one base so two servers with bases 40 apart never collide. */
 export const PORT_LAYOUT = {
   /** broker id i listens for clients on base + i */
@@ -150,6 +170,8 @@ export const PORT_LAYOUT = {
   maxBrokers: 20,
   /** controller 100 + j listens on base + 20 + j */
   controllerOffset: 20,
+  /** broker id i listens for the class (students' own clients, SASL/SCRAM) on base + 30 + i; brokers are at most 9 */
+  classListenerOffset: 30,
   span: 40,
 } as const;
 

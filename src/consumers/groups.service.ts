@@ -167,7 +167,7 @@ export class GroupsService {
     ]);
     const rows = await Promise.all(
       [...topics].sort().map(async (topic) => {
-        const latest = await this.admin.latestOffsets(topic).catch(() => [] as Array<{ partition: number; latest: string }>);
+        const latest = await this.admin.latestOffsets(topic).catch(() => [] as Array<{ partition: number; latest: string | null }>);
         const partitions = new Map<number, string | null>(latest.map((p) => [p.partition, p.latest]));
         for (const o of desc.shareOffsets ?? []) if (o.topic === topic && !partitions.has(o.partition)) partitions.set(o.partition, null);
         return [...partitions.entries()]

@@ -75,10 +75,14 @@ export class GroupAdmin {
     return res.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) >= 0 ? p.offset : null })));
   }
 
-  /** Each partition's latest offset (the high watermark). */
-  async latestOffsets(topic: string): Promise<Array<{ partition: number; latest: string }>> {
-    const res = await (await this.kafka.admin()).fetchTopicOffsets(topic);
-    return res.map((p) => ({ partition: p.partition, latest: p.high ?? p.offset }));
+  /**
+   * Each partition's latest offset (the high watermark), null where it has no leader that answers.
+   * Asked with metadata read now: kafkajs's admin keeps its metadata up to 5 minutes and, once a
+   * leader has moved, asks the old one and gives up without looking again.
+   */
+  async latestOffsets(topic: string): Promise<Array<{ partition: number; latest: string | null }>> {
+    const offsets = await this.kafka.offsets(await this.kafka.metadata([topic]), topic);
+    return [...offsets.entries()].map(([key, o]) => ({ partition: Number(key.slice(key.lastIndexOf(':') + 1)), latest: o.latest }));
   }
 }
 

@@ -37,12 +37,27 @@ describe('GroupAdmin (kafkajs admin answers in the domain\'s words)', () => {
     ]);
   });
 
-  it('committed offsets are null where the group has none (-1); latest is the high watermark', async () => {
+  it('committed offsets are null where the group has none (-1)', async () => {
     const ga = adminWith({
       fetchOffsets: [{ topic: 't', partitions: [{ partition: 0, offset: '12', metadata: null }, { partition: 1, offset: '-1', metadata: null }] }],
-      fetchTopicOffsets: [{ partition: 0, offset: '20', high: '20', low: '0' }],
     });
     expect(await ga.committedOffsets('g', ['t'])).toEqual([{ topic: 't', partition: 0, offset: '12' }, { topic: 't', partition: 1, offset: null }]);
-    expect(await ga.latestOffsets('t')).toEqual([{ partition: 0, latest: '20' }]);
+  });
+
+  it('latest offsets are asked of the leaders named by metadata read for each call, null where a partition has none', async () => {
+    // The leader of partition 0 moves from broker 1 to broker 2 between the two calls.
+    const leaders = [1, 2];
+    const asked: number[] = [];
+    const kafka = {
+      metadata: async (topics: string[]) => ({ topics: topics.map((name) => ({ name, partitions: [{ partition: 0, leader: leaders.shift() }, { partition: 1, leader: null }] })) }),
+      offsets: async (md: { topics: Array<{ partitions: Array<{ partition: number; leader: number | null }> }> }, topic: string) => {
+        asked.push(md.topics[0].partitions[0].leader!);
+        return new Map([[`${topic}:0`, { earliest: '0', latest: '20' }], [`${topic}:1`, { earliest: null, latest: null }]]);
+      },
+    };
+    const ga = new GroupAdmin(kafka as unknown as KafkaService);
+    expect(await ga.latestOffsets('a:b')).toEqual([{ partition: 0, latest: '20' }, { partition: 1, latest: null }]);
+    await ga.latestOffsets('a:b');
+    expect(asked).toEqual([1, 2]);
   });
 });
