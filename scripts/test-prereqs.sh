@@ -58,3 +58,17 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, ve
   fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
+
+# kcat against Kafka 4.x with SASL/SCRAM (the class listener) needs librdkafka 2.6.1 or newer: older ones
+# repeat the client nonce in SCRAM's final message, which Kafka 4 refuses (3.9 still accepts it), and
+# Debian 12's kcat has librdkafka 2.0.2. The confluent-kafka wheel from PyPI carries a recent librdkafka
+# (OpenSSL and SASL built in); test/support/kcat.ts runs Debian's kcat with it as librdkafka.so.1.
+CONFLUENT_KAFKA_VERSION=2.16.1
+rdkafka_dir="$venv/librdkafka"
+if ! ls "$venv"/lib/python3*/site-packages/confluent_kafka-"$CONFLUENT_KAFKA_VERSION".dist-info >/dev/null 2>&1; then
+  echo "% installing confluent-kafka $CONFLUENT_KAFKA_VERSION into $venv (for its librdkafka)"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "confluent-kafka==$CONFLUENT_KAFKA_VERSION"
+fi
+lib="$(ls "$venv"/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1 | head -n 1)"
+mkdir -p "$rdkafka_dir"
+ln -sfn "$lib" "$rdkafka_dir/librdkafka.so.1"

@@ -43,6 +43,8 @@ export interface NodeSpec {
   dataDir: string;
   /** The file the node's stdout/stderr and log4j output go to. */
   logFile: string;
+  /** The class listener's TLS folder (CA and keystore), which a broker reads; containers mount it read-only. */
+  classTlsDir?: string;
 }
 
 /** A located Kafka: the jars to put on the class path and the java to run them with. */

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LabConfig } from '../config/lab-config';
 import type { TimelineService } from '../timeline/timeline.service';
+import { classTlsFiles, ensureClassTls } from '../class-tls/class-tls';
 import { LabError, LabErrorCode } from '../common/lab-error';
 import type { KafkaDistribution, NodeExit, NodeSpec } from './cluster.types';
 import { locateKafka } from './distribution/kafka-distribution';
@@ -12,6 +13,7 @@ import { bindFailure, exitReason, fileSize, lastFatalLine, portFree, portInUse, 
 import { formattedBy, newerDataBeforeStart, newerDataFromLog, recordFormattedBy } from './data-version';
 import { parseKafkaVersion, supportsConsumerProtocol } from './distribution/kafka-version';
 import type { NodeRecord, NodeStore } from './node-store';
+import { classListenerPort } from './server-properties';
 
 /**
  * Brings nodes up and says why one cannot run: checks before spawning (port held by another program,
@@ -57,9 +59,13 @@ export class NodeLauncher {
       return;
     }
     checkCurrent();
+    const tlsProblem = await this.classTls();
+    if (tlsProblem) {
+      for (const n of nodes.filter((x) => x.role === 'broker')) fail(n, tlsProblem, 'DRIVER_FAILED');
+    }
     const clusterId = this.store.persisted!.clusterId;
     const specs = new Map<number, NodeSpec>();
-    for (const n of nodes) {
+    for (const n of nodes.filter((x) => !failed.has(x.id))) {
       try {
         specs.set(n.id, this.store.writeNodeFiles(n, dist.version));
       } catch (e) {
@@ -76,7 +82,7 @@ export class NodeLauncher {
     for (const n of ordered) {
       checkCurrent(n);
       if (failed.has(n.id)) continue;
-      const why = !(await portFree(n.host, n.port)) ? portInUse(n.port) : n.role === 'broker' ? this.controllerBlocker() : null;
+      const why = (await this.heldBeforeStart(n)) ?? (n.role === 'broker' ? this.controllerBlocker() : null);
       if (why) {
         fail(n, why, null, true);
         continue;
@@ -93,6 +99,30 @@ export class NodeLauncher {
         fail(n, `it could not be launched: ${(e as Error).message}`, codeOf(e, 'DRIVER_FAILED'));
       }
     }
+  }
+
+  /**
+   * With LAB_KAFKA_TLS: the class CA (made once) and the brokers' keystore for the public host (made
+   * again when the host changed), before any broker's file names it. A sentence when that fails.
+   */
+  private async classTls(): Promise<string | null> {
+    const cls = this.config.classListener;
+    if (!cls?.tls) return null;
+    try {
+      await ensureClassTls(this.config.dataDir, cls.publicHost);
+      return null;
+    } catch (e) {
+      return `the class listener's TLS certificate could not be made in ${classTlsFiles(this.config.dataDir).dir}: ${(e as Error).message}`;
+    }
+  }
+
+  /** portInUse's sentence when the node's port, or a broker's class listener port, is taken now. */
+  private async heldBeforeStart(n: NodeRecord): Promise<string | null> {
+    if (!(await portFree(n.host, n.port))) return portInUse(n.port);
+    const cls = this.config.classListener;
+    if (!cls || n.role !== 'broker') return null;
+    const port = classListenerPort(this.config.kafkaPortBase, n.id);
+    return (await portFree(cls.bindHost, port)) ? null : portInUse(port);
   }
 
   /** Why a broker cannot join now: fewer than a majority of the controllers run (paused ones do not). */

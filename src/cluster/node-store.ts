@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { classTlsFiles } from '../class-tls/class-tls';
 import { LabErrorCode, notFound } from '../common/lab-error';
 import type { LabConfig } from '../config/lab-config';
 import type { ClusterState, NodeRole, NodeSpec, NodeState, NodeView } from './cluster.types';
 import type { NodeActionName } from './node-actions';
-import { ClusterShape, brokerAddress, controllerAddress, renderLogConfig, renderServerProperties } from './server-properties';
+import { ClassListenerInput, ClusterShape, brokerAddress, controllerAddress, renderLogConfig, renderServerProperties } from './server-properties';
 
 export interface NodeRecord {
   id: number;
@@ -205,13 +206,22 @@ export class NodeStore {
       log4jPath: path.join(dir, logConfig.fileName),
       dataDir: this.dataDir(n.id),
       logFile: this.logFile(n.id),
+      ...(this.config.classListener?.tls && n.role === 'broker' ? { classTlsDir: classTlsFiles(this.config.dataDir).dir } : {}),
     };
     fs.mkdirSync(spec.dataDir, { recursive: true });
     fs.writeFileSync(spec.propertiesPath, renderServerProperties({
       node: { id: n.id, role: n.role, host: n.host, port: n.port }, shape: this.persisted!.shape, portBase: this.config.kafkaPortBase, dataDir: spec.dataDir, kafkaVersion,
+      classListener: this.classListener(),
     }));
     fs.writeFileSync(spec.log4jPath, logConfig.text);
     return spec;
+  }
+
+  /** The class listener's part of every node's file, from the config (null: off, files as before). */
+  private classListener(): ClassListenerInput | null {
+    const cls = this.config.classListener;
+    if (!cls) return null;
+    return { publicHost: cls.publicHost, bindHost: cls.bindHost, tlsKeystorePath: cls.tls ? classTlsFiles(this.config.dataDir).keystore : null };
   }
 
   private write(): void {

@@ -1,3 +1,4 @@
+import { CLASS_SASL_MECHANISM, CLASS_SUPER_USERS } from '../class/kafka-users';
 import { PORT_LAYOUT } from '../config/lab-config';
 import type { NodeRole } from './cluster.types';
 import { formatFeatures, parseKafkaVersion, usesLog4j2 } from './distribution/kafka-version';
@@ -24,6 +25,13 @@ export function brokerAddress(base: number, id: number, host = '127.0.0.1'): Nod
 
 export function controllerAddress(base: number, index: number, host = '127.0.0.1'): NodeAddress {
   return { id: FIRST_CONTROLLER_ID + index, role: 'controller', host, port: base + PORT_LAYOUT.controllerOffset + index };
+}
+
+/** Broker id i listens for the class (students' own clients) on base+30+i, within the server's 40-port block. */
+export function classListenerPort(base: number, id: number): number {
+  const room = PORT_LAYOUT.span - PORT_LAYOUT.classListenerOffset;
+  if (id < 0 || id >= room) throw new RangeError(`broker id ${id} has no class listener port (brokers 0..${room - 1} have one)`);
+  return base + PORT_LAYOUT.classListenerOffset + id;
 }
 
 export function quorumVoters(base: number, controllers: number, host = '127.0.0.1'): string {
@@ -58,7 +66,23 @@ export interface PropertiesInput {
   dataDir: string;
   /** The Kafka release that will read the file: 4.x gets the group protocols' settings, 3.9 its file as before. */
   kafkaVersion: string;
+  /** The class listener for students' own clients; null or absent: the file is exactly as without it. */
+  classListener?: ClassListenerInput | null;
 }
+
+/** What a node's file needs of the class listener (config.classListener plus the TLS keystore's path). */
+export interface ClassListenerInput {
+  /** What brokers advertise on it: the name or address students reach the server by. */
+  publicHost: string;
+  /** Where it listens: 127.0.0.1 (or ::1) for a loopback public host, else every interface. */
+  bindHost: string;
+  /** A PEM file with the broker's private key and certificate chain when the listener has TLS; else null. */
+  tlsKeystorePath: string | null;
+}
+
+export const CLASS_LISTENER_NAME = 'CLASS';
+/** A student removed from the class is signed out of open connections at their next re-authentication. */
+export const CLASS_REAUTH_MS = 60_000;
 
 /**
  * Kafka's server.properties for one KRaft node, for every driver. Lab-friendly: rebalances start at
@@ -79,10 +103,7 @@ export function renderServerProperties(input: PropertiesInput): string {
   ];
   if (node.role === 'broker') {
     p.push(
-      ['listeners', `PLAINTEXT://${node.host}:${node.port}`],
-      ['advertised.listeners', `PLAINTEXT://${node.host}:${node.port}`],
-      ['inter.broker.listener.name', 'PLAINTEXT'],
-      ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+      ...brokerListeners(node, portBase, input.classListener ?? null),
       // Kafka 4 takes a new topic's defaults from the controller (below) and warns when a broker has them.
       ...(kafka4 ? [] : topicDefaults),
       ['min.insync.replicas', 1],
@@ -110,6 +131,7 @@ export function renderServerProperties(input: PropertiesInput): string {
       ['controlled.shutdown.enable', true],
     );
     if (kafka4) p.push(...groupProtocolSettings(internalRf));
+    if (input.classListener) p.push(...classListenerSettings(input.classListener));
   } else {
     p.push(
       ['listeners', `CONTROLLER://${node.host}:${node.port}`],
@@ -117,6 +139,8 @@ export function renderServerProperties(input: PropertiesInput): string {
     );
     // In KRaft the controller decides a new topic's defaults; Kafka 4 wants them there only.
     if (kafka4) p.push(...topicDefaults);
+    // The controllers answer ACL changes (CreateAcls/DeleteAcls are forwarded to them) with the same rules.
+    if (input.classListener) p.push(...authorizerSettings());
   }
   p.push(
     ['log.dirs', dataDir],
@@ -129,6 +153,70 @@ export function renderServerProperties(input: PropertiesInput): string {
     p.map(([k, v]) => `${k}=${v}`).join('\n') +
     '\n'
   );
+}
+
+// ---- the class listener: students' own clients, SASL/SCRAM, Kafka's own authorizer ----
+
+/** host:port as a listener URL wants it (an IPv6 address in brackets). */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The loopback PLAINTEXT listener (the server's own clients and inter-broker traffic) and, when on,
+ * the CLASS listener on the broker's class port: SASL_PLAINTEXT, or SASL_SSL with TLS.
+ */
+function brokerListeners(node: NodeAddress, portBase: number, cls: ClassListenerInput | null): Array<[string, string]> {
+  const plain = `PLAINTEXT://${hostPort(node.host, node.port)}`;
+  if (!cls) {
+    return [
+      ['listeners', plain],
+      ['advertised.listeners', plain],
+      ['inter.broker.listener.name', 'PLAINTEXT'],
+      ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+    ];
+  }
+  const port = classListenerPort(portBase, node.id);
+  const security = cls.tlsKeystorePath ? 'SASL_SSL' : 'SASL_PLAINTEXT';
+  return [
+    ['listeners', `${plain},${CLASS_LISTENER_NAME}://${hostPort(cls.bindHost, port)}`],
+    ['advertised.listeners', `${plain},${CLASS_LISTENER_NAME}://${hostPort(cls.publicHost, port)}`],
+    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ['listener.security.protocol.map', `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,${CLASS_LISTENER_NAME}:${security}`],
+  ];
+}
+
+/**
+ * Kafka's StandardAuthorizer (KRaft ACLs) with nothing allowed unless an ACL says so. Super users: the
+ * server's own clients, which come over the loopback PLAINTEXT listener unauthenticated (User:ANONYMOUS,
+ * and that listener binds 127.0.0.1 only), and the instructor.
+ */
+function authorizerSettings(): Array<[string, string | boolean]> {
+  return [
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['super.users', CLASS_SUPER_USERS.join(';')],
+    ['allow.everyone.if.no.acl.found', false],
+  ];
+}
+
+/** SCRAM-SHA-512 on the CLASS listener only, re-authenticated every minute; its PEM keystore with TLS. */
+function classListenerSettings(cls: ClassListenerInput): Array<[string, string | number | boolean]> {
+  const on = `listener.name.${CLASS_LISTENER_NAME.toLowerCase()}`;
+  const p: Array<[string, string | number | boolean]> = [
+    ...authorizerSettings(),
+    [`${on}.sasl.enabled.mechanisms`, CLASS_SASL_MECHANISM],
+    [`${on}.${CLASS_SASL_MECHANISM.toLowerCase()}.sasl.jaas.config`, 'org.apache.kafka.common.security.scram.ScramLoginModule required;'],
+    [`${on}.connections.max.reauth.ms`, CLASS_REAUTH_MS],
+  ];
+  if (cls.tlsKeystorePath) {
+    p.push(
+      [`${on}.ssl.keystore.type`, 'PEM'],
+      [`${on}.ssl.keystore.location`, cls.tlsKeystorePath],
+      // Students authenticate with SCRAM, not with certificates of their own.
+      [`${on}.ssl.client.auth`, 'none'],
+    );
+  }
+  return p;
 }
 
 /**

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_KAFKA_VERSION, versionProblem } from '../cluster/distribution/kafka-version';
@@ -155,12 +156,41 @@ export function loadConfig(env: Env = process.env): LabConfig {
   };
 }
 
-/** TODO(listener lane): validate the host, choose bindHost, refuse LAB_KAFKA_TLS without a public host. */
+/**
+ * LAB_KAFKA_PUBLIC_HOST: the name or address students reach this machine by; brokers advertise it on
+ * the class listener. A loopback host keeps the listener on loopback (a class of one machine, and the
+ * tests); any other listens on every interface. LAB_KAFKA_TLS needs a host to put in the certificate.
+ */
 function classListener(env: Env): ClassListenerConfig | null {
   const publicHost = env.LAB_KAFKA_PUBLIC_HOST?.trim();
   const tls = bool(env, 'LAB_KAFKA_TLS', false);
-  if (!publicHost) return null;
-  return { publicHost, bindHost: '0.0.0.0', tls };
+  if (!publicHost) {
+    if (tls) throw new ConfigError('LAB_KAFKA_TLS=true needs LAB_KAFKA_PUBLIC_HOST (the name or address students reach this server by), which the certificate is made for.');
+    return null;
+  }
+  const host = publicHost.startsWith('[') && publicHost.endsWith(']') ? publicHost.slice(1, -1) : publicHost;
+  const kind = hostKind(host);
+  if (!kind) {
+    throw new ConfigError(`LAB_KAFKA_PUBLIC_HOST must be a host name or an IP address students reach this server by (no port, no scheme), but it is "${publicHost}".`);
+  }
+  return { publicHost: host.toLowerCase(), bindHost: classBindHost(host, kind), tls };
+}
+
+function hostKind(host: string): 'ipv4' | 'ipv6' | 'name' | null {
+  const v = net.isIP(host);
+  if (v === 4) return 'ipv4';
+  if (v === 6) return 'ipv6';
+  // RFC 1123 names: labels of letters, digits and inner hyphens; not all digits (that is a bad IP).
+  const label = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+  if (host.length > 253 || /^[\d.]+$/.test(host)) return null;
+  return host.split('.').every((l) => label.test(l)) ? 'name' : null;
+}
+
+/** Loopback stays on loopback (::1 on ::1, which 127.0.0.1 would not answer); an IPv6 host binds "::". */
+function classBindHost(host: string, kind: 'ipv4' | 'ipv6' | 'name'): string {
+  if (kind === 'ipv6') return host === '::1' ? '::1' : '::';
+  if ((kind === 'ipv4' && host.startsWith('127.')) || host.toLowerCase() === 'localhost') return '127.0.0.1';
+  return '0.0.0.0';
 }
 
 /** Ports are derived from one base so two servers with bases 40 apart never collide. */

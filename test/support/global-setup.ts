@@ -11,6 +11,7 @@ import { ROOT, startLabServer } from './lab-server';
 export default async function globalSetup(): Promise<void> {
   const runDir = path.join(ROOT, '.test-data', `run-${Date.now()}`);
   fs.mkdirSync(runDir, { recursive: true });
+  // The 40-port block holds the brokers, the controllers and the class listener (base+30+i): all checked free.
   const [port, portBase] = await Promise.all([freePort(), freePortBase()]);
   const token = 'test-instructor-token-' + Math.random().toString(36).slice(2);
   const consumerSessionTimeoutMs = 6000;
@@ -24,6 +25,8 @@ export default async function globalSetup(): Promise<void> {
       LAB_BROKERS: '3',
       LAB_CONTROLLERS: '1',
       LAB_CONSUMER_SESSION_TIMEOUT_MS: String(consumerSessionTimeoutMs),
+      // The class listener (SASL/SCRAM, ACLs) on: every e2e shows the server's own clients unaffected by it.
+      LAB_KAFKA_PUBLIC_HOST: '127.0.0.1',
     },
     { logFile: path.join(runDir, 'server.log'), timeoutMs: 600_000 },
   );

@@ -64,6 +64,15 @@ describe('containerSpec', () => {
     expect(spec.User).toBeUndefined();
   });
 
+  it('mounts a broker\'s class listener TLS folder read-only where server.properties names it; host networking exposes the class port', () => {
+    for (const image of [HOST_IMAGE, 'apache/kafka:4.4.0']) {
+      const spec = containerSpec({ image, labelValue: 'abc123', node: { ...node, classTlsDir: '/data/class-tls' }, dist, heap: '256m', task: 'run' });
+      expect(spec.HostConfig?.Binds).toEqual(expect.arrayContaining(['/data/class-tls:/data/class-tls:ro', '/data/nodes/broker-1:/data/nodes/broker-1:rw']));
+      expect(spec.HostConfig?.NetworkMode).toBe('host');
+    }
+    expect(containerSpec({ image: HOST_IMAGE, labelValue: 'abc123', node, dist, heap: '256m', task: 'run' }).HostConfig?.Binds?.some((b) => b.includes('class-tls'))).toBe(false);
+  });
+
   it('formats with the storage tool in a one-shot container labelled as such', () => {
     const spec = containerSpec({ image: HOST_IMAGE, labelValue: 'abc123', node, dist, heap: '256m', task: 'format', clusterId: 'CLUSTERID123' });
     expect(spec.name).toBe('kafka-lab-abc123-broker-1-format');

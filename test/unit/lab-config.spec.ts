@@ -54,3 +54,40 @@ describe('configuration validated at boot', () => {
     expect(c.autostart).toBe(false);
   });
 });
+
+describe('the class listener (LAB_KAFKA_PUBLIC_HOST, LAB_KAFKA_TLS)', () => {
+  it('is off unless a public host is set', () => {
+    expect(loadConfig({}).classListener).toBeNull();
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: '  ' }).classListener).toBeNull();
+  });
+
+  it('listens on loopback for a loopback host and on every interface otherwise', () => {
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: '127.0.0.1' }).classListener).toEqual({ publicHost: '127.0.0.1', bindHost: '127.0.0.1', tls: false });
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: '127.0.1.1' }).classListener?.bindHost).toBe('127.0.0.1');
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: 'LocalHost' }).classListener).toEqual({ publicHost: 'localhost', bindHost: '127.0.0.1', tls: false });
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: '192.168.1.20' }).classListener?.bindHost).toBe('0.0.0.0');
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: 'kafka-lab.school.example' }).classListener).toEqual({ publicHost: 'kafka-lab.school.example', bindHost: '0.0.0.0', tls: false });
+  });
+
+  it('takes IPv6 addresses, bracketed or not; ::1 stays on ::1 (127.0.0.1 would not answer it)', () => {
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: '::1' }).classListener).toEqual({ publicHost: '::1', bindHost: '::1', tls: false });
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: '[fd00::5]' }).classListener).toEqual({ publicHost: 'fd00::5', bindHost: '::', tls: false });
+  });
+
+  it('puts TLS on it when asked', () => {
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: 'lab.local', LAB_KAFKA_TLS: 'true' }).classListener?.tls).toBe(true);
+  });
+
+  it.each([
+    [{ LAB_KAFKA_TLS: 'true' }, 'LAB_KAFKA_TLS=true needs LAB_KAFKA_PUBLIC_HOST'],
+    [{ LAB_KAFKA_PUBLIC_HOST: 'lab.local', LAB_KAFKA_TLS: 'sure' }, 'LAB_KAFKA_TLS must be true or false, but it is "sure".'],
+    [{ LAB_KAFKA_PUBLIC_HOST: 'lab.local:9092' }, 'LAB_KAFKA_PUBLIC_HOST must be a host name or an IP address students reach this server by (no port, no scheme), but it is "lab.local:9092".'],
+    [{ LAB_KAFKA_PUBLIC_HOST: 'http://lab.local' }, 'LAB_KAFKA_PUBLIC_HOST must be a host name or an IP address'],
+    [{ LAB_KAFKA_PUBLIC_HOST: 'my lab' }, 'LAB_KAFKA_PUBLIC_HOST must be a host name or an IP address'],
+    [{ LAB_KAFKA_PUBLIC_HOST: '10.0.0.300' }, 'LAB_KAFKA_PUBLIC_HOST must be a host name or an IP address'],
+    [{ LAB_KAFKA_PUBLIC_HOST: '-lab.local' }, 'LAB_KAFKA_PUBLIC_HOST must be a host name or an IP address'],
+  ])('stops on %j with a sentence naming the variable', (env, sentence) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(sentence);
+  });
+});

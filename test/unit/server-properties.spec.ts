@@ -1,7 +1,7 @@
 import { kafkaClusterId } from '../../src/cluster/node-store';
 import {
   CONSUMER_PROTOCOL_HEARTBEAT_MS, CONSUMER_PROTOCOL_SESSION_MS, SHARE_DELIVERY_LIMIT, SHARE_RECORD_LOCK_MS,
-  brokerAddress, controllerAddress, kafkaJvmArgs, parseProperties, quorumVoters, renderLogConfig, renderServerProperties, storageFormatArgs,
+  CLASS_REAUTH_MS, ClassListenerInput, brokerAddress, classListenerPort, controllerAddress, kafkaJvmArgs, parseProperties, quorumVoters, renderLogConfig, renderServerProperties, storageFormatArgs,
 } from '../../src/cluster/server-properties';
 
 describe('server.properties generation (shared by every driver)', () => {
@@ -116,6 +116,74 @@ describe('server.properties generation (shared by every driver)', () => {
   it('parses properties back, ignoring comments and blank lines', () => {
     const m = parseProperties('# c\n! c\n\na=1\n b = x=y \n');
     expect([...m.entries()]).toEqual([['a', '1'], ['b', 'x=y']]);
+  });
+});
+
+describe('the class listener in server.properties (students\' own clients)', () => {
+  const base = 9092;
+  const cls = { publicHost: 'lab.school.example', bindHost: '0.0.0.0', tlsKeystorePath: null };
+  const render = (role: 'broker' | 'controller', id: number, classListener: ClassListenerInput | null, kafkaVersion = '4.4.0') =>
+    renderServerProperties({
+      node: role === 'broker' ? brokerAddress(base, id) : controllerAddress(base, id - 100),
+      shape: { brokers: 3, controllers: 1 },
+      portBase: base,
+      dataDir: `/data/${id}`,
+      kafkaVersion,
+      classListener,
+    });
+
+  it('changes nothing when off, on every release and role', () => {
+    for (const v of ['4.4.0', '3.9.2']) {
+      for (const [role, id] of [['broker', 1], ['controller', 100]] as const) {
+        const off = render(role, id, null, v);
+        expect(render(role, id, undefined as unknown as null, v)).toBe(off);
+        expect(off).not.toMatch(/CLASS|authorizer|super\.users|sasl/i);
+      }
+    }
+  });
+
+  it('gives broker i a CLASS listener on base+30+i with SCRAM-SHA-512, advertised as the public host', () => {
+    const p = parseProperties(render('broker', 2, cls));
+    expect(classListenerPort(base, 2)).toBe(9124);
+    expect(p.get('listeners')).toBe('PLAINTEXT://127.0.0.1:9094,CLASS://0.0.0.0:9124');
+    expect(p.get('advertised.listeners')).toBe('PLAINTEXT://127.0.0.1:9094,CLASS://lab.school.example:9124');
+    expect(p.get('listener.security.protocol.map')).toBe('CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,CLASS:SASL_PLAINTEXT');
+    // The server's own clients and the brokers among themselves stay on the loopback listener.
+    expect(p.get('inter.broker.listener.name')).toBe('PLAINTEXT');
+    expect(p.get('listener.name.class.sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512');
+    expect(p.get('listener.name.class.scram-sha-512.sasl.jaas.config')).toBe('org.apache.kafka.common.security.scram.ScramLoginModule required;');
+    expect(p.get('listener.name.class.connections.max.reauth.ms')).toBe(String(CLASS_REAUTH_MS));
+    expect(CLASS_REAUTH_MS).toBeLessThanOrEqual(60_000);
+    expect([...p.keys()].filter((k) => k.includes('ssl'))).toEqual([]);
+    expect(() => classListenerPort(base, 10)).toThrow(RangeError);
+  });
+
+  it('puts the StandardAuthorizer, deny-by-default, on brokers AND controllers, the server and the instructor super users', () => {
+    for (const [role, id] of [['broker', 0], ['controller', 100]] as const) {
+      for (const v of ['4.4.0', '3.9.2']) {
+        const p = parseProperties(render(role, id, cls, v));
+        expect(p.get('authorizer.class.name')).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+        expect(p.get('super.users')).toBe('User:ANONYMOUS;User:instructor');
+        expect(p.get('allow.everyone.if.no.acl.found')).toBe('false');
+      }
+    }
+    // A controller has no class listener of its own.
+    expect(parseProperties(render('controller', 100, cls)).get('listeners')).toBe('CONTROLLER://127.0.0.1:9112');
+  });
+
+  it('is SASL_SSL with a PEM keystore on the CLASS listener only when TLS is on', () => {
+    const p = parseProperties(render('broker', 0, { ...cls, tlsKeystorePath: '/lab/class-tls/broker.pem' }));
+    expect(p.get('listener.security.protocol.map')).toBe('CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,CLASS:SASL_SSL');
+    expect(p.get('listener.name.class.ssl.keystore.type')).toBe('PEM');
+    expect(p.get('listener.name.class.ssl.keystore.location')).toBe('/lab/class-tls/broker.pem');
+    expect(p.get('listener.name.class.ssl.client.auth')).toBe('none');
+    expect([...p.keys()].filter((k) => k.startsWith('ssl.'))).toEqual([]);
+  });
+
+  it('brackets IPv6 hosts in listener URLs', () => {
+    const p = parseProperties(render('broker', 0, { publicHost: 'fd00::5', bindHost: '::', tlsKeystorePath: null }));
+    expect(p.get('listeners')).toBe('PLAINTEXT://127.0.0.1:9092,CLASS://[::]:9122');
+    expect(p.get('advertised.listeners')).toBe('PLAINTEXT://127.0.0.1:9092,CLASS://[fd00::5]:9122');
   });
 });
 

@@ -77,6 +77,8 @@ export function containerSpec(input: ContainerSpecInput): ContainerCreateSpec {
   // The node's folder and anything of it that lives elsewhere, read-write at the same path.
   const nodeDirs = outermost([node.dir, path.dirname(node.propertiesPath), path.dirname(node.log4jPath), node.dataDir, path.dirname(node.logFile)]);
   const binds = nodeDirs.map((d) => `${d}:${d}:rw`);
+  // A broker's class listener keystore (LAB_KAFKA_TLS), at the same path server.properties names.
+  if (node.classTlsDir) binds.push(`${node.classTlsDir}:${node.classTlsDir}:ro`);
 
   let entrypoint: string[];
   let cmd: string[];
