@@ -501,6 +501,21 @@
     return `${who || `student ${ev.studentId}`} passed ${ev.checkpoint}${summary}`;
   }
 
+  /** The programs Kafka's client ids name by default (kcat and other librdkafka clients, Kafka's console tools). */
+  const CLIENT_PROGRAMS = { rdkafka: 'kcat (rdkafka)', 'console-consumer': 'kafka-console-consumer (console-consumer)' };
+
+  /**
+   * What an event of a member the server does not run adds to its line: ` — kcat (rdkafka) on host
+   * 10.0.0.7` for its start and stop (which name its client), ` — external member` for the rest; '' for
+   * the server's own consumers.
+   */
+  function externalText(ev) {
+    if (!ev || !ev.external) return '';
+    if (!ev.clientId) return ' — external member';
+    const program = CLIENT_PROGRAMS[ev.clientId] || ev.clientId;
+    return ` — ${program}${ev.clientHost ? ` on host ${ev.clientHost}` : ''}`;
+  }
+
   /** A lab step's `api` or `cli` (GET /api/labs/{id}): one line, several lines, or a list of them; always a list of lines. */
   function stepLines(x) {
     if (x == null) return [];
@@ -509,7 +524,7 @@
 
   const text = {
     partitionList, rebalanceText, offsetsText, shareEventText, ackResultText, ackKindOf, ACK_DONE, ago, classEventText,
-    offsetRangesText, consumedText, checkpointPassedText, stepLines,
+    offsetRangesText, consumedText, checkpointPassedText, stepLines, externalText,
   };
 
   return { ApiError, LabApi, SeqStream, LiveLink, subscribe, OwnAcks, text };

@@ -464,18 +464,18 @@ function describeEvent(e) {
   switch (e.type) {
     case 'partition.leader-changed': return `${tp}: leader ${e.from ?? 'none'} → ${e.to == null ? 'NONE (no leader)' : e.to}`;
     case 'partition.isr-changed': return `${tp}: ISR ${list(e.previous)} → ${list(e.isr)}`;
-    case 'group.rebalanced': return `${say.rebalanceText(e)} — consumer ${e.consumerId}`;
+    case 'group.rebalanced': return `${say.rebalanceText(e)} — consumer ${e.consumerId}${say.externalText(e)}`;
     case 'share.acknowledged':
     case 'share.redelivered': return `${say.shareEventText(e)} — consumer ${e.consumerId}, group ${e.groupId}`;
     case 'share.archived': return `${say.shareEventText(e)} — group ${e.groupId}`;
     case 'messages.produced': return `${e.count} message(s) to ${e.topic}`;
-    case 'messages.consumed': return say.consumedText(e);
+    case 'messages.consumed': return say.consumedText(e) + say.externalText(e);
     case 'checkpoint.passed': return say.checkpointPassedText(e, passerText(e.studentId));
     case 'topic.created': return `topic ${e.topic} created: ${e.partitions} partition(s), replication factor ${e.replicationFactor}`;
     case 'topic.deleted': return `topic ${e.topic} deleted`;
     default:
       if (e.type.startsWith('node.')) return `${e.role || 'node'} ${e.nodeId} ${e.type.slice(5)}`;
-      if (e.type.startsWith('consumer.')) return `consumer ${e.consumerId} ${e.type.slice(9)}${e.groupId ? ` (group ${e.groupId})` : ''}`;
+      if (e.type.startsWith('consumer.')) return `consumer ${e.consumerId} ${e.type.slice(9)}${e.groupId ? ` (group ${e.groupId})` : ''}${say.externalText(e)}`;
       return say.classEventText(e) || e.type.replace('.', ' ');
   }
 }

@@ -104,7 +104,8 @@ const GroupView = (() => {
     return h('div', { class: 'lane', testid: 'gview-lane', tabindex: 0, style: `--lane: ${colour}`, dataset: { consumerId: m.consumerId || '', memberId: m.memberId, partitions: parts.length },
       'aria-label': `${laneName(m.consumerId, m.clientId)} holds ${parts.length ? parts.map((p) => `${p.topic} partition ${p.partition}`).join(', ') : 'nothing'}` },
       h('span', { class: 'lane-name' }, h('span', { class: 'swatch' }), laneName(m.consumerId, m.clientId),
-        m.memberEpoch != null ? h('span', { class: 'muted' }, ` epoch ${m.memberEpoch}`) : null),
+        m.memberEpoch != null ? h('span', { class: 'muted' }, ` epoch ${m.memberEpoch}`) : null,
+        m.external ? h('span', { class: 'muted', testid: 'gview-external' }, ` external${m.clientHost ? `, ${m.clientHost}` : ''}`) : null),
       h('span', { class: 'chips' }, parts.length ? parts.map((p) => h('span', { class: 'chip', testid: 'gview-chip', dataset: { topic: p.topic, partition: p.partition } }, `${p.topic} [${p.partition}]`))
         : h('span', { class: 'muted' }, 'holds nothing')));
   }

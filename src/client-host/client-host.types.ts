@@ -112,7 +112,8 @@ export interface HostedGroupDescription {
   protocol: string;
   groupEpoch: number | null;
   targetAssignmentEpoch: number | null;
-  members: Array<{ memberId: string; clientId: string; memberEpoch: number | null; assignment: TopicPartitions[] }>;
+  /** `clientHost`: where the member connects from, as Kafka reports it (absent from a host compiled before it was asked). */
+  members: Array<{ memberId: string; clientId: string; clientHost?: string; memberEpoch: number | null; assignment: TopicPartitions[] }>;
   /** share groups: per partition the share-partition start offset (null when none yet). */
   shareOffsets?: Array<{ topic: string; partition: number; startOffset: string | null }>;
 }

@@ -46,6 +46,10 @@ export interface GroupMemberView {
   memberId: string;
   clientId: string;
   consumerId: string | null;
+  /** A member the server does not run (kcat -G, a console consumer). */
+  external?: boolean;
+  /** External members: the address the member connects from, as Kafka reports it. */
+  clientHost?: string;
   /** consumer and share groups. */
   memberEpoch?: number | null;
   assignment: TopicPartitions[];

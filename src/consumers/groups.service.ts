@@ -10,6 +10,7 @@ import { KafkaService } from '../kafka/kafka.service';
 import { normalizeAssignment } from './assignment-diff';
 import { CommittedOffsetView, GroupSummary, GroupType, GroupView, ShareOffsetView } from './consumer.types';
 import { ConsumersService } from './consumers.service';
+import { hostOf } from './external-members';
 import { protocolRefusal } from './protocol-support';
 
 /**
@@ -80,12 +81,12 @@ export class GroupsService {
     }
     if (!desc || desc.state === 'Dead') return this.describeNewer(who, groupId, clusterId);
 
-    const members = desc.members.map((m) => ({
-      memberId: m.memberId,
-      clientId: m.clientId,
-      consumerId: this.consumers.consumerIdOf(m.memberId, m.clientId),
-      assignment: normalizeAssignment(m.assignment),
-    }));
+    const members = desc.members.map((m) => {
+      const consumerId = this.consumers.consumerIdOf(m.memberId, m.clientId);
+      // A member the server does not run (kcat -G, a console consumer): the group's owner's, as its name says.
+      const external = consumerId === null ? { external: true, clientHost: hostOf(m.clientHost ?? '') } : {};
+      return { memberId: m.memberId, clientId: m.clientId, consumerId, ...external, assignment: normalizeAssignment(m.assignment) };
+    });
     const offsets = await this.committedOffsetsOf(clusterId, members);
     return { groupId, owner: ownerOfClusterName(clusterId), type: 'classic', state: desc.state, protocol: desc.protocol, members: this.visibleMembers(who, members), offsets: this.visibleOffsets(who, offsets) };
   }
@@ -115,13 +116,12 @@ export class GroupsService {
   private async describeHosted(who: Principal, groupId: string, clusterId: string): Promise<GroupView> {
     const desc = await this.hostedDescription(clusterId);
     if (!desc || desc.state === 'Dead') throw notFound(notFoundSentence('group', groupId));
-    const members = desc.members.map((m) => ({
-      memberId: m.memberId,
-      clientId: m.clientId,
-      consumerId: this.consumers.consumerIdOf(m.memberId, m.clientId),
-      memberEpoch: m.memberEpoch,
-      assignment: normalizeAssignment(m.assignment),
-    }));
+    const members = desc.members.map((m) => {
+      const consumerId = this.consumers.consumerIdOf(m.memberId, m.clientId);
+      // The host describes classic groups too (when kafkajs called one Dead as it formed): their kcat members are external as well.
+      const external = consumerId === null ? { external: true, ...(m.clientHost !== undefined ? { clientHost: hostOf(m.clientHost) } : {}) } : {};
+      return { memberId: m.memberId, clientId: m.clientId, consumerId, ...external, memberEpoch: m.memberEpoch, assignment: normalizeAssignment(m.assignment) };
+    });
     const offsets: GroupView['offsets'] = desc.type === 'share' ? await this.shareOffsetsOf(clusterId, desc, members) : await this.committedOffsetsOf(clusterId, members);
     const type: GroupType = desc.type;
     return {

@@ -13,6 +13,10 @@ export interface GroupMemberInfo {
   clientId: string;
   /** Topic → partitions, decoded from the member's assignment ({} while it has none readable). */
   assignment: Record<string, number[]>;
+  /** Where the member connects from, as the coordinator saw it (e.g. `/127.0.0.1`). */
+  clientHost?: string;
+  /** The topics it subscribed to, decoded from its join metadata ([] when unreadable). */
+  topics?: string[];
 }
 
 /** A group as its coordinator describes it (`state` as Kafka names it: Stable, Empty, Dead, ...). */
@@ -65,7 +69,13 @@ export class GroupAdmin {
       groupId: g.groupId,
       state: g.state,
       protocol: g.protocol,
-      members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, assignment: decodeAssignment(m.memberAssignment) })),
+      members: g.members.map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        topics: decodeSubscription(m.memberMetadata),
+        assignment: decodeAssignment(m.memberAssignment),
+      })),
     }));
   }
 
@@ -93,5 +103,15 @@ function decodeAssignment(buf: Buffer | null | undefined): Record<string, number
   } catch {
     // A member mid-rebalance can carry a partial assignment; show none rather than fail the whole view.
     return {};
+  }
+}
+
+function decodeSubscription(buf: Buffer | null | undefined): string[] {
+  if (!buf || buf.length === 0) return [];
+  try {
+    return [...(AssignerProtocol.MemberMetadata.decode(buf)?.topics ?? [])];
+  } catch {
+    // Another client's metadata version we cannot read: the assignment still names what it reads.
+    return [];
   }
 }

@@ -35,6 +35,11 @@ interface ConsumerFields {
   topics?: string[];
   /** consumer.started: it reads each partition from its first offset when its group has none committed. */
   fromBeginning?: boolean;
+  /** A member the server does not run (kcat -G, a console consumer), seen in its group (external-members.ts). */
+  external?: boolean;
+  /** External members, consumer.started and its end: the client id and host Kafka reports for the member. */
+  clientId?: string;
+  clientHost?: string;
 }
 
 /**
@@ -72,7 +77,7 @@ export interface EventFields {
    * counted again). Stored before any other event naming the consumer, so everything it received
    * before a rebalance or its stop is on the timeline ahead of that event: grading relies on it.
    */
-  'messages.consumed': { consumerId: string; groupId: string; topic: string; count: number; offsets: OffsetRanges };
+  'messages.consumed': { consumerId: string; groupId: string; topic: string; count: number; offsets: OffsetRanges; external?: boolean };
   'consumer.started': ConsumerFields;
   'consumer.stopped': ConsumerFields;
   'consumer.killed': ConsumerFields;
@@ -90,6 +95,8 @@ export interface EventFields {
     revoked: EventTopicPartitions[];
     /** The member's partitions after this change. */
     owned?: EventTopicPartitions[];
+    /** A member the server does not run, seen in its group's description (its generation is not known then). */
+    external?: boolean;
   };
   /** `ackType`, not API.md's `type`: an event's `type` is its own type. */
   'share.acknowledged': ShareFields & { offsets: string[]; ackType: 'accept' | 'release' | 'reject' };

@@ -243,4 +243,15 @@ describe('new group protocols in the output (KIP-848, KIP-932)', () => {
       .toBe('jobs [0] @2 redelivered (delivery 2): lock expired [consumer c3, group workers]');
     expect(format.describeEvent({ type: 'share.archived', groupId: 'workers', topic: 'jobs', partition: 0, offset: '2', why: 'rejected' })).toBe('jobs [0] @2 archived: rejected [group workers]');
   });
+
+  it('timeline lines of a member the server does not run say what client it is and where it runs', () => {
+    expect(format.describeEvent({ type: 'consumer.started', consumerId: 'x-1a2b3c4d', groupId: 'workers', external: true, clientId: 'rdkafka', clientHost: '10.0.0.7' }))
+      .toBe('consumer x-1a2b3c4d started (group workers) — kcat (rdkafka) on host 10.0.0.7');
+    expect(format.describeEvent({ type: 'group.rebalanced', groupId: 'workers', consumerId: 'x-1a2b3c4d', memberId: 'rdkafka-1', generation: null, assigned: [{ topic: 't', partitions: [0] }], revoked: [], external: true }))
+      .toBe('Group workers rebalanced (memberid rdkafka-1): assigned: t [0] [consumer x-1a2b3c4d] — external member');
+    expect(format.describeEvent({ type: 'messages.consumed', consumerId: 'x-1a2b3c4d', groupId: 'workers', topic: 't', count: 3, offsets: { 0: [['0', '2']] }, external: true }))
+      .toBe('consumer x-1a2b3c4d received 3 of t [0: 0–2] (group workers) — external member');
+    const group = format.renderGroup({ groupId: 'workers', state: 'Stable', protocol: 'range', members: [{ memberId: 'rdkafka-1', consumerId: null, external: true, clientId: 'rdkafka', clientHost: '10.0.0.7', assignment: [{ topic: 't', partitions: [0] }] }], offsets: [] });
+    expect(group).toMatch(/^rdkafka-1\s+external\s+rdkafka@10\.0\.0\.7\s+t \[0\]$/m);
+  });
 });

@@ -9,15 +9,16 @@ function adminWith(answers: Record<string, unknown>) {
 }
 
 describe('GroupAdmin (kafkajs admin answers in the domain\'s words)', () => {
-  it('decodes each member\'s assignment, and shows none where it cannot be read', async () => {
+  it('decodes each member\'s assignment and subscription, and shows none where they cannot be read; keeps where it connects from', async () => {
     const assignment = AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: { t: [2, 0] }, userData: Buffer.alloc(0) });
+    const subscription = AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['t', 'u'], userData: Buffer.alloc(0) });
     const ga = adminWith({
       describeGroups: {
         groups: [
           {
             groupId: 'g', state: 'Stable', protocol: 'roundrobin', protocolType: 'consumer', errorCode: 0,
             members: [
-              { memberId: 'm1', clientId: 'kafka-lab-c-1', clientHost: '/127.0.0.1', memberAssignment: assignment, memberMetadata: Buffer.alloc(0) },
+              { memberId: 'm1', clientId: 'kafka-lab-c-1', clientHost: '/127.0.0.1', memberAssignment: assignment, memberMetadata: subscription },
               { memberId: 'm2', clientId: 'rdkafka', clientHost: '/127.0.0.1', memberAssignment: Buffer.from([0, 0, 0, 0, 0, 1, 0]), memberMetadata: Buffer.alloc(0) },
               { memberId: 'm3', clientId: 'rdkafka', clientHost: '/127.0.0.1', memberAssignment: Buffer.alloc(0), memberMetadata: Buffer.alloc(0) },
             ],
@@ -29,9 +30,9 @@ describe('GroupAdmin (kafkajs admin answers in the domain\'s words)', () => {
       {
         groupId: 'g', state: 'Stable', protocol: 'roundrobin',
         members: [
-          { memberId: 'm1', clientId: 'kafka-lab-c-1', assignment: { t: [2, 0] } },
-          { memberId: 'm2', clientId: 'rdkafka', assignment: {} },
-          { memberId: 'm3', clientId: 'rdkafka', assignment: {} },
+          { memberId: 'm1', clientId: 'kafka-lab-c-1', clientHost: '/127.0.0.1', topics: ['t', 'u'], assignment: { t: [2, 0] } },
+          { memberId: 'm2', clientId: 'rdkafka', clientHost: '/127.0.0.1', topics: [], assignment: {} },
+          { memberId: 'm3', clientId: 'rdkafka', clientHost: '/127.0.0.1', topics: [], assignment: {} },
         ],
       },
     ]);

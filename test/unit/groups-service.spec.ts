@@ -24,7 +24,17 @@ function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsG
     listGroups: async () => opts.kafkajsGroups ?? [],
     describeGroups: async (ids: string[]) =>
       ids.map((groupId) =>
-        groupId.endsWith('classic-g')
+        groupId.endsWith('kcat-g')
+          ? {
+              groupId,
+              state: 'Stable',
+              protocol: 'range',
+              members: [
+                { memberId: 'c-m1', clientId: 'klab-c1', clientHost: '/127.0.0.1', assignment: { [`${studentPrefixOf(groupId)}six`]: [0] } },
+                { memberId: 'rdkafka-1f', clientId: 'rdkafka', clientHost: '/10.0.0.7', assignment: { [`${studentPrefixOf(groupId)}six`]: [1, 2] } },
+              ],
+            }
+          : groupId.endsWith('classic-g')
           ? { groupId, state: 'Stable', protocol: 'RoundRobinAssigner', members: [{ memberId: 'c-m1', clientId: 'klab-c1', assignment: { [`${studentPrefixOf(groupId)}six`]: [0, 1, 2] } }] }
           : { groupId, state: 'Dead', protocol: '', members: [] },
       ),
@@ -91,7 +101,7 @@ describe('GroupsService with the client host', () => {
       targetAssignmentEpoch: 5,
       members: [
         { memberId: 's-m1', clientId: 'klab-w1', consumerId: 'w1', memberEpoch: 5, assignment: [{ topic: 'jobs', partitions: [0] }] },
-        { memberId: 's-m2', clientId: 'console-share-consumer', consumerId: null, memberEpoch: 4, assignment: [{ topic: 'jobs', partitions: [0] }] },
+        { memberId: 's-m2', clientId: 'console-share-consumer', consumerId: null, external: true, memberEpoch: 4, assignment: [{ topic: 'jobs', partitions: [0] }] },
       ],
       offsets: [{ topic: 'jobs', partition: 0, startOffset: '9', latest: '12', inFlight: 3 }],
     });
@@ -159,5 +169,16 @@ describe('GroupsService with the client host', () => {
     expect((await groups.describe(instructor, 's-abc123.classic-g')).members[0].assignment).toEqual([{ topic: 's-abc123.six', partitions: [0, 1, 2] }]);
     // Bob's group by its cluster name, and the instructor's group, are no groups of Ada's.
     await expect(groups.describe(ada, 's-xyz789.classic-g')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'There is no consumer group s-xyz789.classic-g.' });
+  });
+});
+
+describe('GroupsService: members the server does not run', () => {
+  it('shows a kcat -G member in a student\'s group as external, with its client and host; the server\'s own member as its consumer', async () => {
+    const { groups } = setup({});
+    const view = await groups.describe(ada, 'kcat-g');
+    expect(view.members).toEqual([
+      { memberId: 'c-m1', clientId: 'klab-c1', consumerId: 'c1', assignment: [{ topic: 'six', partitions: [0] }] },
+      { memberId: 'rdkafka-1f', clientId: 'rdkafka', consumerId: null, external: true, clientHost: '10.0.0.7', assignment: [{ topic: 'six', partitions: [1, 2] }] },
+    ]);
   });
 });

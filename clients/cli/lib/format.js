@@ -193,7 +193,8 @@ function renderGroup(g) {
   const epochs = g.type === 'consumer' || g.type === 'share' || (g.members || []).some((m) => m.memberEpoch != null);
   const members = renderTable(
     ['MEMBER', 'CONSUMER', 'CLIENT', ...(epochs ? ['EPOCH'] : []), 'ASSIGNMENT'],
-    (g.members || []).map((m) => [m.memberId, m.consumerId || '-', m.clientId || '-', ...(epochs ? [epochText(m.memberEpoch)] : []), assignmentText(m.assignment)]),
+    // A member the server does not run (kcat -G): its client and where it connects from.
+    (g.members || []).map((m) => [m.memberId, m.consumerId || (m.external ? 'external' : '-'), m.external && m.clientHost ? `${m.clientId || '-'}@${m.clientHost}` : m.clientId || '-', ...(epochs ? [epochText(m.memberEpoch)] : []), assignmentText(m.assignment)]),
   );
   // A share group has no committed offsets: the share-partition start and the records still in flight.
   const offsets = g.type === 'share'
@@ -216,7 +217,8 @@ function describeEvent(e) {
     }
     case 'group.rebalanced':
       // The epoch is in the line already for consumer-protocol and share members (generation = epoch).
-      return `${shared.rebalanceText(e)} [consumer ${e.consumerId}${e.memberEpoch != null ? '' : `, generation ${e.generation}`}]`;
+      // An external member's generation is not known (its group's description does not say it).
+      return `${shared.rebalanceText(e)} [consumer ${e.consumerId}${e.memberEpoch != null || e.generation == null ? '' : `, generation ${e.generation}`}]${shared.externalText(e)}`;
     case 'share.acknowledged':
     case 'share.redelivered':
       return `${shared.shareEventText(e)} [consumer ${e.consumerId}, group ${e.groupId}]`;
@@ -227,7 +229,7 @@ function describeEvent(e) {
       return `${e.count} message(s) to ${e.topic}${per ? ` (${per})` : ''}`;
     }
     case 'messages.consumed':
-      return shared.consumedText(e);
+      return shared.consumedText(e) + shared.externalText(e);
     case 'checkpoint.passed':
       return shared.checkpointPassedText(e);
     case 'topic.created':
@@ -236,7 +238,7 @@ function describeEvent(e) {
       return `topic ${e.topic} deleted`;
     default:
       if (e.type.startsWith('node.')) return `${e.role || 'node'} ${e.nodeId} ${e.type.slice(5)}`;
-      if (e.type.startsWith('consumer.')) return `consumer ${e.consumerId} ${e.type.slice(9)}${e.groupId ? ` (group ${e.groupId})` : ''}`;
+      if (e.type.startsWith('consumer.')) return `consumer ${e.consumerId} ${e.type.slice(9)}${e.groupId ? ` (group ${e.groupId})` : ''}${shared.externalText(e)}`;
       return shared.classEventText(e) || e.type.replace('.', ' ');
   }
 }

@@ -90,6 +90,7 @@ final class Admins implements AutoCloseable {
         ObjectNode mo = members.addObject();
         mo.put("memberId", m.consumerId());
         mo.put("clientId", m.clientId());
+        mo.put("clientHost", m.host());
         putOptional(mo, "memberEpoch", m.memberEpoch());
         mo.set("assignment", Member.partitions(m.assignment().topicPartitions()));
       }
@@ -105,6 +106,7 @@ final class Admins implements AutoCloseable {
         ObjectNode mo = members.addObject();
         mo.put("memberId", m.consumerId());
         mo.put("clientId", m.clientId());
+        mo.put("clientHost", m.host());
         mo.put("memberEpoch", Compat.epoch(m, "memberEpoch"));
         mo.set("assignment", Member.partitions(m.assignment().topicPartitions()));
       }

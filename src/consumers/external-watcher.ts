@@ -1,0 +1,162 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ClusterService } from '../cluster/cluster.service';
+import type { ClusterState } from '../cluster/cluster.types';
+import { withDeadline } from '../common/deadline';
+import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
+import { KafkaService } from '../kafka/kafka.service';
+import { LiveBus } from '../timeline/live-bus';
+import { TimelineService } from '../timeline/timeline.service';
+import { normalizeAssignment } from './assignment-diff';
+import { ConsumersService } from './consumers.service';
+import { ExternalMembers, ObservedMember, Publication } from './external-members';
+
+/** How long after one round ends the next starts (rounds never overlap). */
+export const WATCH_EVERY_MS = 2000;
+/** A group without external members (empty, or only the server's consumers) is described again after this. */
+export const QUIET_GROUP_EVERY_MS = 10_000;
+/** Each call to Kafka gets this long; a round that cannot finish in time is given up, not queued. */
+const CALL_DEADLINE_MS = 5000;
+
+const WATCHING: ReadonlySet<ClusterState> = new Set(['running', 'degraded']);
+
+/**
+ * Looks at the cluster's classic groups every couple of seconds for members the server does not run
+ * (a student's kcat -G, a console consumer) and puts them on the timeline (ExternalMembers says how),
+ * scoped to the group's owner like the student's own consumers. Cheap on a class's many groups: one
+ * ListGroups a round; a group is described every round only while it has external members, else every
+ * QUIET_GROUP_EVERY_MS (a new group at once); committed offsets are read only for groups with external
+ * members. Each call has a deadline and the next round starts only after the last one ended.
+ */
+@Injectable()
+export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('ExternalMembers');
+  private readonly members = new ExternalMembers();
+  /** When each listed group was last described. */
+  private readonly lastLook = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private off: (() => void) | null = null;
+  private watching = false;
+  /** The first round after the cluster came up: groups there already did not appear while watched. */
+  private baseline = true;
+  private lastTrouble = 0;
+  private closed = false;
+
+  constructor(
+    private readonly admin: GroupAdmin,
+    private readonly kafka: KafkaService,
+    private readonly consumers: ConsumersService,
+    private readonly timeline: TimelineService,
+    private readonly cluster: ClusterService,
+    private readonly bus: LiveBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.watching = WATCHING.has(this.cluster.view().state);
+    this.off = this.bus.on('cluster', (view) => {
+      const watching = WATCHING.has(view.state);
+      if (this.watching && !watching) {
+        // Stopped or reset: nobody stays in a group of a cluster that is not running.
+        this.publish(this.members.forgetAll());
+        this.lastLook.clear();
+        this.baseline = true;
+      }
+      this.watching = watching;
+    });
+    this.schedule();
+  }
+
+  onModuleDestroy(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.off?.();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const round = this.watching ? this.round() : Promise.resolve();
+      void round.catch((e) => this.trouble(e)).finally(() => this.schedule());
+    }, WATCH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  /** One look: list the groups, describe those due, publish what changed. */
+  async round(now = Date.now()): Promise<void> {
+    const listed = await withDeadline(this.admin.listGroups(), CALL_DEADLINE_MS);
+    const ids = new Set(listed.filter((g) => g.protocolType === 'consumer' && this.mayBeClassic(g.groupId)).map((g) => g.groupId));
+    for (const id of this.members.groupsWithExternals()) if (!ids.has(id)) this.publish(this.members.forget(id));
+    for (const id of this.lastLook.keys()) if (!ids.has(id)) this.lastLook.delete(id);
+    const due = [...ids].filter((id) => this.members.hasExternals(id) || now - (this.lastLook.get(id) ?? -Infinity) >= QUIET_GROUP_EVERY_MS).sort();
+    const described = due.length ? await this.describe(due) : new Map<string, GroupInfo>();
+    const earliest = this.earliestOffsets();
+    for (const id of due) {
+      const d = described.get(id);
+      if (!d) continue;
+      const appeared = !this.baseline && !this.lastLook.has(id);
+      this.lastLook.set(id, now);
+      const members: ObservedMember[] =
+        d.state === 'Dead'
+          ? []
+          : d.members.map((m) => {
+              const assignment = normalizeAssignment(m.assignment);
+              return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost ?? '', topics: m.topics ?? [], assignment, ours: this.consumers.consumerIdOf(m.memberId, m.clientId) !== null };
+            });
+      const topics = this.members.offsetTopics(id, members);
+      const committed = topics.length ? await withDeadline(this.admin.committedOffsets(id, topics), CALL_DEADLINE_MS).catch(() => null) : null;
+      this.publish(await this.members.observe({ groupId: id, members, committed }, appeared, earliest));
+    }
+    this.baseline = false;
+  }
+
+  /** A group the server's consumers use with the consumer or share protocol is not for DescribeGroups. */
+  private mayBeClassic(groupId: string): boolean {
+    const ours = this.consumers.protocolOfGroup(groupId);
+    return ours === null || ours === 'classic';
+  }
+
+  /** All at once (kafkajs sends one DescribeGroups per coordinator); one by one when that fails, so one dead coordinator spares the rest. */
+  private async describe(ids: string[]): Promise<Map<string, GroupInfo>> {
+    const out = new Map<string, GroupInfo>();
+    try {
+      for (const g of await withDeadline(this.admin.describeGroups(ids), CALL_DEADLINE_MS)) out.set(g.groupId, g);
+    } catch {
+      const each = await Promise.allSettled(ids.map((id) => withDeadline(this.admin.describeGroups([id]), CALL_DEADLINE_MS)));
+      for (const r of each) if (r.status === 'fulfilled') for (const g of r.value) out.set(g.groupId, g);
+    }
+    return out;
+  }
+
+  /** Earliest offsets, read once per topic per round and only when a first commit needs one. */
+  private earliestOffsets(): (topic: string, partition: number) => Promise<bigint | null> {
+    const byTopic = new Map<string, Promise<Map<string, string | null>>>();
+    return async (topic, partition) => {
+      let offsets = byTopic.get(topic);
+      if (!offsets) {
+        offsets = withDeadline(
+          this.kafka.recentMetadata([topic]).then((md) => this.kafka.offsets(md, topic)),
+          CALL_DEADLINE_MS,
+        ).then(
+          (m) => new Map([...m].map(([k, v]) => [k, v.earliest])),
+          () => new Map<string, string | null>(),
+        );
+        byTopic.set(topic, offsets);
+      }
+      const e = (await offsets).get(`${topic}:${partition}`);
+      return e === undefined || e === null ? null : BigInt(e);
+    };
+  }
+
+  private publish(list: Publication[]): void {
+    for (const p of list) this.timeline.publish(p.event, p.scope);
+  }
+
+  /** Says (at most once a minute) that a round failed, so a silent gap is visible in the log. */
+  private trouble(e: unknown): void {
+    const now = Date.now();
+    if (now - this.lastTrouble < 60_000) return;
+    this.lastTrouble = now;
+    this.log.warn(`Could not look at the groups for members the server does not run: ${(e as Error)?.message ?? e}`);
+  }
+}

@@ -1,0 +1,80 @@
+import type { ClusterService } from '../../src/cluster/cluster.service';
+import type { ConsumersService } from '../../src/consumers/consumers.service';
+import { externalConsumerId } from '../../src/consumers/external-members';
+import { ExternalWatcher, QUIET_GROUP_EVERY_MS } from '../../src/consumers/external-watcher';
+import type { GroupAdmin, GroupInfo } from '../../src/kafka/group-admin';
+import type { KafkaService } from '../../src/kafka/kafka.service';
+import type { NewEvent } from '../../src/timeline/events';
+import { LiveBus } from '../../src/timeline/live-bus';
+import type { TimelineService } from '../../src/timeline/timeline.service';
+
+const KCAT = 's-abc123.kcat';
+const API = 's-abc123.api';
+const EMPTY = 's-abc123.old';
+
+/** The watcher over stand-ins: a cluster of three classic groups, one with a kcat member. */
+function setup() {
+  const groups = new Map<string, GroupInfo>([
+    [KCAT, { groupId: KCAT, state: 'Stable', protocol: 'range', members: [{ memberId: 'rdkafka-1', clientId: 'rdkafka', clientHost: '/127.0.0.1', topics: ['s-abc123.t'], assignment: { 's-abc123.t': [0] } }] }],
+    [API, { groupId: API, state: 'Stable', protocol: 'RoundRobinAssigner', members: [{ memberId: 'm-1', clientId: 'klab-c1', clientHost: '/127.0.0.1', topics: ['s-abc123.t'], assignment: { 's-abc123.t': [0] } }] }],
+    [EMPTY, { groupId: EMPTY, state: 'Empty', protocol: '', members: [] }],
+  ]);
+  const described: string[][] = [];
+  const offsetsOf: string[] = [];
+  let commit = '0';
+  const admin = {
+    listGroups: async () => [...groups.keys()].map((groupId) => ({ groupId, protocolType: 'consumer' })),
+    describeGroups: async (ids: string[]) => {
+      described.push([...ids]);
+      return ids.map((id) => groups.get(id)!).filter(Boolean);
+    },
+    committedOffsets: async (groupId: string, topics: string[]) => {
+      offsetsOf.push(groupId);
+      return topics.map((topic) => ({ topic, partition: 0, offset: commit }));
+    },
+  } as unknown as GroupAdmin;
+  const kafka = {
+    recentMetadata: async () => ({}),
+    offsets: async () => new Map([['s-abc123.t:0', { earliest: '0', latest: '9' }]]),
+  } as unknown as KafkaService;
+  const consumers = {
+    consumerIdOf: (_m: string, clientId: string) => (clientId.startsWith('klab-') ? clientId.slice(5) : null),
+    protocolOfGroup: () => null,
+  } as unknown as ConsumersService;
+  const published: NewEvent[] = [];
+  const timeline = { publish: (ev: NewEvent) => published.push(ev) } as unknown as TimelineService;
+  const cluster = { view: () => ({ state: 'running' }) } as unknown as ClusterService;
+  const watcher = new ExternalWatcher(admin, kafka, consumers, timeline, cluster, new LiveBus());
+  return { watcher, groups, described, offsetsOf, published, setCommit: (c: string) => (commit = c) };
+}
+
+describe('ExternalWatcher: cheap looks at the class groups', () => {
+  it('describes every group once, then only those with external members each round, the quiet ones again after a while', async () => {
+    const { watcher, described, offsetsOf } = setup();
+    await watcher.round(0);
+    expect(described).toEqual([[API, EMPTY, KCAT].sort()]);
+    // Committed offsets only for the group with a member the server does not run.
+    expect(offsetsOf).toEqual([KCAT]);
+    await watcher.round(2000);
+    await watcher.round(4000);
+    expect(described.slice(1)).toEqual([[KCAT], [KCAT]]);
+    await watcher.round(QUIET_GROUP_EVERY_MS);
+    expect(described[3]).toEqual([API, EMPTY, KCAT].sort());
+  });
+
+  it('puts the kcat member on the timeline once, its commits as it reads, and its stop when its group is gone', async () => {
+    const { watcher, groups, published, setCommit } = setup();
+    await watcher.round(0);
+    const id = externalConsumerId('rdkafka-1');
+    expect(published.map((e) => e.type)).toEqual(['consumer.started', 'group.rebalanced']);
+    expect(published[0]).toMatchObject({ consumerId: id, groupId: KCAT, external: true, clientId: 'rdkafka', clientHost: '127.0.0.1', topics: ['s-abc123.t'] });
+    await watcher.round(2000);
+    expect(published).toHaveLength(2);
+    setCommit('4');
+    await watcher.round(4000);
+    expect(published[2]).toMatchObject({ type: 'messages.consumed', consumerId: id, count: 4, offsets: { '0': [['0', '3']] } });
+    groups.delete(KCAT);
+    await watcher.round(6000);
+    expect(published.slice(3).map((e) => e.type)).toEqual(['consumer.stopped']);
+  });
+});
