@@ -73,6 +73,8 @@ const TABLE: Record<string, Row> = {
   getClass:            row([401, 401, 403, __, __, 200, __]),
   // The value it has (the fixture joined with it open): changes nothing.
   updateClass:         row([401, 401, 403, __, __, 200, __], { body: () => ({ joinOpen: true }) }),
+  // No token needed; the shared server's class listener has no TLS, so there is no CA: 404 for everyone.
+  getClassCaCertificate: row([404, 404, 404, __, __, 404, __]),
   // ---------------------------------------------------------------- cluster lifecycle
   getCluster:          row([401, 401, 200, __, __, 200, __]),
   startCluster:        row([401, 401, 403, __, __, 200, 403]),

@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { certificateFits, classTlsFiles, ensureCa, ensureClassTls, makeBrokerCert, makeCa } from '../../src/class-tls/class-tls';
+import { ClassTlsService } from '../../src/class-tls/class-tls.service';
+import { LabError } from '../../src/common/lab-error';
+import { loadConfig } from '../../src/config/lab-config';
 
 /** The PEM blocks of a file, in order. */
 const blocks = (text: string) => text.match(/-----BEGIN [A-Z ]+-----[^-]+-----END [A-Z ]+-----\n?/g) ?? [];
@@ -77,5 +80,34 @@ describe('class listener TLS material', () => {
       expect(a.certPem).toBe(b.certPem);
       expect(blocks(fs.readFileSync(classTlsFiles(dataDir).keystore, 'utf8'))[2].trim()).toBe(a.certPem.trim());
     });
+  });
+});
+
+describe('GET /api/class/ca.pem (ClassTlsService)', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'class-tls-svc-'));
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const service = (env: Record<string, string>) => new ClassTlsService(loadConfig({ LAB_DATA_DIR: dataDir, ...env }));
+
+  it('answers the CA certificate the keystore chains to, the same on every ask', async () => {
+    const s = service({ LAB_KAFKA_PUBLIC_HOST: 'lab.local', LAB_KAFKA_TLS: 'true' });
+    const pem = await s.caPem();
+    expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(await s.caPem()).toBe(pem);
+    const f = await ensureClassTls(dataDir, 'lab.local');
+    expect(certificateFits(blocks(fs.readFileSync(f.keystore, 'utf8'))[1], pem, 'lab.local')).toBe(true);
+  });
+
+  it.each([
+    [{}, 'The class listener is off on this server'],
+    [{ LAB_KAFKA_PUBLIC_HOST: 'lab.local' }, 'The class listener has no TLS on this server (SASL_PLAINTEXT)'],
+  ])('is a 404 with a sentence saying how to turn it on (%j), and makes nothing', async (env, sentence) => {
+    const e = await service(env).caPem().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LabError);
+    expect((e as LabError).status).toBe(404);
+    expect((e as LabError).message).toContain(sentence);
+    expect(fs.existsSync(classTlsFiles(dataDir).dir)).toBe(false);
   });
 });
