@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClusterModule } from '../cluster/cluster.module';
 import { TimelineModule } from '../timeline/timeline.module';
+import { AclAdmin } from './acl-admin';
 import { GroupAdmin } from './group-admin';
 import { KafkaService } from './kafka.service';
 import { MetadataSnapshot } from './metadata-snapshot';
@@ -14,7 +15,7 @@ import { TopicAdmin } from './topic-admin';
  */
 @Module({
   imports: [ClusterModule, TimelineModule],
-  providers: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin, TopicAdmin],
-  exports: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin, TopicAdmin],
+  providers: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin, TopicAdmin, AclAdmin],
+  exports: [MetadataSnapshot, KafkaService, PartitionWatcher, GroupAdmin, TopicAdmin, AclAdmin],
 })
 export class KafkaModule {}

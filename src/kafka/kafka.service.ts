@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { BOOTSTRAP_SOURCE, BootstrapSource } from './cluster-link';
 import { MetadataSnapshot } from './metadata-snapshot';
-import { Acks, BrokerAddress, ClusterMetadata, ConfigEntry, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionElr, PartitionOffsets, PartitionOutcome, WireProducer, parseBrokerAddresses } from './protocol';
+import { Acks, BrokerAddress, ClusterMetadata, ConfigEntry, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionElr, PartitionOffsets, PartitionOutcome, ScramAlterResult, ScramDeletion, ScramUpsertion, ScramUserInfo, WireProducer, parseBrokerAddresses } from './protocol';
 import { KAFKA_ERRORS } from './kafka-error-codes';
 import { isConnectionFailure } from './connection-failure';
 import { KafkaErrorContext, kafkaErrorToLabError } from './kafka-error.mapper';
@@ -20,7 +20,8 @@ const PRODUCE_METADATA_MAX_AGE_MS = 2000;
 export class KafkaService implements OnModuleDestroy {
   private kafka: Kafka | null = null;
   private kafkaKey = '';
-  private adminP: Promise<Admin> | null = null;
+  /** The connected admin clients: the shared one, and one for ACLs only (see aclAdmin). */
+  private readonly admins = new Map<'shared' | 'acl', Promise<Admin>>();
   private readonly wire = new KafkaWire({ timeoutMs: 5000, clientId: 'kafka-lab' });
   private wireProducer: WireProducer | null = null;
   private wireProducerKey = '';
@@ -104,6 +105,16 @@ export class KafkaService implements OnModuleDestroy {
     return this.wire.electPreferred(this.addresses(), topic, partitions);
   }
 
+  /** Deletes and upserts SCRAM users (kafkajs has no such request); each user's outcome. */
+  alterScramCredentials(change: { deletions?: readonly ScramDeletion[]; upsertions?: readonly ScramUpsertion[] }): Promise<ScramAlterResult[]> {
+    return this.wire.alterScram(this.addresses(), change);
+  }
+
+  /** SCRAM users with their mechanisms (`users` null: every user). */
+  describeScramCredentials(users: readonly string[] | null = null): Promise<ScramUserInfo[]> {
+    return this.wire.describeScram(this.addresses(), users);
+  }
+
   /**
    * Writes messages already placed on partitions with our own Produce requests over one shared
    * connection per broker: a partition without a leader fails alone while the others are written.
@@ -169,14 +180,32 @@ export class KafkaService implements OnModuleDestroy {
   }
 
   /** A connected admin client, shared. */
-  async admin(): Promise<Admin> {
+  admin(): Promise<Admin> {
+    return this.connectedAdmin('shared');
+  }
+
+  /**
+   * A connected admin client for ACLs only. Apart from the shared one because kafkajs refreshes the
+   * metadata of every topic an admin has looked at before each ACL change, and fails it when one of
+   * them was deleted since; this one never looks at a topic.
+   */
+  aclAdmin(): Promise<Admin> {
+    return this.connectedAdmin('acl');
+  }
+
+  private connectedAdmin(kind: 'shared' | 'acl'): Promise<Admin> {
     const kafka = this.client();
-    if (!this.adminP) {
+    let p = this.admins.get(kind);
+    if (!p) {
       const admin = kafka.admin({ retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1000 } });
-      this.adminP = admin.connect().then(() => admin);
-      this.adminP.catch(() => (this.adminP = null));
+      const connecting = admin.connect().then(() => admin);
+      connecting.catch(() => {
+        if (this.admins.get(kind) === connecting) this.admins.delete(kind);
+      });
+      this.admins.set(kind, connecting);
+      p = connecting;
     }
-    return this.adminP;
+    return p;
   }
 
   /** A new consumer on a client of its own when `extra` is given (sockets it can cut on a kill). */
@@ -184,11 +213,11 @@ export class KafkaService implements OnModuleDestroy {
     return this.client(extra).consumer(config);
   }
 
-  /** Forget the shared admin only (its connection may be dead after a broker restart); producing goes on. */
+  /** Forget the shared admins only (their connections may be dead after a broker restart); producing goes on. */
   async resetAdmin(): Promise<void> {
-    const a = this.adminP;
-    this.adminP = null;
-    await a?.then((x) => x.disconnect()).catch(() => undefined);
+    const connected = [...this.admins.values()];
+    this.admins.clear();
+    await Promise.all(connected.map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
   }
 
   /** Forget the shared admin, the wire producer and the offset committer (after a cluster reset). */

@@ -5,6 +5,7 @@ import { ClusterMetadata, fetchMetadataFromAny } from './metadata';
 import { PartitionElr, fetchPartitionElr } from './describe-topic-partitions';
 import { ConfigEntry, fetchTopicConfigs } from './describe-configs';
 import { WireProducer, WireProducerOptions } from './producer-pool';
+import { ScramAlterResult, ScramDeletion, ScramUpsertion, ScramUserInfo, alterScramCredentials, describeScramCredentials } from './scram-credentials';
 
 export * from './kafka-connection';
 export * from './metadata';
@@ -16,6 +17,7 @@ export * from './producer-pool';
 export * from './offset-commit';
 export * from './describe-topic-partitions';
 export * from './describe-configs';
+export * from './scram-credentials';
 export { Reader, Writer, WireFormatError, uuidToString, uuidBytes, ZERO_UUID } from './wire';
 
 export interface KafkaWireOptions {
@@ -28,7 +30,8 @@ export interface KafkaWireOptions {
 
 /**
  * The few Kafka requests kafkajs cannot make for us, spoken directly: metadata that tolerates
- * leaderless partitions, earliest/latest offsets per partition, preferred leader election, ELR lists, a topic's configs. A plain
+ * leaderless partitions, earliest/latest offsets per partition, preferred leader election, ELR lists, a topic's configs,
+ * SCRAM users. A plain
  * class (no Nest) so the kafka module can wrap it and tests can use it alone.
  */
 export class KafkaWire {
@@ -65,6 +68,16 @@ export class KafkaWire {
   /** A topic's configs with their sources, from any live broker (kafkajs's admin needs every partition led). */
   topicConfigs(bootstrap: readonly BrokerAddress[], topic: string): Promise<ConfigEntry[]> {
     return fetchTopicConfigs(bootstrap, topic, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
+  }
+
+  /** Deletes and upserts SCRAM credentials; each user's outcome, not thrown. */
+  alterScram(bootstrap: readonly BrokerAddress[], change: { deletions?: readonly ScramDeletion[]; upsertions?: readonly ScramUpsertion[] }): Promise<ScramAlterResult[]> {
+    return alterScramCredentials(bootstrap, change, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
+  }
+
+  /** The SCRAM users (`users` null: all of them) with their mechanisms and iterations. */
+  describeScram(bootstrap: readonly BrokerAddress[], users: readonly string[] | null): Promise<ScramUserInfo[]> {
+    return describeScramCredentials(bootstrap, users, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
   }
 
   electPreferred(bootstrap: readonly BrokerAddress[], topic: string, partitions: readonly number[]): Promise<ElectionResult[]> {
