@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ClassModule } from './class/class.module';
 import { ClassTlsModule } from './class-tls/class-tls.module';
+import { KafkaAccessModule } from './class/kafka-access/kafka-access.module';
 import { ClientHostModule } from './client-host/client-host.module';
 import { RosterModule } from './class/roster.module';
 import { ClusterModule } from './cluster/cluster.module';
@@ -23,7 +24,7 @@ export class AppModule {
   static forRoot(config: LabConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, RosterModule, GradingModule, LabsModule, LiveModule.register(ConsumersModule, TopicsModule), MetricsModule, ClassTlsModule],
+      imports: [ConfigModule.forRoot(config), ClassModule, TimelineModule, ClusterModule, ClientHostModule, KafkaModule, TopicsModule, MessagesModule, ConsumersModule, RosterModule, KafkaAccessModule, GradingModule, LabsModule, LiveModule.register(ConsumersModule, TopicsModule), MetricsModule, ClassTlsModule],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

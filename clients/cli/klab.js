@@ -15,6 +15,7 @@ const { cmdConsume } = require('./commands/consume');
 const { cmdAck } = require('./commands/ack');
 const { cmdJoin, cmdLogin, cmdStudents, cmdClass } = require('./commands/class');
 const { cmdLab, cmdGrading } = require('./commands/grading');
+const { cmdKafka } = require('./commands/kafka');
 
 const USAGE = `Usage: klab <command> [options]
 
@@ -61,6 +62,11 @@ The class
                                                  the server in ~/.klab-server (later commands use them)
   klab login <token>                             save a token the instructor gave you, the same way
   klab me                                        who this token is
+  klab kafka                                     your own Kafka clients (kcat, kafka-console-*.sh) on the
+                                                 class listener: servers, user, password, your prefix,
+                                                 a kcat line and a client.properties
+  klab kafka kcat|properties|ca                  only that part: the kcat line, client.properties
+                                                 (> client.properties), the CA certificate (> ca.pem)
   klab students                                  the roster (instructor): last seen, consumers, topics
   klab students add <name>...                    add students (no names: one per stdin line); prints
                                                  each one's token, shown only this once
@@ -267,7 +273,7 @@ const COMMANDS = {
   topics: cmdTopics, topic: cmdTopic,
   produce: cmdProduce, consume: cmdConsume, ack: cmdAck,
   consumers: cmdConsumers, consumer: cmdConsumer, groups: cmdGroups, group: cmdGroup,
-  events: cmdEvents, me: cmdMe, lab: cmdLab, grading: cmdGrading,
+  events: cmdEvents, me: cmdMe, kafka: cmdKafka, lab: cmdLab, grading: cmdGrading,
   join: cmdJoin, login: cmdLogin, students: cmdStudents, class: cmdClass,
 };
 

@@ -522,7 +522,19 @@
     return [].concat(x).flatMap((l) => String(l).split('\n')).filter((l) => l.trim() !== '');
   }
 
+  /** GET /api/me/kafka's settings as [label, value] rows, as klab kafka and the page's "Your Kafka client" show them. */
+  function kafkaSettingRows(s) {
+    return [
+      ['bootstrap servers', s.bootstrapServers],
+      ['security protocol', s.securityProtocol],
+      ['mechanism', s.mechanism],
+      ['username', s.username],
+      ['password', s.password],
+    ];
+  }
+
   const text = {
+    kafkaSettingRows,
     partitionList, rebalanceText, offsetsText, shareEventText, ackResultText, ackKindOf, ACK_DONE, ago, classEventText,
     offsetRangesText, consumedText, checkpointPassedText, stepLines, externalText,
   };

@@ -680,7 +680,7 @@ async function start() {
   $('logout').hidden = false;
   // A pass read back from the timeline ticks too: the lab may have been read just before it.
   state.timeline = new LabClient.SeqStream((e) => { addEvent(e); markPassed(e); });
-  await Promise.all([loadCluster(), loadTopics(), loadConsumers(), loadRoster(), loadClass(), loadLabs(), state.timeline.backfill(pageEvents)].map((p) => p.catch(showError)));
+  await Promise.all([loadCluster(), loadTopics(), loadConsumers(), loadRoster(), loadClass(), loadLabs(), loadKafkaPanel(), state.timeline.backfill(pageEvents)].map((p) => p.catch(showError)));
   connectLive();
 }
 
@@ -692,6 +692,7 @@ function wire() {
   });
   wireClass();
   wireLabs();
+  wireKafkaPanel();
   $('logout').addEventListener('click', () => {
     if (!confirmSignOut(localStorage.getItem('klab-token'))) return;
     localStorage.removeItem('klab-token');

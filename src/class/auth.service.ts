@@ -61,6 +61,11 @@ export class AuthService implements OnModuleInit {
     for (const r of this.roster.all()) if (!r.removedAt) this.admit({ id: r.id, name: r.name, role: 'student' }, r.tokenHash);
   }
 
+  /** The stored form of the instructor's token (what the instructor's Kafka password is derived from). */
+  instructorTokenHash(): string {
+    return hashToken(this.instructorToken);
+  }
+
   /** From now on this token hash signs this student in. */
   admit(who: Principal, tokenHash: string): void {
     this.students.set(tokenHash, { who, seen: 0, written: 0 });

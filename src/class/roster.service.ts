@@ -77,7 +77,8 @@ export class RosterService {
     // (409) while the student is still there to be removed again, not after they are half gone.
     const listed = purge ? await this.topicsOf(row.id) : [];
     // The token next: nothing the student sends from now on is let in while the rest is undone.
-    this.students.markRemoved(row);
+    // Their Kafka user and ACLs go meanwhile (class listener on); awaited before the answer.
+    const offKafka = this.students.markRemoved(row);
     await this.consumers.removeOwner(row.id, actor);
     this.quotas.forget(row.id);
     // A topic create of theirs sent before the token died may still be waiting for Kafka: its topic
@@ -91,6 +92,7 @@ export class RosterService {
     // All at once, each on its own: one topic Kafka cannot delete now does not keep the others.
     const results = await Promise.allSettled(topics.map((t) => this.topics.delete(INSTRUCTOR, t)));
     const left = topics.filter((_, i) => results[i].status === 'rejected');
+    await offKafka;
     this.timeline.publish({ type: 'student.removed', actor, studentId: row.id, name: row.name, purged: purge && left.length === 0 }, { owner: row.id });
     const purged = !purge ? '' : left.length ? ` and ${topics.length - left.length} of their ${topics.length} topics` : ' and their topics';
     this.log.log(`${actor} removed ${row.name} (${row.id})${purged}.`);

@@ -10,6 +10,17 @@ import { RosterStore, StudentRow } from './roster.store';
 import { hashToken, newStudentId, newToken } from './student-credentials';
 import { cleanName, nameKey, nameTakenSentence } from './student-name';
 
+/**
+ * What a change of who signs in means on the cluster (the class listener's SCRAM users and ACLs), set
+ * by KafkaAccessService when the class listener is on. Each resolves once Kafka has it, or the failure
+ * is logged (the reconcile catches up): a hook never rejects, so Kafka never loses a join.
+ */
+export interface StudentKafkaHooks {
+  admitted(rows: readonly StudentRow[]): Promise<void>;
+  tokenChanged(row: StudentRow): Promise<void>;
+  removed(row: StudentRow): Promise<void>;
+}
+
 const REISSUED_SENTENCE = 'This token was replaced by a new one; sign in with the new token (ask the instructor for it).';
 
 /**
@@ -21,6 +32,7 @@ const REISSUED_SENTENCE = 'This token was replaced by a new one; sign in with th
 export class StudentsService {
   private readonly log = new Logger('Roster');
   private readonly limiter = new JoinLimiter();
+  private kafkaHooks: StudentKafkaHooks | null = null;
 
   constructor(
     private readonly store: RosterStore,
@@ -29,16 +41,24 @@ export class StudentsService {
     private readonly timeline: TimelineService,
   ) {}
 
+  /** The class listener's users and ACLs follow the roster from now on. */
+  useKafkaAccess(hooks: StudentKafkaHooks): void {
+    this.kafkaHooks = hooks;
+  }
+
   /** POST /api/students: `{ name }` answers one student, `{ names }` a list. */
-  addFromBody(body: { name?: unknown; names?: unknown[] }, actor: string): StudentWithToken | StudentWithToken[] {
+  addFromBody(body: { name?: unknown; names?: unknown[] }, actor: string): Promise<StudentWithToken | StudentWithToken[]> {
     if ((body.name === undefined) === (body.names === undefined)) {
       throw badInput('Send either name (one student) or names (a list), not both and not neither.');
     }
-    return body.names === undefined ? this.add([body.name], actor)[0] : this.add(body.names, actor);
+    return body.names === undefined ? this.add([body.name], actor).then(([one]) => one) : this.add(body.names, actor);
   }
 
-  /** The instructor adds students; a taken or repeated name adds none of them. */
-  add(rawNames: unknown[], actor: string): StudentWithToken[] {
+  /**
+   * The instructor adds students; a taken or repeated name adds none of them (thrown at once). Resolves
+   * once their Kafka users exist too, when the class listener is on.
+   */
+  add(rawNames: unknown[], actor: string): Promise<StudentWithToken[]> {
     if (rawNames.length === 0) throw badInput('names must list at least one name.');
     const names = rawNames.map((raw, i) => {
       const c = cleanName(raw);
@@ -53,8 +73,8 @@ export class StudentsService {
     return this.create(names, actor);
   }
 
-  /** A student joins with the class's code. `address` is the caller's, for the guessing limit. */
-  join(code: unknown, rawName: unknown, address: string): StudentWithToken {
+  /** A student joins with the class's code. `address` is the caller's, for the guessing limit. Refusals are thrown at once. */
+  join(code: unknown, rawName: unknown, address: string): Promise<StudentWithToken> {
     const wait = this.limiter.waitSeconds(address);
     if (wait > 0) {
       throw new LabError('TOO_MANY', `Too many wrong join codes from your address; try again in ${wait} s.`, undefined, { retryAfterSeconds: wait });
@@ -68,12 +88,11 @@ export class StudentsService {
       throw new LabError('FORBIDDEN', "That is not this class's join code.");
     }
     if (!settings.joinOpen) throw new LabError('FORBIDDEN', 'Joining is closed; ask the instructor.');
-    const [student] = this.create([c.name], null);
-    return student;
+    return this.create([c.name], null).then(([student]) => student);
   }
 
-  /** A new token for a student; the old one stops working now and the sockets it opened close. */
-  reissue(id: string, actor: string): StudentWithToken {
+  /** A new token for a student; the old one stops working now and the sockets it opened close; their Kafka password changes with it. */
+  reissue(id: string, actor: string): Promise<StudentWithToken> {
     const row = this.active(id);
     const token = newToken();
     this.store.setTokenHash(row.id, hashToken(token));
@@ -81,7 +100,8 @@ export class StudentsService {
     const who = principalOf(row);
     this.auth.admit(who, hashToken(token));
     this.log.log(`${actor} gave ${row.name} (${row.id}) a new token.`);
-    return { ...who, role: 'student', token };
+    const answer: StudentWithToken = { ...who, role: 'student', token };
+    return (this.kafkaHooks?.tokenChanged({ ...row, tokenHash: hashToken(token) }) ?? Promise.resolve()).then(() => answer);
   }
 
   /** The student in the class with this id; 404 for unknown and removed ones. */
@@ -101,14 +121,21 @@ export class StudentsService {
     return this.store.all().filter((r) => !r.removedAt);
   }
 
-  /** Takes the student off the roster: their token dies now, their sockets hear why. The row stays (grades name them). */
-  markRemoved(row: StudentRow): void {
+  /**
+   * Takes the student off the roster: their token dies now, their sockets hear why. The row stays
+   * (grades name them). Resolves once their Kafka user and ACLs are gone (class listener on).
+   */
+  markRemoved(row: StudentRow): Promise<void> {
     this.store.markRemoved(row.id, new Date().toISOString());
     this.auth.revoke(row.id, REMOVED_SENTENCE);
+    return this.kafkaHooks?.removed(row) ?? Promise.resolve();
   }
 
-  /** `actor` null: each student joins by themselves (the event's actor is their own id). */
-  private create(names: string[], actor: string | null): StudentWithToken[] {
+  /**
+   * `actor` null: each student joins by themselves (the event's actor is their own id). The roster
+   * changes at once (or throws); the promise waits for their Kafka users.
+   */
+  private create(names: string[], actor: string | null): Promise<StudentWithToken[]> {
     const now = new Date().toISOString();
     const taken = new Set<string>();
     const made = names.map((name) => {
@@ -121,12 +148,13 @@ export class StudentsService {
       // Checked inside the write so two joins with one name cannot both pass.
       for (const { row } of made) if (this.store.byNameKey(row.nameKey)) throw conflict(nameTakenSentence(row.name));
     });
-    return made.map(({ token, row }) => {
+    const answer = made.map(({ token, row }) => {
       const who = principalOf(row);
       this.auth.admit(who, row.tokenHash);
       this.timeline.publish({ type: 'student.joined', actor: actor ?? row.id, studentId: row.id, name: row.name }, { owner: row.id });
       return { id: row.id, name: row.name, role: 'student' as const, token };
     });
+    return (this.kafkaHooks?.admitted(made.map((m) => m.row)) ?? Promise.resolve()).then(() => answer);
   }
 
   private newRow(name: string, tokenHash: string, joinedAt: string, taken: Set<string>): StudentRow {

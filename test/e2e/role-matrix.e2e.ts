@@ -62,6 +62,8 @@ const TABLE: Record<string, Row> = {
   // ---------------------------------------------------------------- identity and class
   getHealth:           row([200, 200, 200, __, __, 200, __]),
   getMe:               row([401, 401, 200, __, __, 200, __]),
+  // The shared server runs the class listener (LAB_KAFKA_PUBLIC_HOST): everyone has Kafka settings of their own.
+  getMeKafka:          row([401, 401, 200, __, __, 200, __]),
   getRuntime:          row([401, 401, 403, __, __, 200, __]),
   // Outside /api (Prometheus's default path); LAB_METRICS_PUBLIC is off on the shared server.
   getMetrics:          row([401, 401, 403, __, __, 200, __]),

@@ -121,7 +121,7 @@ describe('GradingService: the timeline folded into checkpoints, each announced o
   });
 
   it('replays the stored timeline at boot, page by page past the memory tail, and announces each pass once', async () => {
-    const [ada, bob] = students.add(['Ada', 'Bob'], 'instructor');
+    const [ada, bob] = await students.add(['Ada', 'Bob'], 'instructor');
     topicOf(ada.id, 'small', 1, 1);
     // More events than the timeline keeps in memory (and than one page): the replay reads the disk too.
     for (let i = 0; i < 12_000; i++) timeline.publish({ type: 'node.started', actor: 'system', nodeId: 0, role: 'broker' });
@@ -141,7 +141,7 @@ describe('GradingService: the timeline folded into checkpoints, each announced o
   });
 
   it('a restart announces nothing twice, and only what never got its event before the stop', async () => {
-    const [ada, bob] = students.add(['Ada', 'Bob'], 'instructor');
+    const [ada, bob] = await students.add(['Ada', 'Bob'], 'instructor');
     boot();
     topicOf(ada.id, 'orders');
     await ticks();
@@ -166,7 +166,7 @@ describe('GradingService: the timeline folded into checkpoints, each announced o
   });
 
   it('a stored pass stays a pass after a restart even when the rules no longer find it', async () => {
-    const [ada] = students.add(['Ada'], 'instructor');
+    const [ada] = await students.add(['Ada'], 'instructor');
     boot();
     const made = topicOf(ada.id, 'orders');
     await ticks();
@@ -188,7 +188,7 @@ describe('GradingService: the timeline folded into checkpoints, each announced o
   });
 
   it('live: never announces from inside a publish, coalesces a burst into one catch-up, and reports include what is stored', async () => {
-    const [ada] = students.add(['Ada'], 'instructor');
+    const [ada] = await students.add(['Ada'], 'instructor');
     boot();
     let inside = 0;
     bus.on('event', (ev) => {
@@ -222,7 +222,7 @@ describe('GradingService: the timeline folded into checkpoints, each announced o
   });
 
   it('reports: every student in the class by name, CHECKPOINTS order, removed students left out; 404 alike for others and unknown ids', async () => {
-    const [zoe, ada, bob] = students.add(['zoe', 'Ada', 'bob'], 'instructor');
+    const [zoe, ada, bob] = await students.add(['zoe', 'Ada', 'bob'], 'instructor');
     boot();
     topicOf(zoe.id, 'orders');
     consumed(bob.id, 'orders');
@@ -249,7 +249,7 @@ describe('GradingService: the timeline folded into checkpoints, each announced o
   });
 
   it('labs: the caller\'s passed checkpoints per lab and step; the instructor\'s are empty and null', async () => {
-    const [ada] = students.add(['Ada'], 'instructor');
+    const [ada] = await students.add(['Ada'], 'instructor');
     boot();
     topicOf(ada.id, 'orders');
     const labs = new LabsService(grading!);

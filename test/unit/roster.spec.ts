@@ -59,8 +59,8 @@ describe('roster: students, tokens, join and class settings', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('adds students with 6-character ids and tokens that sign them in; only the hash is stored', () => {
-    const [ada, alan] = students.add(['  Ada  Lovelace ', 'Alan'], 'instructor');
+  it('adds students with 6-character ids and tokens that sign them in; only the hash is stored', async () => {
+    const [ada, alan] = await students.add(['  Ada  Lovelace ', 'Alan'], 'instructor');
     expect(ada).toEqual({ id: expect.stringMatching(/^[a-z0-9]{6}$/), name: 'Ada Lovelace', role: 'student', token: expect.any(String) });
     expect(Buffer.from(ada.token, 'base64url').length).toBeGreaterThanOrEqual(24);
     expect(auth.verify(ada.token)).toEqual({ id: ada.id, name: 'Ada Lovelace', role: 'student' });
@@ -72,23 +72,23 @@ describe('roster: students, tokens, join and class settings', () => {
     expect(file.includes(Buffer.from(hashToken(ada.token)))).toBe(true);
   });
 
-  it('adds none of a list when one name is taken or repeated, whatever the case', () => {
+  it('adds none of a list when one name is taken or repeated, whatever the case', async () => {
     students.add(['Grace'], 'instructor');
     expect(codeOf(() => students.add(['Linus', 'grace'], 'instructor'))).toEqual(['CONFLICT', 409, 'A student named grace is already in the class.']);
     expect(codeOf(() => students.add(['Linus', 'LINUS'], 'instructor'))[1]).toBe(409);
     expect(students.inClass().map((r) => r.name)).toEqual(['Grace']);
   });
 
-  it('refuses empty, too long and non-string names with a sentence', () => {
+  it('refuses empty, too long and non-string names with a sentence', async () => {
     expect(codeOf(() => students.add([' '], 'instructor'))).toEqual(['BAD_INPUT', 400, 'name must not be empty.']);
     expect(codeOf(() => students.add(['x'.repeat(101)], 'instructor'))[2]).toBe('name must be at most 100 characters.');
     expect(codeOf(() => students.addFromBody({ name: 'a', names: ['b'] }, 'instructor'))[1]).toBe(400);
     expect(codeOf(() => students.addFromBody({}, 'instructor'))[1]).toBe(400);
   });
 
-  it('joins with the code: wrong code 403, closed 403, taken name 409; events name the student', () => {
+  it('joins with the code: wrong code 403, closed 403, taken name 409; events name the student', async () => {
     const code = settings.get().joinCode;
-    const ada = students.join(code, 'Ada', '10.0.0.1');
+    const ada = await students.join(code, 'Ada', '10.0.0.1');
     expect(auth.verify(ada.token)?.role).toBe('student');
     expect(codeOf(() => students.join('wrong', 'Bob', '10.0.0.1'))).toEqual(['FORBIDDEN', 403, "That is not this class's join code."]);
     expect(codeOf(() => students.join(code, 'ADA', '10.0.0.1'))).toEqual(['CONFLICT', 409, 'A student named ADA is already in the class.']);
@@ -98,7 +98,7 @@ describe('roster: students, tokens, join and class settings', () => {
     expect(joined).toEqual([expect.objectContaining({ actor: ada.id, studentId: ada.id, name: 'Ada' })]);
   });
 
-  it('after 10 wrong codes from one address, that address gets 429 with a wait even with the right code; others do not', () => {
+  it('after 10 wrong codes from one address, that address gets 429 with a wait even with the right code; others do not', async () => {
     const code = settings.get().joinCode;
     for (let i = 0; i < 10; i++) expect(codeOf(() => students.join(`bad${i}`, 'Eve', '10.0.0.9'))[1]).toBe(403);
     const e = (() => {
@@ -112,14 +112,14 @@ describe('roster: students, tokens, join and class settings', () => {
     expect(e.status).toBe(429);
     expect(e.retryAfterSeconds).toBeGreaterThan(0);
     expect(e.retryAfterSeconds).toBeLessThanOrEqual(60);
-    expect(students.join(code, 'Eve', '10.0.0.10').name).toBe('Eve');
+    expect((await students.join(code, 'Eve', '10.0.0.10')).name).toBe('Eve');
   });
 
-  it('a new token replaces the old one at once and tells the revoke listeners', () => {
-    const [ada] = students.add(['Ada'], 'instructor');
+  it('a new token replaces the old one at once and tells the revoke listeners', async () => {
+    const [ada] = await students.add(['Ada'], 'instructor');
     const heard: string[] = [];
     auth.onRevoked((id, message) => heard.push(`${id}: ${message}`));
-    const again = students.reissue(ada.id, 'instructor');
+    const again = await students.reissue(ada.id, 'instructor');
     expect(again.id).toBe(ada.id);
     expect(auth.verify(ada.token)).toBeNull();
     expect(auth.verify(again.token)?.id).toBe(ada.id);
@@ -129,16 +129,16 @@ describe('roster: students, tokens, join and class settings', () => {
     expect(codeOf(() => students.reissue('nobody', 'instructor'))[1]).toBe(404);
   });
 
-  it('a removed student is signed out, no longer listed, and their name is free again', () => {
-    const [ada] = students.add(['Ada'], 'instructor');
+  it('a removed student is signed out, no longer listed, and their name is free again', async () => {
+    const [ada] = await students.add(['Ada'], 'instructor');
     students.markRemoved(students.active(ada.id));
     expect(auth.verify(ada.token)).toBeNull();
     expect(students.inClass()).toEqual([]);
     expect(codeOf(() => students.active(ada.id))[1]).toBe(404);
-    expect(students.add(['ada'], 'instructor')[0].name).toBe('ada');
+    expect((await students.add(['ada'], 'instructor'))[0].name).toBe('ada');
   });
 
-  it('PATCH merges, publishes the changed keys (never the code) and refuses code and rotation together', () => {
+  it('PATCH merges, publishes the changed keys (never the code) and refuses code and rotation together', async () => {
     const before = settings.get();
     const after = settings.update({ quotas: { topics: 3 }, studentsMayControlBrokers: true }, 'instructor');
     expect(after.quotas).toEqual({ ...before.quotas, topics: 3 });
@@ -151,15 +151,15 @@ describe('roster: students, tokens, join and class settings', () => {
     expect(codeOf(() => settings.update({ rotateJoinCode: true, joinCode: 'abcd' }, 'instructor'))[1]).toBe(400);
   });
 
-  it('never logs a token: not a student\'s (added, joined, re-issued) nor a generated instructor token', () => {
+  it('never logs a token: not a student\'s (added, joined, re-issued) nor a generated instructor token', async () => {
     const lines: string[] = [];
     for (const level of ['log', 'warn', 'error', 'debug', 'verbose'] as const) {
       jest.spyOn(Logger.prototype, level).mockImplementation((m: unknown) => void lines.push(String(m)));
     }
     try {
-      const [ada] = students.add(['Ada'], 'instructor');
-      const bob = students.join(settings.get().joinCode, 'Bob', '10.0.0.1');
-      const again = students.reissue(ada.id, 'instructor');
+      const [ada] = await students.add(['Ada'], 'instructor');
+      const bob = await students.join(settings.get().joinCode, 'Bob', '10.0.0.1');
+      const again = await students.reissue(ada.id, 'instructor');
       fs.rmSync(path.join(dir, 'instructor-token'));
       db.close();
       const config = loadConfig({ LAB_DATA_DIR: dir });
@@ -176,7 +176,7 @@ describe('roster: students, tokens, join and class settings', () => {
   });
 
   it('removal: token first, then consumers stopped, topics purged each on its own; a topic left is named in the error', async () => {
-    const [ada, bob] = students.add(['Ada', 'Bob'], 'instructor');
+    const [ada, bob] = await students.add(['Ada', 'Bob'], 'instructor');
     const calls: string[] = [];
     const consumers = {
       all: () => [{ owner: ada.id, state: 'running' }, { owner: ada.id, state: 'stopped' }, { owner: bob.id, state: 'joining' }],
@@ -209,7 +209,7 @@ describe('roster: students, tokens, join and class settings', () => {
   });
 
   it('a purge also deletes a topic whose create was still waiting for Kafka when the token died', async () => {
-    const [ada] = students.add(['Ada'], 'instructor');
+    const [ada] = await students.add(['Ada'], 'instructor');
     let cluster = [{ name: `s-${ada.id}.a`, owner: ada.id }];
     const deleted: string[] = [];
     const topics = {
@@ -227,8 +227,8 @@ describe('roster: students, tokens, join and class settings', () => {
     expect(cluster).toEqual([]);
   });
 
-  it('stillSignedIn: the instructor always, a student until removed (a re-issue keeps them signed in)', () => {
-    const [ada] = students.add(['Ada'], 'instructor');
+  it('stillSignedIn: the instructor always, a student until removed (a re-issue keeps them signed in)', async () => {
+    const [ada] = await students.add(['Ada'], 'instructor');
     expect(auth.stillSignedIn({ id: 'instructor', role: 'instructor' })).toBe(true);
     students.reissue(ada.id, 'instructor');
     expect(auth.stillSignedIn({ id: ada.id, role: 'student' })).toBe(true);
@@ -236,8 +236,8 @@ describe('roster: students, tokens, join and class settings', () => {
     expect(auth.stillSignedIn({ id: ada.id, role: 'student' })).toBe(false);
   });
 
-  it('a restart keeps the students, their tokens, removals and the settings', () => {
-    const [ada, bob] = students.add(['Ada', 'Bob'], 'instructor');
+  it('a restart keeps the students, their tokens, removals and the settings', async () => {
+    const [ada, bob] = await students.add(['Ada', 'Bob'], 'instructor');
     students.markRemoved(students.active(bob.id));
     const s = settings.update({ joinOpen: false, quotas: { consumers: 2 } }, 'instructor');
     expect(auth.verify(ada.token)).not.toBeNull();
