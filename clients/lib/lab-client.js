@@ -505,12 +505,13 @@
   const CLIENT_PROGRAMS = { rdkafka: 'kcat (rdkafka)', 'console-consumer': 'kafka-console-consumer (console-consumer)' };
 
   /**
-   * What an event of a member the server does not run adds to its line: ` — kcat (rdkafka) on host
-   * 10.0.0.7` for its start and stop (which name its client), ` — external member` for the rest; '' for
-   * the server's own consumers.
+   * What an event of a client the server does not run adds to its line: ` — kcat (rdkafka) on host
+   * 10.0.0.7` for a member's start and stop (which name its client), ` — external member` for its other
+   * events, a note on writes seen by the offsets moving; '' for the server's own consumers and writes.
    */
   function externalText(ev) {
     if (!ev || !ev.external) return '';
+    if (ev.type === 'messages.produced') return ' — by a client the server does not run';
     if (!ev.clientId) return ' — external member';
     const program = CLIENT_PROGRAMS[ev.clientId] || ev.clientId;
     return ` — ${program}${ev.clientHost ? ` on host ${ev.clientHost}` : ''}`;

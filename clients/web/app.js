@@ -468,7 +468,7 @@ function describeEvent(e) {
     case 'share.acknowledged':
     case 'share.redelivered': return `${say.shareEventText(e)} — consumer ${e.consumerId}, group ${e.groupId}`;
     case 'share.archived': return `${say.shareEventText(e)} — group ${e.groupId}`;
-    case 'messages.produced': return `${e.count} message(s) to ${e.topic}`;
+    case 'messages.produced': return `${e.count} message(s) to ${e.topic}${say.externalText(e)}`;
     case 'messages.consumed': return say.consumedText(e) + say.externalText(e);
     case 'checkpoint.passed': return say.checkpointPassedText(e, passerText(e.studentId));
     case 'topic.created': return `topic ${e.topic} created: ${e.partitions} partition(s), replication factor ${e.replicationFactor}`;

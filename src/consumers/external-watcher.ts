@@ -4,6 +4,8 @@ import type { ClusterState } from '../cluster/cluster.types';
 import { withDeadline } from '../common/deadline';
 import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
 import { KafkaService } from '../kafka/kafka.service';
+import { MetadataSnapshot } from '../kafka/metadata-snapshot';
+import { ExternalWrites, WritePublication } from '../messages/external-writes';
 import { LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
 import { normalizeAssignment } from './assignment-diff';
@@ -22,6 +24,7 @@ const WATCHING: ReadonlySet<ClusterState> = new Set(['running', 'degraded']);
 /**
  * Looks at the cluster's classic groups every couple of seconds for members the server does not run
  * (a student's kcat -G, a console consumer) and puts them on the timeline (ExternalMembers says how),
+ * and at the topics' end offsets for writes the server did not make (ExternalWrites),
  * scoped to the group's owner like the student's own consumers. Cheap on a class's many groups: one
  * ListGroups a round; a group is described every round only while it has external members, else every
  * QUIET_GROUP_EVERY_MS (a new group at once); committed offsets are read only for groups with external
@@ -31,10 +34,11 @@ const WATCHING: ReadonlySet<ClusterState> = new Set(['running', 'degraded']);
 export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('ExternalMembers');
   private readonly members = new ExternalMembers();
+  private readonly writes = new ExternalWrites();
   /** When each listed group was last described. */
   private readonly lastLook = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
-  private off: (() => void) | null = null;
+  private readonly offs: Array<() => void> = [];
   private watching = false;
   /** The first round after the cluster came up: groups there already did not appear while watched. */
   private baseline = true;
@@ -48,20 +52,29 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     private readonly timeline: TimelineService,
     private readonly cluster: ClusterService,
     private readonly bus: LiveBus,
+    private readonly snapshot: MetadataSnapshot,
   ) {}
 
   onModuleInit(): void {
     this.watching = WATCHING.has(this.cluster.view().state);
-    this.off = this.bus.on('cluster', (view) => {
-      const watching = WATCHING.has(view.state);
-      if (this.watching && !watching) {
-        // Stopped or reset: nobody stays in a group of a cluster that is not running.
-        this.publish(this.members.forgetAll());
-        this.lastLook.clear();
-        this.baseline = true;
-      }
-      this.watching = watching;
-    });
+    this.offs.push(
+      this.bus.on('cluster', (view) => {
+        const watching = WATCHING.has(view.state);
+        if (this.watching && !watching) {
+          // Stopped or reset: nobody stays in a group of a cluster that is not running.
+          this.publish(this.members.forgetAll());
+          this.lastLook.clear();
+          this.baseline = true;
+          this.writes.reset();
+        }
+        this.watching = watching;
+      }),
+      this.bus.on('event', (ev) => {
+        // The server's own writes are not foreign ones; a deleted topic's name may come back as a new topic.
+        if (ev.type === 'messages.produced' && !ev.external) this.writes.apiWrote(ev.topic, Date.now());
+        else if (ev.type === 'topic.deleted') this.writes.forgetTopic(ev.topic);
+      }),
+    );
     this.schedule();
   }
 
@@ -69,15 +82,20 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.off?.();
+    for (const off of this.offs) off();
   }
 
   private schedule(): void {
     if (this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      const round = this.watching ? this.round() : Promise.resolve();
-      void round.catch((e) => this.trouble(e)).finally(() => this.schedule());
+      const round = this.watching
+        ? Promise.allSettled([this.round(), this.lookAtWrites()]).then(([groups, writes]) => {
+            if (groups.status === 'rejected') this.trouble(groups.reason);
+            if (writes.status === 'rejected') this.trouble(writes.reason);
+          })
+        : Promise.resolve();
+      void round.finally(() => this.schedule());
     }, WATCH_EVERY_MS);
     this.timer.unref();
   }
@@ -108,6 +126,17 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
       this.publish(await this.members.observe({ groupId: id, members, committed }, appeared, earliest));
     }
     this.baseline = false;
+  }
+
+  /**
+   * Offsets moving: every topic's end offsets (the shared metadata snapshot when fresh, then one
+   * ListOffsets per leader for all topics), growth the server did not write becomes messages.produced.
+   */
+  async lookAtWrites(now = Date.now()): Promise<void> {
+    const md = this.snapshot.current(WATCH_EVERY_MS) ?? (await withDeadline(this.snapshot.fresh(), CALL_DEADLINE_MS));
+    const topics = md.topics.filter((t) => !t.name.startsWith('__')).map((t) => t.name);
+    const ends = await withDeadline(this.kafka.latestOffsets(md, topics), CALL_DEADLINE_MS);
+    this.publish(this.writes.look(topics, ends, now));
   }
 
   /** A group the server's consumers use with the consumer or share protocol is not for DescribeGroups. */
@@ -148,7 +177,7 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  private publish(list: Publication[]): void {
+  private publish(list: Array<Publication | WritePublication>): void {
     for (const p of list) this.timeline.publish(p.event, p.scope);
   }
 

@@ -90,6 +90,11 @@ export class KafkaService implements OnModuleDestroy {
     return this.wire.offsets(md, topic);
   }
 
+  /** Latest offsets of many topics at once, one request per leader (`topic:partition` → offset; partitions that cannot tell are left out). */
+  latestOffsets(md: ClusterMetadata, topics: readonly string[]): Promise<Map<string, string>> {
+    return this.wire.latestOffsets(md, topics);
+  }
+
   /** A topic's configs and their sources, read even while its partitions (or another topic's) have no leader. */
   topicConfigs(topic: string): Promise<ConfigEntry[]> {
     return this.wire.topicConfigs(this.addresses(), topic);

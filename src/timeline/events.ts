@@ -70,8 +70,11 @@ export interface EventFields {
   'topic.deleted': TopicFields;
   'partition.leader-changed': { topic: string; partition: number; from: number | null; to: number | null };
   'partition.isr-changed': { topic: string; partition: number; isr: number[]; previous: number[] };
-  /** `offsets`: where they were written (absent on events stored before offsets were recorded). */
-  'messages.produced': { topic: string; count: number; partitions: Record<string, number>; offsets?: OffsetRanges };
+  /**
+   * `offsets`: where they were written (absent on events stored before offsets were recorded).
+   * `external`: written by a client the server does not run (kcat -P), seen as the topic's end offsets moving.
+   */
+  'messages.produced': { topic: string; count: number; partitions: Record<string, number>; offsets?: OffsetRanges; external?: boolean };
   /**
    * What one consumer received of one topic within about a second (a share record delivered again is
    * counted again). Stored before any other event naming the consumer, so everything it received

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { addStudent, TestStudent } from '../support/class';
 import { eventAt, resultOf, waitForPass } from '../support/grading';
-import { kcatAvailable } from '../support/kcat';
+import { kcat, kcatAvailable } from '../support/kcat';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
 
 /**
@@ -9,7 +9,7 @@ import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
  * student's namespace (`s-<id>.<name>` on the cluster; over the loopback listener here, which needs no
  * credentials) show in the student's group view and on their timeline, and count for grading like the
  * student's API consumers: two of them share a topic (load-sharing), one is killed and the other takes
- * its partition (consumer-failover).
+ * its partition (consumer-failover). What kcat -P writes shows as written (the topic's offsets moving).
  */
 
 interface TP { topic: string; partitions: number[] }
@@ -119,5 +119,15 @@ describe('external clients: kcat -G members of a student\'s group', () => {
 
     const mine = await adasEvents(['consumer.stopped']);
     expect(mine.some((e) => e.groupId === group && e.external === true)).toBe(true);
+  });
+
+  it('what kcat -P writes to the student\'s topic shows as written, on their timeline only (offsets moving)', async () => {
+    const quiet = uniqueName('kcat-p');
+    expect((await api(ada.token).post('/api/topics').send({ name: quiet, partitions: 1, replicationFactor: 3 })).status).toBe(201);
+    await kcat(['-b', sharedLab().bootstrap.join(','), '-P', '-t', `s-${ada.id}.${quiet}`, '-p', '0'], 'a\nb\nc\nd\ne\n');
+    const written = await waitFor('the writes on Ada\'s timeline', async () => (await adasEvents(['messages.produced'])).find((e) => e.topic === quiet), 30_000, 250);
+    expect(written).toMatchObject({ actor: ada.id, count: 5, partitions: { '0': 5 }, offsets: { '0': [['0', '4']] }, external: true });
+    const bobs = (await api(bob.token).get('/api/events?types=messages.produced&limit=5000').expect(200)).body.events as Ev[];
+    expect(bobs.filter((e) => String(e.topic).includes(quiet))).toEqual([]);
   });
 });

@@ -251,6 +251,8 @@ describe('new group protocols in the output (KIP-848, KIP-932)', () => {
       .toBe('Group workers rebalanced (memberid rdkafka-1): assigned: t [0] [consumer x-1a2b3c4d] — external member');
     expect(format.describeEvent({ type: 'messages.consumed', consumerId: 'x-1a2b3c4d', groupId: 'workers', topic: 't', count: 3, offsets: { 0: [['0', '2']] }, external: true }))
       .toBe('consumer x-1a2b3c4d received 3 of t [0: 0–2] (group workers) — external member');
+    expect(format.describeEvent({ type: 'messages.produced', topic: 't', count: 2, partitions: { 0: 2 }, external: true }))
+      .toBe('2 message(s) to t ([0] 2) — by a client the server does not run');
     const group = format.renderGroup({ groupId: 'workers', state: 'Stable', protocol: 'range', members: [{ memberId: 'rdkafka-1', consumerId: null, external: true, clientId: 'rdkafka', clientHost: '10.0.0.7', assignment: [{ topic: 't', partitions: [0] }] }], offsets: [] });
     expect(group).toMatch(/^rdkafka-1\s+external\s+rdkafka@10\.0\.0\.7\s+t \[0\]$/m);
   });

@@ -4,6 +4,7 @@ import { externalConsumerId } from '../../src/consumers/external-members';
 import { ExternalWatcher, QUIET_GROUP_EVERY_MS } from '../../src/consumers/external-watcher';
 import type { GroupAdmin, GroupInfo } from '../../src/kafka/group-admin';
 import type { KafkaService } from '../../src/kafka/kafka.service';
+import type { MetadataSnapshot } from '../../src/kafka/metadata-snapshot';
 import type { NewEvent } from '../../src/timeline/events';
 import { LiveBus } from '../../src/timeline/live-bus';
 import type { TimelineService } from '../../src/timeline/timeline.service';
@@ -44,7 +45,7 @@ function setup() {
   const published: NewEvent[] = [];
   const timeline = { publish: (ev: NewEvent) => published.push(ev) } as unknown as TimelineService;
   const cluster = { view: () => ({ state: 'running' }) } as unknown as ClusterService;
-  const watcher = new ExternalWatcher(admin, kafka, consumers, timeline, cluster, new LiveBus());
+  const watcher = new ExternalWatcher(admin, kafka, consumers, timeline, cluster, new LiveBus(), {} as MetadataSnapshot);
   return { watcher, groups, described, offsetsOf, published, setCommit: (c: string) => (commit = c) };
 }
 

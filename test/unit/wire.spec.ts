@@ -3,7 +3,7 @@ import { fakeBroker } from '../support/fake-broker';
 import { freePort } from '../support/free-ports';
 import { Reader, Writer, WireFormatError, uuidBytes, uuidToString, ZERO_UUID } from '../../src/kafka/protocol/wire';
 import { decodeMetadataResponse, encodeMetadataRequest } from '../../src/kafka/protocol/metadata';
-import { decodeListOffsetsResponse, encodeListOffsetsRequest } from '../../src/kafka/protocol/list-offsets';
+import { decodeListOffsetsResponse, encodeListOffsetsRequest, encodeListOffsetsTopics } from '../../src/kafka/protocol/list-offsets';
 import { decodeElectLeadersResponse, encodeElectLeadersRequest } from '../../src/kafka/protocol/elect-leaders';
 import {
   KafkaConnection,
@@ -181,6 +181,16 @@ describe('ListOffsets v5 and ElectLeaders v1', () => {
     expect(hex(encodeListOffsetsRequest('rf2', [0], -2n))).toBe(
       'ffffffff' + '00' + '00000001' + '0003726632' + '00000001' + '00000000' + 'ffffffff' + 'fffffffffffffffe',
     );
+  });
+
+  it('encodes several topics in one ListOffsets request, each with its partitions', () => {
+    expect(hex(encodeListOffsetsTopics(new Map([['a', [0, 2]], ['rf2', [1]]]), -1n))).toBe(
+      'ffffffff' + '00' + '00000002' +
+        '000161' + '00000002' + '00000000' + 'ffffffff' + 'ffffffffffffffff' + '00000002' + 'ffffffff' + 'ffffffffffffffff' +
+        '0003726632' + '00000001' + '00000001' + 'ffffffff' + 'ffffffffffffffff',
+    );
+    // One topic is the same request as before.
+    expect(encodeListOffsetsTopics(new Map([['rf2', [0]]]), -2n)).toEqual(encodeListOffsetsRequest('rf2', [0], -2n));
   });
 
   it('decodes a real ListOffsets response into decimal-string offsets', () => {

@@ -226,7 +226,7 @@ function describeEvent(e) {
       return `${shared.shareEventText(e)} [group ${e.groupId}]`;
     case 'messages.produced': {
       const per = Object.entries(e.partitions || {}).map(([p, n]) => `[${p}] ${n}`).join(', ');
-      return `${e.count} message(s) to ${e.topic}${per ? ` (${per})` : ''}`;
+      return `${e.count} message(s) to ${e.topic}${per ? ` (${per})` : ''}${shared.externalText(e)}`;
     }
     case 'messages.consumed':
       return shared.consumedText(e) + shared.externalText(e);

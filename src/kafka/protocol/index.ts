@@ -1,6 +1,6 @@
 import { BrokerAddress } from './kafka-connection';
 import { ElectionResult, electPreferredLeaders } from './elect-leaders';
-import { fetchTopicOffsets, PartitionOffsets } from './list-offsets';
+import { fetchLatestOffsets, fetchTopicOffsets, PartitionOffsets } from './list-offsets';
 import { ClusterMetadata, fetchMetadataFromAny } from './metadata';
 import { PartitionElr, fetchPartitionElr } from './describe-topic-partitions';
 import { ConfigEntry, fetchTopicConfigs } from './describe-configs';
@@ -53,6 +53,11 @@ export class KafkaWire {
   /** `${topic}:${partition}` → earliest/latest, null for partitions without a (reachable) leader. */
   offsets(metadata: ClusterMetadata, topic: string): Promise<Map<string, PartitionOffsets>> {
     return fetchTopicOffsets(metadata, topic, { timeoutMs: this.timeoutMs, clientId: this.clientId });
+  }
+
+  /** Latest offsets of many topics, one request per leader (`topic:partition` → offset). */
+  latestOffsets(metadata: ClusterMetadata, topics: readonly string[]): Promise<Map<string, string>> {
+    return fetchLatestOffsets(metadata, topics, { timeoutMs: this.timeoutMs, clientId: this.clientId });
   }
 
   /** A producer keeping one connection per broker; the caller closes it. */

@@ -27,10 +27,15 @@ export interface ListOffsetsPartitionResult {
 export const offsetKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 export function encodeListOffsetsRequest(topic: string, partitions: readonly number[], timestamp: bigint): Buffer {
+  return encodeListOffsetsTopics(new Map([[topic, partitions]]), timestamp);
+}
+
+/** One request for several topics' partitions (all led by the broker it goes to). */
+export function encodeListOffsetsTopics(partitionsByTopic: ReadonlyMap<string, readonly number[]>, timestamp: bigint): Buffer {
   return new Writer(64)
     .int32(-1) // replica_id: a client, not a follower
     .int8(0) // isolation_level READ_UNCOMMITTED: latest is the high watermark, like kafka-get-offsets
-    .array([topic], (w, name) => {
+    .array([...partitionsByTopic], (w, [name, partitions]) => {
       w.string(name).array(partitions, (pw, p) => {
         pw.int32(p).int32(-1 /* current_leader_epoch: do not fence */).int64(timestamp);
       });
@@ -97,5 +102,45 @@ export async function fetchTopicOffsets(
     }
   }
   await Promise.all(asks);
+  return out;
+}
+
+/**
+ * The latest offset (high watermark) of every partition of `topics` that has a leader, one request per
+ * leader for all of them: for a watcher that looks at every topic of the class every few seconds. A
+ * partition without a leader, or whose leader does not answer or answers with an error, is left out.
+ */
+export async function fetchLatestOffsets(
+  metadata: ClusterMetadata,
+  topics: readonly string[],
+  opts: { timeoutMs: number; clientId?: string },
+): Promise<Map<string, string>> {
+  const wanted = new Set(topics);
+  const byLeader = new Map<number, Map<string, number[]>>();
+  for (const t of metadata.topics) {
+    if (!wanted.has(t.name) || t.errorCode !== KAFKA_ERRORS.NONE) continue;
+    for (const p of t.partitions) {
+      if (p.leader === null) continue;
+      let mine = byLeader.get(p.leader);
+      if (!mine) byLeader.set(p.leader, (mine = new Map()));
+      const list = mine.get(t.name) ?? [];
+      list.push(p.partition);
+      mine.set(t.name, list);
+    }
+  }
+  const addressOf = new Map(metadata.brokers.map((b) => [b.nodeId, { host: b.host, port: b.port } as BrokerAddress]));
+  const out = new Map<string, string>();
+  await Promise.all(
+    [...byLeader].map(([leader, partitionsByTopic]) => {
+      const broker = addressOf.get(leader);
+      if (!broker) return Promise.resolve();
+      return request(broker, API_KEYS.listOffsets, LIST_OFFSETS_VERSION, encodeListOffsetsTopics(partitionsByTopic, LATEST_TIMESTAMP),
+        { flexible: false, timeoutMs: opts.timeoutMs, clientId: opts.clientId }, decodeListOffsetsResponse)
+        .then((results) => {
+          for (const res of results) if (res.errorCode === KAFKA_ERRORS.NONE) out.set(offsetKey(res.topic, res.partition), res.offset);
+        })
+        .catch(() => undefined);
+    }),
+  );
   return out;
 }
