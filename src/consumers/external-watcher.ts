@@ -91,8 +91,8 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
       this.timer = null;
       const round = this.watching
         ? Promise.allSettled([this.round(), this.lookAtWrites()]).then(([groups, writes]) => {
-            if (groups.status === 'rejected') this.trouble(groups.reason);
-            if (writes.status === 'rejected') this.trouble(writes.reason);
+            if (groups.status === 'rejected') this.trouble('the groups for members the server does not run', groups.reason);
+            if (writes.status === 'rejected') this.trouble('the topics\' end offsets for writes the server did not make', writes.reason);
           })
         : Promise.resolve();
       void round.finally(() => this.schedule());
@@ -182,10 +182,10 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Says (at most once a minute) that a round failed, so a silent gap is visible in the log. */
-  private trouble(e: unknown): void {
+  private trouble(what: string, e: unknown): void {
     const now = Date.now();
     if (now - this.lastTrouble < 60_000) return;
     this.lastTrouble = now;
-    this.log.warn(`Could not look at the groups for members the server does not run: ${(e as Error)?.message ?? e}`);
+    this.log.warn(`Could not look at ${what}: ${(e as Error)?.message ?? e}`);
   }
 }
