@@ -4,7 +4,7 @@
  * Runs benchmarks one after another (never two at once: they share 2 cores), prints a table and writes
  * bench/results/<name>-<stamp>.json for each.
  *
- *   node bench/run.js                 # all, in order: start failover produce latency rebalance protocols handoff scale host-rss class-60 grading web-pictures
+ *   node bench/run.js                 # all, in order: start failover produce latency rebalance protocols handoff scale host-rss class-60 grading web-pictures class-listener
  *   node bench/run.js produce latency # only these
  *
  * Needs a built server (dist/): `npm run bench` builds first. Each benchmark starts its own lab server
@@ -15,7 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 const h = require('./lib/harness');
 
-const ORDER = ['start', 'failover', 'produce', 'latency', 'rebalance', 'protocols', 'handoff', 'scale', 'host-rss', 'class-60', 'grading', 'web-pictures'];
+const ORDER = ['start', 'failover', 'produce', 'latency', 'rebalance', 'protocols', 'handoff', 'scale', 'host-rss', 'class-60', 'grading', 'web-pictures', 'class-listener'];
 
 function usage() {
   process.stderr.write(`usage: node bench/run.js [${ORDER.join('|')} ...]\n`);
