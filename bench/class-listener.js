@@ -18,7 +18,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const h = require('./lib/harness');
 
 const description = 'class listener: start-up with it off / on / on+TLS, and kcat -P throughput over loopback PLAINTEXT vs CLASS SCRAM vs CLASS SCRAM+TLS';
@@ -91,17 +91,7 @@ async function kcatProduce(ctx, server, { label, bootstrap, extra, file, n, env 
   await h.createTopic(server, topic, 3, 3);
   await h.waitFullIsr(server, topic, 3);
   const args = ['-P', '-b', bootstrap, '-t', topic, '-X', 'acks=all', ...extra];
-  const input = fs.openSync(file, 'r');
-  const t0 = h.now();
-  const { code, stderr } = await new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: [input, 'ignore', 'pipe'], env });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (c) => resolve({ code: c, stderr: err }));
-  });
-  const ms = h.now() - t0;
-  fs.closeSync(input);
+  const { code, stderr, ms } = await h.timeWithInput('kcat', args, file, env);
   if (code !== 0) throw new Error(`kcat (${label}) exited with ${code}: ${stderr.slice(0, 500)}`);
   const holds = await topicTotal(server, topic);
   if (holds !== n) throw new Error(`kcat's topic ${topic} (${label}) holds ${holds} messages, not the ${n} sent`);

@@ -9,7 +9,6 @@
  *        shape: `kcat -P -b <bootstrap> -t <topic> -X acks=all`; messages / (spawn -> exit). kcat exits
  *        only when every message is acknowledged, and the topic's offsets are checked afterwards.
  */
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('./lib/harness');
@@ -101,17 +100,7 @@ async function run(ctx) {
   const runKcat = async (topic, extra) => {
     const args = ['-P', '-b', bootstrap, '-t', topic, '-X', 'acks=all', ...extra];
     ctx.log(`kcat: ${n} lines: kcat ${args.join(' ')} < ${path.basename(file)}`);
-    const input = fs.openSync(file, 'r');
-    const k0 = h.now();
-    const { code, stderr } = await new Promise((resolve, reject) => {
-      const child = spawn('kcat', args, { stdio: [input, 'ignore', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d) => (err += d));
-      child.on('error', reject);
-      child.on('exit', (c) => resolve({ code: c, stderr: err }));
-    });
-    const ms = h.now() - k0;
-    fs.closeSync(input);
+    const { code, stderr, ms } = await h.timeWithInput('kcat', args, file);
     if (code !== 0) throw new Error(`kcat exited with ${code}: ${stderr.slice(0, 500)}`);
     const holds = await topicTotal(server, topic);
     if (holds !== n) throw new Error(`kcat's topic ${topic} holds ${holds} messages, not the ${n} sent`);

@@ -517,6 +517,26 @@ function meets(value, goal) {
   return { '<=': value <= t, '>=': value >= t, '<': value < t, '>': value > t }[g[1]];
 }
 
+/**
+ * Runs `cmd args` with `file` on stdin until it exits; resolves with its exit code, stderr and how long
+ * it took (spawn -> exit, ms). Used to time kcat -P on a file of lines.
+ */
+async function timeWithInput(cmd, args, file, env = process.env) {
+  const input = fs.openSync(file, 'r');
+  const t0 = now();
+  try {
+    return await new Promise((resolve, reject) => {
+      const child = spawn(cmd, args, { stdio: [input, 'ignore', 'pipe'], env });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      child.on('error', reject);
+      child.on('exit', (c) => resolve({ code: c, stderr: err, ms: now() - t0 }));
+    });
+  } finally {
+    fs.closeSync(input);
+  }
+}
+
 function log(...args) {
   const t = new Date().toISOString().slice(11, 23);
   process.stderr.write(`[${t}] ${args.join(' ')}\n`);
@@ -524,6 +544,7 @@ function log(...args) {
 
 module.exports = {
   ROOT,
+  timeWithInput,
   pool,
   RESULTS,
   now,
