@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort, freePortBase } from '../support/free-ports';
+import { kcat } from '../support/kcat';
 import { api, uniqueName, waitFor } from '../support/lab';
 import { ROOT, ServerHandle, kafkaPidsUnder, startLabServer } from '../support/lab-server';
 
@@ -21,6 +22,8 @@ describe('Kafka 3.9.2 smoke (second server, KAFKA_VERSION=3.9.2)', () => {
     const env = {
       PORT: String(port), LAB_DATA_DIR: dataDir, LAB_KAFKA_PORT_BASE: String(base), LAB_INSTRUCTOR_TOKEN: token,
       LAB_BROKERS: '1', LAB_CONTROLLERS: '1', KAFKA_VERSION: '3.9.2',
+      // The class listener and the StandardAuthorizer on 3.9 too (the last test signs in over it).
+      LAB_KAFKA_PUBLIC_HOST: '127.0.0.1',
     };
     // A first fetch of 3.9.2 (about 60 jars) is part of the start on a fresh machine.
     server = await startLabServer(env, { logFile: path.join(runDir, 'server.log'), timeoutMs: 600_000 });
@@ -64,5 +67,15 @@ describe('Kafka 3.9.2 smoke (second server, KAFKA_VERSION=3.9.2)', () => {
     expect(text.split('\n')[0]).toMatch(/^Topic: smoke\tTopicId: \S+\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: min\.insync\.replicas=1,segment\.bytes=16777216,retention\.ms=3600000,unclean\.leader\.election\.enable=false$/);
     expect(text.split('\n')[1]).toBe('\tTopic: smoke\tPartition: 0\tLeader: 0\tReplicas: 0\tIsr: 0\tElr: \tLastKnownElr: ');
     await http().delete(`/api/consumers/${c.id}`).expect(204);
+  });
+
+  it('lets kcat sign in with SCRAM on the class listener of 3.9, even with Debian\'s old librdkafka', async () => {
+    const me = (await http().get('/api/me/kafka').expect(200)).body;
+    expect(me).toMatchObject({ securityProtocol: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-512', username: 'instructor' });
+    const args = (me.kcat as string).split(' ').slice(1, -1);
+    // No kcatEnv(): 3.9 still accepts the SCRAM final message of librdkafka < 2.6.1 (Kafka 4 does not).
+    const meta = JSON.parse(await kcat([...args, '-L', '-J'], undefined, 30_000));
+    expect(meta.brokers.map((b: { name: string }) => b.name)).toEqual(me.bootstrapServers.split(','));
+    expect(meta.topics.map((t: { topic: string }) => t.topic)).toContain('smoke');
   });
 });
