@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
 import { addStudent, joinClass, TestStudent } from '../support/class';
 import { kcatEnv, kcatLibrdkafkaVersion } from '../support/kcat';
 import { api, sharedLab, uniqueName, waitFor } from '../support/lab';
@@ -119,6 +120,32 @@ describe('students\' own Kafka clients: credentials and isolation on the class l
     expect(new Set([sa.password, sb.password, si.password]).size).toBe(3);
     expect(sa.kcat).toContain(`-X sasl.username=s-${a.id} -X sasl.password=${sa.password}`);
     expect(sa.clientProperties).toContain(`username="s-${a.id}" password="${sa.password}";`);
+  });
+
+  it('the page\'s "Your Kafka client" panel shows A\'s settings, and its button copies the kcat line', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const { url } = sharedLab();
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${url}/#token=${a.token}`);
+      await page.locator('[data-testid=kafka-panel]:not([hidden])').waitFor({ timeout: 30_000 });
+      expect(await page.textContent('[data-testid=kafka-username]')).toBe(sa.username);
+      expect(await page.textContent('[data-testid=kafka-password]')).toBe(sa.password);
+      expect(await page.textContent('[data-testid=kafka-bootstrap-servers]')).toBe(sa.bootstrapServers);
+      expect(await page.textContent('[data-testid=kafka-prefix]')).toContain(sa.prefix);
+      expect(await page.textContent('[data-testid=kafka-kcat]')).toBe(sa.kcat);
+      expect(await page.textContent('[data-testid=kafka-properties]')).toBe(sa.clientProperties);
+      await page.click('[data-testid=kafka-kcat-copy]');
+      await page.locator('[data-testid=kafka-kcat-copy]', { hasText: 'copied' }).waitFor({ timeout: 5_000 });
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(sa.kcat);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('A\'s kcat writes to and reads from A\'s own topic; the API\'s consumer sees kcat\'s messages and kcat sees the API\'s', async () => {
