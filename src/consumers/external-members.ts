@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ownerOfClusterName } from '../class/namespace';
 import { PartitionRanges } from '../common/offset-ranges';
-import type { NewEvent } from '../timeline/events';
+import type { LabEvent, NewEvent } from '../timeline/events';
 import type { EventScope } from '../timeline/timeline.types';
 import { normalizeAssignment, sameAssignment, subtractAssignment, TopicPartitions } from './assignment-diff';
 
@@ -179,6 +179,42 @@ export class ExternalMembers {
     t.members = nowById;
     t.holders = holdersNow;
     return out;
+  }
+
+  /**
+   * Takes up, from the stored timeline (its consumer.started, group.rebalanced and consumer.stopped of
+   * external members, in seq order), the members that were there when the server last ran: one still
+   * in its group then goes on without a second start (grading would take a second start of the same
+   * consumer for another consumer), one gone stops at the first look. Their commits are taken as they
+   * are at that look (what was committed meanwhile cannot be told from what was read).
+   */
+  restore(ev: LabEvent): void {
+    const fields = ev as LabEvent & { external?: boolean };
+    if (!fields.external || !('consumerId' in ev) || !('groupId' in ev)) return;
+    let t = this.tracks.get(ev.groupId);
+    if (ev.type === 'consumer.started') {
+      if (!t) this.tracks.set(ev.groupId, (t = { members: new Map(), holders: new Map(), committed: null }));
+      // Keyed by consumer id until a rebalance names its member id.
+      t.members.set(ev.consumerId, { id: ev.consumerId, memberId: ev.consumerId, clientId: ev.clientId ?? '', clientHost: ev.clientHost ?? '', topics: [...(ev.topics ?? [])], assignment: [] });
+      return;
+    }
+    if (!t) return;
+    const key = [...t.members.values()].find((m) => m.id === ev.consumerId)?.memberId;
+    const m = key === undefined ? undefined : t.members.get(key);
+    if (!m || key === undefined) return;
+    if (ev.type === 'consumer.stopped') {
+      t.members.delete(key);
+      for (const [p, holder] of [...t.holders]) if (holder === key) t.holders.delete(p);
+      if (t.members.size === 0) this.tracks.delete(ev.groupId);
+    } else if (ev.type === 'group.rebalanced') {
+      t.members.delete(key);
+      const memberId = ev.memberId ?? key;
+      m.memberId = memberId;
+      m.assignment = normalizeAssignment(ev.owned ?? []);
+      t.members.set(memberId, m);
+      for (const [p, holder] of [...t.holders]) if (holder === key || holder === memberId) t.holders.delete(p);
+      for (const tp of m.assignment) for (const p of tp.partitions) t.holders.set(`${tp.topic}:${p}`, memberId);
+    }
   }
 
   /** The group is gone (no longer listed) or the cluster stopped: its external members stop. */

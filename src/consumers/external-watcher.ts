@@ -6,6 +6,7 @@ import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
 import { KafkaService } from '../kafka/kafka.service';
 import { MetadataSnapshot } from '../kafka/metadata-snapshot';
 import { ExternalWrites, WritePublication } from '../messages/external-writes';
+import type { EventType, LabEvent } from '../timeline/events';
 import { LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
 import { normalizeAssignment } from './assignment-diff';
@@ -56,6 +57,7 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    this.restore();
     this.watching = WATCHING.has(this.cluster.view().state);
     this.offs.push(
       this.bus.on('cluster', (view) => {
@@ -83,6 +85,18 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const off of this.offs) off();
+  }
+
+  /** The external members the stored timeline says were there (ExternalMembers.restore): read once, by type. */
+  private restore(): void {
+    const types: EventType[] = ['consumer.started', 'group.rebalanced', 'consumer.stopped'];
+    const match = (ev: LabEvent) => (ev as { external?: boolean }).external === true;
+    for (let after = 0; ; ) {
+      const { events, next } = this.timeline.query({ after, types, match, limit: 1000 });
+      for (const ev of events) this.members.restore(ev);
+      if (events.length === 0) return;
+      after = next;
+    }
   }
 
   private schedule(): void {

@@ -1,5 +1,6 @@
 import { ExternalMembers, externalConsumerId, ObservedGroup, ObservedMember, Publication } from '../../src/consumers/external-members';
 import type { CheckpointId } from '../../src/grading/checkpoints';
+import type { LabEvent } from '../../src/timeline/events';
 import { Timeline } from './grading-timeline';
 
 const ALICE = 'alice1';
@@ -106,6 +107,22 @@ describe('ExternalMembers: what the server sees of kcat -G members', () => {
     expect(out[3].event).toMatchObject({ assigned: [{ topic: T, partitions: [0] }], revoked: [] });
     expect(story(x.forget(G))).toEqual([`consumer.stopped ${B}`]);
     expect(x.hasExternals(G)).toBe(false);
+  });
+
+  it('after a restart takes up the members the stored timeline has: no second start, a gone one stops', async () => {
+    const before = new ExternalMembers();
+    const both = [kcat('rdkafka-a', { [T]: [0] }), kcat('rdkafka-b', { [T]: [1] })];
+    const stored = [
+      ...(await before.observe({ groupId: G, members: [kcat('rdkafka-a', { [T]: [0, 1] })], committed: null }, true, earliestZero)),
+      ...(await before.observe({ groupId: G, members: both, committed: commits({ 0: 2, 1: 2 }) }, false, earliestZero)),
+    ].map((p, i) => ({ seq: i + 1, time: '2026-12-02T12:00:00.000Z', ...p.event }) as LabEvent);
+    const after = new ExternalMembers();
+    for (const ev of stored) after.restore(ev);
+    expect(after.hasExternals(G)).toBe(true);
+    // Both still there: nothing to say; the commits are taken as they are.
+    expect(await after.observe({ groupId: G, members: both, committed: commits({ 0: 5, 1: 5 }) }, false, earliestZero)).toEqual([]);
+    const gone = await after.observe({ groupId: G, members: [kcat('rdkafka-b', { [T]: [0, 1] })], committed: commits({ 0: 6, 1: 5 }) }, false, earliestZero);
+    expect(story(gone)).toEqual([`messages.consumed ${A}`, `group.rebalanced ${A}`, `consumer.stopped ${A}`, `group.rebalanced ${B}`]);
   });
 
   it('the instructor\'s groups are the instructor\'s', async () => {
