@@ -145,7 +145,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
     logLevel: oneOf(env, 'LAB_LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(env, 'LAB_LOG_FORMAT', LOG_FORMATS, 'text'),
     metricsPublic: bool(env, 'LAB_METRICS_PUBLIC', false),
-    classListener: classListener(env),
+    classListener: classListener(env, driver),
     docker: {
       socketPath: env.LAB_DOCKER_SOCKET?.trim() || undefined,
       host: env.DOCKER_HOST?.trim() || undefined,
@@ -161,12 +161,16 @@ export function loadConfig(env: Env = process.env): LabConfig {
  * the class listener. A loopback host keeps the listener on loopback (a class of one machine, and the
  * tests); any other listens on every interface. LAB_KAFKA_TLS needs a host to put in the certificate.
  */
-function classListener(env: Env): ClassListenerConfig | null {
+function classListener(env: Env, driver: DriverName): ClassListenerConfig | null {
   const publicHost = env.LAB_KAFKA_PUBLIC_HOST?.trim();
   const tls = bool(env, 'LAB_KAFKA_TLS', false);
   if (!publicHost) {
     if (tls) throw new ConfigError('LAB_KAFKA_TLS=true needs LAB_KAFKA_PUBLIC_HOST (the name or address students reach this server by), which the certificate is made for.');
     return null;
+  }
+  if (driver === 'external') {
+    // The lab writes no server.properties for a cluster it does not run: it cannot add a listener there.
+    throw new ConfigError('LAB_KAFKA_PUBLIC_HOST needs a cluster the lab runs (LAB_DRIVER=process or docker); an external cluster\'s listeners and users are its own.');
   }
   const host = publicHost.startsWith('[') && publicHost.endsWith(']') ? publicHost.slice(1, -1) : publicHost;
   const kind = hostKind(host);

@@ -74,8 +74,9 @@ describe('the class listener (LAB_KAFKA_PUBLIC_HOST, LAB_KAFKA_TLS)', () => {
     expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: '[fd00::5]' }).classListener).toEqual({ publicHost: 'fd00::5', bindHost: '::', tls: false });
   });
 
-  it('puts TLS on it when asked', () => {
+  it('puts TLS on it when asked; the docker driver has it as the process driver does', () => {
     expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: 'lab.local', LAB_KAFKA_TLS: 'true' }).classListener?.tls).toBe(true);
+    expect(loadConfig({ LAB_KAFKA_PUBLIC_HOST: 'lab.local', LAB_DRIVER: 'docker' }).classListener?.publicHost).toBe('lab.local');
   });
 
   it.each([
@@ -86,6 +87,7 @@ describe('the class listener (LAB_KAFKA_PUBLIC_HOST, LAB_KAFKA_TLS)', () => {
     [{ LAB_KAFKA_PUBLIC_HOST: 'my lab' }, 'LAB_KAFKA_PUBLIC_HOST must be a host name or an IP address'],
     [{ LAB_KAFKA_PUBLIC_HOST: '10.0.0.300' }, 'LAB_KAFKA_PUBLIC_HOST must be a host name or an IP address'],
     [{ LAB_KAFKA_PUBLIC_HOST: '-lab.local' }, 'LAB_KAFKA_PUBLIC_HOST must be a host name or an IP address'],
+    [{ LAB_KAFKA_PUBLIC_HOST: 'lab.local', LAB_DRIVER: 'external', LAB_BOOTSTRAP_SERVERS: '127.0.0.1:9092' }, 'LAB_KAFKA_PUBLIC_HOST needs a cluster the lab runs (LAB_DRIVER=process or docker)'],
   ])('stops on %j with a sentence naming the variable', (env, sentence) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(sentence);
