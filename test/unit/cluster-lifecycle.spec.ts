@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { classTlsFiles, ensureClassTls } from '../../src/class-tls/class-tls';
 import { ClusterService } from '../../src/cluster/cluster.service';
-import type { ClusterView, KafkaDistribution } from '../../src/cluster/cluster.types';
+import type { ClusterView, KafkaDistribution, NodeSpec } from '../../src/cluster/cluster.types';
 import type { ReadinessProbes } from '../../src/cluster/readiness';
+import { parseProperties } from '../../src/cluster/server-properties';
 import { loadConfig } from '../../src/config/lab-config';
 import { freePortBase } from '../support/free-ports';
 import { FakeDriver } from './fixtures/fake-cluster-driver';
@@ -22,6 +24,8 @@ describe('cluster lifecycle rules (fake driver, fake timers)', () => {
   let driver: FakeDriver;
   let events: Array<Record<string, unknown>>;
   let service: ClusterService;
+  /** What each node was last launched with. */
+  const specs = new Map<number, NodeSpec>();
 
   /** Lets fake time pass until `p` settles; returns its value or its error. */
   async function settle<T>(p: Promise<T>, maxMs = 60_000): Promise<{ value?: T; error?: any }> {
@@ -51,12 +55,15 @@ describe('cluster lifecycle rules (fake driver, fake timers)', () => {
   });
 
   /** A service on a fresh data dir with a running 1 + 2 cluster of fake nodes. */
-  async function runningService(nodeTimeoutMs: number) {
+  async function runningService(nodeTimeoutMs: number, env: Record<string, string> = {}, prepare?: (dataDir: string) => Promise<unknown>) {
     if (service) await service.onApplicationShutdown();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lab-lifecycle-'));
-    const config = loadConfig({ LAB_DATA_DIR: dir, LAB_KAFKA_PORT_BASE: String(base), LAB_NODE_TIMEOUT_MS: String(nodeTimeoutMs), LAB_BROKERS: '2', LAB_AUTOSTART: 'false' });
+    await prepare?.(dir);
+    const config = loadConfig({ LAB_DATA_DIR: dir, LAB_KAFKA_PORT_BASE: String(base), LAB_NODE_TIMEOUT_MS: String(nodeTimeoutMs), LAB_BROKERS: '2', LAB_AUTOSTART: 'false', ...env });
     driver = new FakeDriver();
+    driver.afterStart = (spec) => specs.set(spec.id, spec);
+    specs.clear();
     events = [];
     const probes: ReadinessProbes = {
       controller: async () => true,
@@ -135,6 +142,36 @@ describe('cluster lifecycle rules (fake driver, fake timers)', () => {
       await new Promise((r) => holder.close(r));
     }
     expect(stateOf(await ok(service.nodeAction('start', 100, 'test', true)), 100).state).toBe('running');
+  });
+
+  it('with the class listener (TLS): the brokers\' files name the keystore, containers get its folder, and a broker whose class port is held is not launched', async () => {
+    // The keys are made on libuv's pool in real time, which fake time runs past: made here first (the
+    // start keeps them, the host being the same; class-tls.spec.ts covers making them).
+    let keystore = '';
+    await runningService(5000, { LAB_KAFKA_PUBLIC_HOST: '127.0.0.1', LAB_KAFKA_TLS: 'true' }, async (d) => {
+      jest.useRealTimers();
+      keystore = fs.readFileSync((await ensureClassTls(d, '127.0.0.1')).keystore, 'utf8');
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    });
+    const tls = classTlsFiles(dir);
+    expect(fs.readFileSync(tls.keystore, 'utf8')).toBe(keystore);
+    const props = parseProperties(fs.readFileSync(specs.get(1)!.propertiesPath, 'utf8'));
+    expect(props.get('listeners')).toBe(`PLAINTEXT://127.0.0.1:${base + 1},CLASS://127.0.0.1:${base + 31}`);
+    expect(props.get('listener.name.class.ssl.keystore.location')).toBe(tls.keystore);
+    expect(specs.get(1)!.classTlsDir).toBe(tls.dir);
+    expect(specs.get(100)!.classTlsDir).toBeUndefined();
+
+    await ok(service.nodeAction('stop', 1, 'test', true));
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen({ host: '127.0.0.1', port: base + 31 }, r));
+    try {
+      const held = await refused(() => service.nodeAction('start', 1, 'test', true));
+      expect([held.status, held.message]).toEqual([409, `broker 1 could not start: port ${base + 31} is in use by another program.`]);
+      expect(driver.alive.has(1)).toBe(false);
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
+    expect(stateOf(await ok(service.nodeAction('start', 1, 'test', true)), 1).state).toBe('running');
   });
 
   it('ends a node that stays starting at the deadline (crashed, 503), and a reset brings everything back from any state', async () => {
