@@ -11,6 +11,9 @@ import * as forge from 'node-forge';
  * host changes. Keys are RSA 2048 from node:crypto; node-forge only builds and signs the certificates
  * (node:crypto cannot). Brokers read one PEM keystore: their key and the certificate chain.
  */
+/** What ensureClassTls did: made nothing (all kept), the keystore only (new host), or the CA and the keystore. */
+export type ClassTlsMade = 'nothing' | 'keystore' | 'ca-and-keystore';
+
 export interface ClassTlsFiles {
   dir: string;
   /** The CA's certificate: what GET /api/class/ca.pem serves and clients trust. */
@@ -149,19 +152,20 @@ async function caOf(dataDir: string, now: Date): Promise<{ certPem: string; keyP
  * host by this CA, and made again otherwise. Returns the files (the keystore's path goes to
  * server.properties; the docker driver mounts the folder).
  */
-export function ensureClassTls(dataDir: string, publicHost: string, now = new Date()): Promise<ClassTlsFiles> {
+export function ensureClassTls(dataDir: string, publicHost: string, now = new Date()): Promise<ClassTlsFiles & { made: ClassTlsMade }> {
   return oneAtATime(dataDir, () => keystoreOf(dataDir, publicHost, now));
 }
 
-async function keystoreOf(dataDir: string, publicHost: string, now: Date): Promise<ClassTlsFiles> {
+async function keystoreOf(dataDir: string, publicHost: string, now: Date): Promise<ClassTlsFiles & { made: ClassTlsMade }> {
   const f = classTlsFiles(dataDir);
+  const hadCa = fs.existsSync(f.caCert) && fs.existsSync(f.caKey);
   const ca = await caOf(dataDir, now);
   const want = { publicHost, ca: fingerprint(ca.certPem) };
-  if (fs.existsSync(f.keystore) && sameJson(f.keystoreFor, want)) return f;
+  if (fs.existsSync(f.keystore) && sameJson(f.keystoreFor, want)) return { ...f, made: 'nothing' };
   const broker = await makeBrokerCert(publicHost, ca, now);
   writePrivate(f.keystore, broker.keyPem + broker.certPem + ca.certPem);
   fs.writeFileSync(f.keystoreFor, JSON.stringify(want, null, 2) + '\n');
-  return f;
+  return { ...f, made: hadCa ? 'keystore' : 'ca-and-keystore' };
 }
 
 function sameJson(file: string, want: Record<string, string>): boolean {

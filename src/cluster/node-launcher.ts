@@ -109,7 +109,12 @@ export class NodeLauncher {
     const cls = this.config.classListener;
     if (!cls?.tls) return null;
     try {
-      await ensureClassTls(this.config.dataDir, cls.publicHost);
+      const t0 = Date.now();
+      const tls = await ensureClassTls(this.config.dataDir, cls.publicHost);
+      if (tls.made !== 'nothing') {
+        const what = tls.made === 'keystore' ? 'a new broker certificate (the CA is kept)' : 'the CA and the broker certificate';
+        this.log.log(`Class listener TLS: made ${what} for ${cls.publicHost} in ${Date.now() - t0} ms; students download the CA from GET /api/class/ca.pem (kept in ${tls.dir}).`);
+      }
       return null;
     } catch (e) {
       return `the class listener's TLS certificate could not be made in ${classTlsFiles(this.config.dataDir).dir}: ${(e as Error).message}`;

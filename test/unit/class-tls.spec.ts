@@ -59,16 +59,17 @@ describe('class listener TLS material', () => {
       expect(chainCa.trim()).toBe(caPem.trim());
       expect(fs.statSync(f.keystore).mode & 0o777).toBe(0o600);
       expect(fs.statSync(f.caKey).mode & 0o777).toBe(0o600);
-      expect(f).toEqual(classTlsFiles(dataDir));
+      expect(f).toEqual({ ...classTlsFiles(dataDir), made: 'ca-and-keystore' });
     });
 
     it('keeps the keystore while the host is the same, makes it again (same CA) when the host changes', async () => {
       const f = await ensureClassTls(dataDir, 'lab.local');
+      expect(f.made).toBe('ca-and-keystore');
       const first = fs.readFileSync(f.keystore, 'utf8');
       const caPem = fs.readFileSync(f.caCert, 'utf8');
-      await ensureClassTls(dataDir, 'lab.local');
+      expect((await ensureClassTls(dataDir, 'lab.local')).made).toBe('nothing');
       expect(fs.readFileSync(f.keystore, 'utf8')).toBe(first);
-      await ensureClassTls(dataDir, '10.0.0.7');
+      expect((await ensureClassTls(dataDir, '10.0.0.7')).made).toBe('keystore');
       const second = fs.readFileSync(f.keystore, 'utf8');
       expect(second).not.toBe(first);
       expect(fs.readFileSync(f.caCert, 'utf8')).toBe(caPem);
