@@ -94,3 +94,12 @@ export const GROUP_ID_RE = /^[A-Za-z0-9._-]{1,200}$/;
 export const SOLO_GROUP_PREFIX = 'klab-solo-';
 /** The kafkajs clientId of our consumers: `klab-<consumerId>`, so a group description can name them. */
 export const CLIENT_ID_PREFIX = 'klab-';
+
+/**
+ * A group member with the server's client id prefix is one of the server's own, even when no session
+ * knows it any more (a consumer deleted within its session timeout, a server crash): it lingers in its
+ * group until Kafka drops it, and must not pass for a student's client (kcat, a console consumer).
+ */
+export function isServerClientId(clientId: string): boolean {
+  return clientId.startsWith(CLIENT_ID_PREFIX);
+}

@@ -10,6 +10,7 @@ import type { EventType, LabEvent } from '../timeline/events';
 import { LiveBus } from '../timeline/live-bus';
 import { TimelineService } from '../timeline/timeline.service';
 import { normalizeAssignment } from './assignment-diff';
+import { isServerClientId } from './consumer.types';
 import { ConsumersService } from './consumers.service';
 import { ExternalMembers, ObservedMember, Publication } from './external-members';
 
@@ -133,7 +134,7 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
           ? []
           : d.members.map((m) => {
               const assignment = normalizeAssignment(m.assignment);
-              return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost ?? '', topics: m.topics ?? [], assignment, ours: this.consumers.consumerIdOf(m.memberId, m.clientId) !== null };
+              return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost ?? '', topics: m.topics ?? [], assignment, ours: isServerClientId(m.clientId) || this.consumers.consumerIdOf(m.memberId, m.clientId) !== null };
             });
       const topics = this.members.offsetTopics(id, members);
       const committed = topics.length ? await withDeadline(this.admin.committedOffsets(id, topics), CALL_DEADLINE_MS).catch(() => null) : null;

@@ -8,7 +8,7 @@ import { LabError, notFound } from '../common/lab-error';
 import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
 import { KafkaService } from '../kafka/kafka.service';
 import { normalizeAssignment } from './assignment-diff';
-import { CommittedOffsetView, GroupSummary, GroupType, GroupView, ShareOffsetView } from './consumer.types';
+import { CommittedOffsetView, GroupSummary, GroupType, GroupView, isServerClientId, ShareOffsetView } from './consumer.types';
 import { ConsumersService } from './consumers.service';
 import { hostOf } from './external-members';
 import { protocolRefusal } from './protocol-support';
@@ -84,7 +84,7 @@ export class GroupsService {
     const members = desc.members.map((m) => {
       const consumerId = this.consumers.consumerIdOf(m.memberId, m.clientId);
       // A member the server does not run (kcat -G, a console consumer): the group's owner's, as its name says.
-      const external = consumerId === null ? { external: true, clientHost: hostOf(m.clientHost ?? '') } : {};
+      const external = consumerId === null && !isServerClientId(m.clientId) ? { external: true, clientHost: hostOf(m.clientHost ?? '') } : {};
       return { memberId: m.memberId, clientId: m.clientId, consumerId, ...external, assignment: normalizeAssignment(m.assignment) };
     });
     const offsets = await this.committedOffsetsOf(clusterId, members);
@@ -119,7 +119,7 @@ export class GroupsService {
     const members = desc.members.map((m) => {
       const consumerId = this.consumers.consumerIdOf(m.memberId, m.clientId);
       // The host describes classic groups too (when kafkajs called one Dead as it formed): their kcat members are external as well.
-      const external = consumerId === null ? { external: true, ...(m.clientHost !== undefined ? { clientHost: hostOf(m.clientHost) } : {}) } : {};
+      const external = consumerId === null && !isServerClientId(m.clientId) ? { external: true, ...(m.clientHost !== undefined ? { clientHost: hostOf(m.clientHost) } : {}) } : {};
       return { memberId: m.memberId, clientId: m.clientId, consumerId, ...external, memberEpoch: m.memberEpoch, assignment: normalizeAssignment(m.assignment) };
     });
     const offsets: GroupView['offsets'] = desc.type === 'share' ? await this.shareOffsetsOf(clusterId, desc, members) : await this.committedOffsetsOf(clusterId, members);

@@ -20,6 +20,7 @@ function setup() {
     [API, { groupId: API, state: 'Stable', protocol: 'RoundRobinAssigner', members: [{ memberId: 'm-1', clientId: 'klab-c1', clientHost: '/127.0.0.1', topics: ['s-abc123.t'], assignment: { 's-abc123.t': [0] } }] }],
     [EMPTY, { groupId: EMPTY, state: 'Empty', protocol: '', members: [] }],
   ]);
+  const sessions = new Set(['klab-c1']);
   const described: string[][] = [];
   const offsetsOf: string[] = [];
   let commit = '0';
@@ -39,7 +40,8 @@ function setup() {
     offsets: async () => new Map([['s-abc123.t:0', { earliest: '0', latest: '9' }]]),
   } as unknown as KafkaService;
   const consumers = {
-    consumerIdOf: (_m: string, clientId: string) => (clientId.startsWith('klab-') ? clientId.slice(5) : null),
+    // Only sessions the server has now are known by id; a lingering klab- member of one gone is not.
+    consumerIdOf: (_m: string, clientId: string) => (sessions.has(clientId) ? clientId.slice(5) : null),
     protocolOfGroup: () => null,
   } as unknown as ConsumersService;
   const published: NewEvent[] = [];
@@ -77,5 +79,17 @@ describe('ExternalWatcher: cheap looks at the class groups', () => {
     groups.delete(KCAT);
     await watcher.round(6000);
     expect(published.slice(3).map((e) => e.type)).toEqual(['consumer.stopped']);
+  });
+
+  it('a lingering member of one of the server\'s own consumers (its session gone) is not an external consumer', async () => {
+    const { watcher, groups, published, offsetsOf } = setup();
+    groups.delete(KCAT);
+    const GONE = 's-abc123.gone';
+    // A consumer deleted within its session timeout, or the server restarted: Kafka keeps its member a while.
+    groups.set(GONE, { groupId: GONE, state: 'Stable', protocol: 'RoundRobinAssigner', members: [{ memberId: 'klab-c9-1234', clientId: 'klab-c9', clientHost: '/127.0.0.1', topics: ['s-abc123.t'], assignment: { 's-abc123.t': [0, 1] } }] });
+    await watcher.round(0);
+    await watcher.round(2000);
+    expect(published).toEqual([]);
+    expect(offsetsOf).toEqual([]);
   });
 });

@@ -32,6 +32,8 @@ function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsG
               members: [
                 { memberId: 'c-m1', clientId: 'klab-c1', clientHost: '/127.0.0.1', assignment: { [`${studentPrefixOf(groupId)}six`]: [0] } },
                 { memberId: 'rdkafka-1f', clientId: 'rdkafka', clientHost: '/10.0.0.7', assignment: { [`${studentPrefixOf(groupId)}six`]: [1, 2] } },
+                // One of the server's consumers, deleted within its session timeout: Kafka keeps its member a while.
+                { memberId: 'klab-c9-77', clientId: 'klab-c9', clientHost: '/127.0.0.1', assignment: {} },
               ],
             }
           : groupId.endsWith('classic-g')
@@ -57,7 +59,8 @@ function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsG
     clusterGroupIds: () => Object.keys(ours),
     protocolOfGroup: (id: string) => ours[id] ?? null,
     topicsOfGroup: (id: string) => (ours[id] === 'share' ? ['jobs'] : ['six']),
-    consumerIdOf: (_m: string, clientId: string) => (clientId.startsWith('klab-') ? clientId.slice(5) : null),
+    // Only the sessions the server has now (klab-c9's is gone).
+    consumerIdOf: (_m: string, clientId: string) => (['klab-c1', 'klab-w1', 'klab-d1'].includes(clientId) ? clientId.slice(5) : null),
     kafkaVersion: () => opts.version ?? '4.4.0',
   } as unknown as ConsumersService;
   const kafka = { explain: async (e: unknown) => e, bootstrapServers: () => [] } as unknown as KafkaService;
@@ -173,12 +176,13 @@ describe('GroupsService with the client host', () => {
 });
 
 describe('GroupsService: members the server does not run', () => {
-  it('shows a kcat -G member in a student\'s group as external, with its client and host; the server\'s own member as its consumer', async () => {
+  it('shows a kcat -G member in a student\'s group as external, with its client and host; the server\'s own member as its consumer, a lingering one of its own (session gone) not external', async () => {
     const { groups } = setup({});
     const view = await groups.describe(ada, 'kcat-g');
     expect(view.members).toEqual([
       { memberId: 'c-m1', clientId: 'klab-c1', consumerId: 'c1', assignment: [{ topic: 'six', partitions: [0] }] },
       { memberId: 'rdkafka-1f', clientId: 'rdkafka', consumerId: null, external: true, clientHost: '10.0.0.7', assignment: [{ topic: 'six', partitions: [1, 2] }] },
+      { memberId: 'klab-c9-77', clientId: 'klab-c9', consumerId: null, assignment: [] },
     ]);
   });
 });
