@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ClusterService } from '../cluster/cluster.service';
 import type { ClusterState } from '../cluster/cluster.types';
 import { withDeadline } from '../common/deadline';
+import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
 import { KafkaService } from '../kafka/kafka.service';
 import { MetadataSnapshot } from '../kafka/metadata-snapshot';
@@ -55,9 +56,12 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     private readonly cluster: ClusterService,
     private readonly bus: LiveBus,
     private readonly snapshot: MetadataSnapshot,
+    @Inject(LAB_CONFIG) private readonly config: Pick<LabConfig, 'classListener'>,
   ) {}
 
   onModuleInit(): void {
+    // Without the class listener students have no Kafka clients of their own: nothing to watch, no Kafka calls.
+    if (!this.config.classListener) return;
     this.restore();
     this.watching = WATCHING.has(this.cluster.view().state);
     this.offs.push(

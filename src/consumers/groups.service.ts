@@ -5,6 +5,7 @@ import { Principal } from '../class/principal';
 import { canSeeGroup } from '../class/visibility';
 import { CLIENT_HOST, ClientHost, HostedGroupDescription, HostedGroupListing } from '../client-host/client-host.types';
 import { LabError, notFound } from '../common/lab-error';
+import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
 import { KafkaService } from '../kafka/kafka.service';
 import { normalizeAssignment } from './assignment-diff';
@@ -25,7 +26,16 @@ export class GroupsService {
     private readonly admin: GroupAdmin,
     private readonly consumers: ConsumersService,
     @Optional() @Inject(CLIENT_HOST) private readonly host: ClientHost | null = null,
+    @Optional() @Inject(LAB_CONFIG) private readonly config: Pick<LabConfig, 'classListener'> | null = null,
   ) {}
+
+  /**
+   * Whether a member is one the server does not run (kcat -G, a console consumer): shown as external
+   * only with the class listener on (students' own clients); with it off the views are as they were.
+   */
+  private isExternal(consumerId: string | null, clientId: string): boolean {
+    return consumerId === null && !isServerClientId(clientId) && !!this.config?.classListener;
+  }
 
   async list(who: Principal): Promise<GroupSummary[]> {
     await this.reach();
@@ -84,7 +94,7 @@ export class GroupsService {
     const members = desc.members.map((m) => {
       const consumerId = this.consumers.consumerIdOf(m.memberId, m.clientId);
       // A member the server does not run (kcat -G, a console consumer): the group's owner's, as its name says.
-      const external = consumerId === null && !isServerClientId(m.clientId) ? { external: true, clientHost: hostOf(m.clientHost ?? '') } : {};
+      const external = this.isExternal(consumerId, m.clientId) ? { external: true, clientHost: hostOf(m.clientHost ?? '') } : {};
       return { memberId: m.memberId, clientId: m.clientId, consumerId, ...external, assignment: normalizeAssignment(m.assignment) };
     });
     const offsets = await this.committedOffsetsOf(clusterId, members);
@@ -119,7 +129,7 @@ export class GroupsService {
     const members = desc.members.map((m) => {
       const consumerId = this.consumers.consumerIdOf(m.memberId, m.clientId);
       // The host describes classic groups too (when kafkajs called one Dead as it formed): their kcat members are external as well.
-      const external = consumerId === null && !isServerClientId(m.clientId) ? { external: true, ...(m.clientHost !== undefined ? { clientHost: hostOf(m.clientHost) } : {}) } : {};
+      const external = this.isExternal(consumerId, m.clientId) ? { external: true, ...(m.clientHost !== undefined ? { clientHost: hostOf(m.clientHost) } : {}) } : {};
       return { memberId: m.memberId, clientId: m.clientId, consumerId, ...external, memberEpoch: m.memberEpoch, assignment: normalizeAssignment(m.assignment) };
     });
     const offsets: GroupView['offsets'] = desc.type === 'share' ? await this.shareOffsetsOf(clusterId, desc, members) : await this.committedOffsetsOf(clusterId, members);

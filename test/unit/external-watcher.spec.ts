@@ -14,7 +14,7 @@ const API = 's-abc123.api';
 const EMPTY = 's-abc123.old';
 
 /** The watcher over stand-ins: a cluster of three classic groups, one with a kcat member. */
-function setup() {
+function setup(classListener: { publicHost: string; bindHost: string; tls: boolean } | null = { publicHost: '127.0.0.1', bindHost: '127.0.0.1', tls: false }) {
   const groups = new Map<string, GroupInfo>([
     [KCAT, { groupId: KCAT, state: 'Stable', protocol: 'range', members: [{ memberId: 'rdkafka-1', clientId: 'rdkafka', clientHost: '/127.0.0.1', topics: ['s-abc123.t'], assignment: { 's-abc123.t': [0] } }] }],
     [API, { groupId: API, state: 'Stable', protocol: 'RoundRobinAssigner', members: [{ memberId: 'm-1', clientId: 'klab-c1', clientHost: '/127.0.0.1', topics: ['s-abc123.t'], assignment: { 's-abc123.t': [0] } }] }],
@@ -45,10 +45,15 @@ function setup() {
     protocolOfGroup: () => null,
   } as unknown as ConsumersService;
   const published: NewEvent[] = [];
-  const timeline = { publish: (ev: NewEvent) => published.push(ev) } as unknown as TimelineService;
+  const queried: unknown[] = [];
+  const timeline = {
+    publish: (ev: NewEvent) => published.push(ev),
+    query: (q: unknown) => (queried.push(q), { events: [], next: 0 }),
+  } as unknown as TimelineService;
   const cluster = { view: () => ({ state: 'running' }) } as unknown as ClusterService;
-  const watcher = new ExternalWatcher(admin, kafka, consumers, timeline, cluster, new LiveBus(), {} as MetadataSnapshot);
-  return { watcher, groups, described, offsetsOf, published, setCommit: (c: string) => (commit = c) };
+  const bus = new LiveBus();
+  const watcher = new ExternalWatcher(admin, kafka, consumers, timeline, cluster, bus, {} as MetadataSnapshot, { classListener });
+  return { watcher, groups, described, offsetsOf, published, queried, bus, setCommit: (c: string) => (commit = c) };
 }
 
 describe('ExternalWatcher: cheap looks at the class groups', () => {
@@ -91,5 +96,31 @@ describe('ExternalWatcher: cheap looks at the class groups', () => {
     await watcher.round(2000);
     expect(published).toEqual([]);
     expect(offsetsOf).toEqual([]);
+  });
+});
+
+describe('ExternalWatcher: only with the class listener on', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('with the class listener off it never starts: no look at the timeline, no Kafka calls, no events, no bus listener', async () => {
+    jest.useFakeTimers();
+    const { watcher, described, offsetsOf, published, queried, bus } = setup(null);
+    const on = jest.spyOn(bus, 'on');
+    watcher.onModuleInit();
+    await jest.advanceTimersByTimeAsync(5 * QUIET_GROUP_EVERY_MS);
+    watcher.onModuleDestroy();
+    expect({ queried, described, offsetsOf, published }).toEqual({ queried: [], described: [], offsetsOf: [], published: [] });
+    expect(on).not.toHaveBeenCalled();
+  });
+
+  it('with it on it takes up the stored timeline and looks every couple of seconds', async () => {
+    jest.useFakeTimers();
+    const { watcher, described, published, queried } = setup();
+    watcher.onModuleInit();
+    await jest.advanceTimersByTimeAsync(3000);
+    watcher.onModuleDestroy();
+    expect(queried.length).toBeGreaterThan(0);
+    expect(described.length).toBeGreaterThan(0);
+    expect(published.map((e) => e.type)).toEqual(['consumer.started', 'group.rebalanced']);
   });
 });

@@ -16,7 +16,7 @@ const studentPrefixOf = (clusterName: string) => /^s-[a-z0-9]{6}\./.exec(cluster
  * GroupsService over stand-ins: kafkajs's admin (classic groups; consumer and share groups are "Dead"
  * to it, as Kafka 4 answers DescribeGroups), the client host's Admin, and our consumers.
  */
-function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsGroups?: Array<{ groupId: string; protocolType: string }>; ours?: Record<string, 'classic' | 'consumer' | 'share'>; version?: string; hostRunning?: boolean }) {
+function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsGroups?: Array<{ groupId: string; protocolType: string }>; ours?: Record<string, 'classic' | 'consumer' | 'share'>; version?: string; hostRunning?: boolean; classListenerOff?: boolean }) {
   const asked: string[] = [];
   const admin = {
     connect: async () => undefined,
@@ -64,7 +64,8 @@ function setup(opts: { hosted?: Record<string, HostedGroupDescription>; kafkajsG
     kafkaVersion: () => opts.version ?? '4.4.0',
   } as unknown as ConsumersService;
   const kafka = { explain: async (e: unknown) => e, bootstrapServers: () => [] } as unknown as KafkaService;
-  return { groups: new GroupsService(kafka, admin, consumers, host), asked };
+  const config = { classListener: opts.classListenerOff ? null : { publicHost: '127.0.0.1', bindHost: '127.0.0.1', tls: false } };
+  return { groups: new GroupsService(kafka, admin, consumers, host, config), asked };
 }
 
 const shareGroup: HostedGroupDescription = {
@@ -184,5 +185,11 @@ describe('GroupsService: members the server does not run', () => {
       { memberId: 'rdkafka-1f', clientId: 'rdkafka', consumerId: null, external: true, clientHost: '10.0.0.7', assignment: [{ topic: 'six', partitions: [1, 2] }] },
       { memberId: 'klab-c9-77', clientId: 'klab-c9', consumerId: null, assignment: [] },
     ]);
+  });
+
+  it('with the class listener off the view is as it was before students had clients of their own: no external, no clientHost', async () => {
+    const { groups } = setup({ classListenerOff: true });
+    const view = await groups.describe(ada, 'kcat-g');
+    expect(view.members.map((m) => Object.keys(m).sort())).toEqual(Array(3).fill(['assignment', 'clientId', 'consumerId', 'memberId']));
   });
 });
