@@ -3,7 +3,7 @@ import { ClusterService } from '../cluster/cluster.service';
 import type { ClusterState } from '../cluster/cluster.types';
 import { withDeadline } from '../common/deadline';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
-import { GroupAdmin, GroupInfo } from '../kafka/group-admin';
+import { CommittedOffset, GroupAdmin, GroupInfo } from '../kafka/group-admin';
 import { KafkaService } from '../kafka/kafka.service';
 import { MetadataSnapshot } from '../kafka/metadata-snapshot';
 import { ExternalWrites, WritePublication } from '../messages/external-writes';
@@ -21,6 +21,10 @@ export const WATCH_EVERY_MS = 2000;
 export const QUIET_GROUP_EVERY_MS = 10_000;
 /** Each call to Kafka gets this long; a round that cannot finish in time is given up, not queued. */
 const CALL_DEADLINE_MS = 5000;
+/** A whole round (list, describe, committed offsets, earliest offsets) ends by then; what is left waits for the next. */
+export const ROUND_DEADLINE_MS = 15_000;
+/** Groups whose committed offsets are read at the same time in a round. */
+export const OFFSET_READS_AT_ONCE = 8;
 
 const WATCHING: ReadonlySet<ClusterState> = new Set(['running', 'degraded']);
 
@@ -119,15 +123,22 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     this.timer.unref();
   }
 
-  /** One look: list the groups, describe those due, publish what changed. */
+  /**
+   * One look: list the groups, describe those due, read the committed offsets of those with external
+   * members (OFFSET_READS_AT_ONCE at a time), publish what changed. The whole look ends by
+   * ROUND_DEADLINE_MS: a group whose offsets could not be read in time is observed without them (its
+   * commits count at the next look that reads them).
+   */
   async round(now = Date.now()): Promise<void> {
-    const listed = await withDeadline(this.admin.listGroups(), CALL_DEADLINE_MS);
+    const ends = Date.now() + ROUND_DEADLINE_MS;
+    const call = <T>(p: Promise<T>) => withDeadline(p, Math.max(1, Math.min(CALL_DEADLINE_MS, ends - Date.now())));
+    const listed = await call(this.admin.listGroups());
     const ids = new Set(listed.filter((g) => g.protocolType === 'consumer' && this.mayBeClassic(g.groupId)).map((g) => g.groupId));
     for (const id of this.members.groupsWithExternals()) if (!ids.has(id)) this.publish(this.members.forget(id));
     for (const id of this.lastLook.keys()) if (!ids.has(id)) this.lastLook.delete(id);
     const due = [...ids].filter((id) => this.members.hasExternals(id) || now - (this.lastLook.get(id) ?? -Infinity) >= QUIET_GROUP_EVERY_MS).sort();
-    const described = due.length ? await this.describe(due) : new Map<string, GroupInfo>();
-    const earliest = this.earliestOffsets();
+    const described = due.length ? await this.describe(due, call) : new Map<string, GroupInfo>();
+    const looks: Array<{ id: string; members: ObservedMember[]; topics: string[]; appeared: boolean }> = [];
     for (const id of due) {
       const d = described.get(id);
       if (!d) continue;
@@ -140,11 +151,47 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
               const assignment = normalizeAssignment(m.assignment);
               return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost ?? '', topics: m.topics ?? [], assignment, ours: isServerClientId(m.clientId) || this.consumers.consumerIdOf(m.memberId, m.clientId) !== null };
             });
-      const topics = this.members.offsetTopics(id, members);
-      const committed = topics.length ? await withDeadline(this.admin.committedOffsets(id, topics), CALL_DEADLINE_MS).catch(() => null) : null;
-      this.publish(await this.members.observe({ groupId: id, members, committed }, appeared, earliest));
+      looks.push({ id, members, topics: this.members.offsetTopics(id, members), appeared });
+    }
+    const committed = await this.committedOffsets(looks.filter((l) => l.topics.length > 0), ends, call);
+    const earliest = this.earliestOffsets(call);
+    for (const l of looks) {
+      this.publish(await this.members.observe({ groupId: l.id, members: l.members, committed: committed.get(l.id) ?? null }, l.appeared, earliest));
     }
     this.baseline = false;
+  }
+
+  /**
+   * The groups' committed offsets, OFFSET_READS_AT_ONCE groups at a time (one slow coordinator, e.g. a
+   * paused broker, holds up only its own groups), none started once the round's time is up. A group
+   * that failed or was not reached is absent; the first failure of a round is logged.
+   */
+  private async committedOffsets(looks: Array<{ id: string; topics: string[] }>, ends: number, call: <T>(p: Promise<T>) => Promise<T>): Promise<Map<string, CommittedOffset[]>> {
+    const out = new Map<string, CommittedOffset[]>();
+    const failed: string[] = [];
+    let firstError: unknown = null;
+    let next = 0;
+    const worker = async () => {
+      while (next < looks.length) {
+        const l = looks[next++];
+        if (Date.now() >= ends) {
+          failed.push(l.id);
+          continue;
+        }
+        try {
+          out.set(l.id, await call(this.admin.committedOffsets(l.id, l.topics)));
+        } catch (e) {
+          failed.push(l.id);
+          firstError ??= e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(OFFSET_READS_AT_ONCE, looks.length) }, worker));
+    if (failed.length) {
+      const why = firstError === null ? `no time left in the round (${ROUND_DEADLINE_MS} ms)` : firstError;
+      this.trouble(`the committed offsets of ${failed.length} group(s) (${failed.slice(0, 3).join(', ')}${failed.length > 3 ? ', ...' : ''})`, why);
+    }
+    return out;
   }
 
   /**
@@ -165,27 +212,24 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
   }
 
   /** All at once (kafkajs sends one DescribeGroups per coordinator); one by one when that fails, so one dead coordinator spares the rest. */
-  private async describe(ids: string[]): Promise<Map<string, GroupInfo>> {
+  private async describe(ids: string[], call: <T>(p: Promise<T>) => Promise<T>): Promise<Map<string, GroupInfo>> {
     const out = new Map<string, GroupInfo>();
     try {
-      for (const g of await withDeadline(this.admin.describeGroups(ids), CALL_DEADLINE_MS)) out.set(g.groupId, g);
+      for (const g of await call(this.admin.describeGroups(ids))) out.set(g.groupId, g);
     } catch {
-      const each = await Promise.allSettled(ids.map((id) => withDeadline(this.admin.describeGroups([id]), CALL_DEADLINE_MS)));
+      const each = await Promise.allSettled(ids.map((id) => call(this.admin.describeGroups([id]))));
       for (const r of each) if (r.status === 'fulfilled') for (const g of r.value) out.set(g.groupId, g);
     }
     return out;
   }
 
   /** Earliest offsets, read once per topic per round and only when a first commit needs one. */
-  private earliestOffsets(): (topic: string, partition: number) => Promise<bigint | null> {
+  private earliestOffsets(call: <T>(p: Promise<T>) => Promise<T>): (topic: string, partition: number) => Promise<bigint | null> {
     const byTopic = new Map<string, Promise<Map<string, string | null>>>();
     return async (topic, partition) => {
       let offsets = byTopic.get(topic);
       if (!offsets) {
-        offsets = withDeadline(
-          this.kafka.recentMetadata([topic]).then((md) => this.kafka.offsets(md, topic)),
-          CALL_DEADLINE_MS,
-        ).then(
+        offsets = call(this.kafka.recentMetadata([topic]).then((md) => this.kafka.offsets(md, topic))).then(
           (m) => new Map([...m].map(([k, v]) => [k, v.earliest])),
           () => new Map<string, string | null>(),
         );

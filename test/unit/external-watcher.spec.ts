@@ -1,7 +1,7 @@
 import type { ClusterService } from '../../src/cluster/cluster.service';
 import type { ConsumersService } from '../../src/consumers/consumers.service';
 import { externalConsumerId } from '../../src/consumers/external-members';
-import { ExternalWatcher, QUIET_GROUP_EVERY_MS } from '../../src/consumers/external-watcher';
+import { ExternalWatcher, OFFSET_READS_AT_ONCE, QUIET_GROUP_EVERY_MS, ROUND_DEADLINE_MS } from '../../src/consumers/external-watcher';
 import type { GroupAdmin, GroupInfo } from '../../src/kafka/group-admin';
 import type { KafkaService } from '../../src/kafka/kafka.service';
 import type { MetadataSnapshot } from '../../src/kafka/metadata-snapshot';
@@ -53,7 +53,7 @@ function setup(classListener: { publicHost: string; bindHost: string; tls: boole
   const cluster = { view: () => ({ state: 'running' }) } as unknown as ClusterService;
   const bus = new LiveBus();
   const watcher = new ExternalWatcher(admin, kafka, consumers, timeline, cluster, bus, {} as MetadataSnapshot, { classListener });
-  return { watcher, groups, described, offsetsOf, published, queried, bus, setCommit: (c: string) => (commit = c) };
+  return { watcher, admin, groups, described, offsetsOf, published, queried, bus, setCommit: (c: string) => (commit = c) };
 }
 
 describe('ExternalWatcher: cheap looks at the class groups', () => {
@@ -122,5 +122,59 @@ describe('ExternalWatcher: only with the class listener on', () => {
     expect(queried.length).toBeGreaterThan(0);
     expect(described.length).toBeGreaterThan(0);
     expect(published.map((e) => e.type)).toEqual(['consumer.started', 'group.rebalanced']);
+  });
+});
+
+describe('ExternalWatcher: a round\'s cost is bounded', () => {
+  afterEach(() => jest.useRealTimers());
+
+  /** 40 students' groups, each with a kcat member. */
+  function manyGroups() {
+    const t = setup();
+    t.groups.clear();
+    for (let i = 0; i < 40; i++) {
+      const id = `s-st${String(i).padStart(4, '0')}.g`;
+      t.groups.set(id, { groupId: id, state: 'Stable', protocol: 'range', members: [{ memberId: `rdkafka-${i}`, clientId: 'rdkafka', clientHost: '/127.0.0.1', topics: [`s-st${i}.t`], assignment: { [`s-st${i}.t`]: [0] } }] });
+    }
+    return t;
+  }
+
+  it(`reads committed offsets of ${OFFSET_READS_AT_ONCE} groups at a time, and a group that fails is logged, not fatal to the others`, async () => {
+    const t = manyGroups();
+    let inFlight = 0;
+    let most = 0;
+    const read: string[] = [];
+    (t.admin as unknown as { committedOffsets: unknown }).committedOffsets = async (groupId: string, topics: string[]) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      if (groupId === 's-st0007.g') throw new Error('NOT_COORDINATOR');
+      read.push(groupId);
+      return topics.map((topic) => ({ topic, partition: 0, offset: '3' }));
+    };
+    const warn = jest.spyOn((t.watcher as unknown as { log: { warn: (m: string) => void } }).log, 'warn').mockImplementation(() => undefined);
+    await t.watcher.round(0);
+    expect(most).toBe(OFFSET_READS_AT_ONCE);
+    expect(read).toHaveLength(39);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0][0]).toMatch(/committed offsets of 1 group\(s\) \(s-st0007\.g\).*NOT_COORDINATOR/);
+    // Every member still shows.
+    expect(t.published.filter((e) => e.type === 'consumer.started')).toHaveLength(40);
+  });
+
+  it(`a round whose coordinators do not answer ends by ${ROUND_DEADLINE_MS} ms, its groups observed without offsets`, async () => {
+    jest.useFakeTimers();
+    const t = manyGroups();
+    let asked = 0;
+    (t.admin as unknown as { committedOffsets: unknown }).committedOffsets = () => (asked++, new Promise(() => undefined));
+    const warn = jest.spyOn((t.watcher as unknown as { log: { warn: (m: string) => void } }).log, 'warn').mockImplementation(() => undefined);
+    let done = false;
+    void t.watcher.round(0).then(() => (done = true));
+    await jest.advanceTimersByTimeAsync(ROUND_DEADLINE_MS);
+    expect(done).toBe(true);
+    // 8 at a time, 5 s each, 15 s: three waves of eight, the rest not started.
+    expect(asked).toBe(3 * OFFSET_READS_AT_ONCE);
+    expect(warn.mock.calls[0][0]).toMatch(/committed offsets of 40 group\(s\)/);
+    expect(t.published.filter((e) => e.type === 'consumer.started')).toHaveLength(40);
   });
 });
