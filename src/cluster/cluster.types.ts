@@ -43,8 +43,11 @@ export interface NodeSpec {
   dataDir: string;
   /** The file the node's stdout/stderr and log4j output go to. */
   logFile: string;
-  /** The class listener's TLS folder (CA and keystore), which a broker reads; containers mount it read-only. */
-  classTlsDir?: string;
+  /**
+   * The class listener's PEM keystore (LAB_KAFKA_TLS), which a broker reads; containers mount this one
+   * file read-only, never its folder, which holds the CA's private key.
+   */
+  classTlsKeystore?: string;
 }
 
 /** A located Kafka: the jars to put on the class path and the java to run them with. */

@@ -206,7 +206,7 @@ export class NodeStore {
       log4jPath: path.join(dir, logConfig.fileName),
       dataDir: this.dataDir(n.id),
       logFile: this.logFile(n.id),
-      ...(this.config.classListener?.tls && n.role === 'broker' ? { classTlsDir: classTlsFiles(this.config.dataDir).dir } : {}),
+      ...(this.config.classListener?.tls && n.role === 'broker' ? { classTlsKeystore: classTlsFiles(this.config.dataDir).keystore } : {}),
     };
     fs.mkdirSync(spec.dataDir, { recursive: true });
     fs.writeFileSync(spec.propertiesPath, renderServerProperties({

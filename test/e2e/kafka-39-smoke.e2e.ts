@@ -74,7 +74,8 @@ describe('Kafka 3.9.2 smoke (second server, KAFKA_VERSION=3.9.2)', () => {
     expect(me).toMatchObject({ securityProtocol: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-512', username: 'instructor' });
     const args = (me.kcat as string).split(' ').slice(1, -1);
     // No kcatEnv(): 3.9 still accepts the SCRAM final message of librdkafka < 2.6.1 (Kafka 4 does not).
-    const meta = JSON.parse(await kcat([...args, '-L', '-J'], undefined, 30_000));
+    // The instructor's SCRAM user is made by the reconcile the server runs once the cluster is up: ask until it is there.
+    const meta = await waitFor('kcat to sign in as the instructor', async () => JSON.parse(await kcat([...args, '-L', '-J'], undefined, 15_000)), 60_000, 1000);
     expect(meta.brokers.map((b: { name: string }) => b.name)).toEqual(me.bootstrapServers.split(','));
     expect(meta.topics.map((t: { topic: string }) => t.topic)).toContain('smoke');
   });

@@ -158,8 +158,8 @@ describe('cluster lifecycle rules (fake driver, fake timers)', () => {
     const props = parseProperties(fs.readFileSync(specs.get(1)!.propertiesPath, 'utf8'));
     expect(props.get('listeners')).toBe(`PLAINTEXT://127.0.0.1:${base + 1},CLASS://127.0.0.1:${base + 31}`);
     expect(props.get('listener.name.class.ssl.keystore.location')).toBe(tls.keystore);
-    expect(specs.get(1)!.classTlsDir).toBe(tls.dir);
-    expect(specs.get(100)!.classTlsDir).toBeUndefined();
+    expect(specs.get(1)!.classTlsKeystore).toBe(tls.keystore);
+    expect(specs.get(100)!.classTlsKeystore).toBeUndefined();
 
     await ok(service.nodeAction('stop', 1, 'test', true));
     const holder = net.createServer();

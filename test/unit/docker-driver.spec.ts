@@ -64,11 +64,12 @@ describe('containerSpec', () => {
     expect(spec.User).toBeUndefined();
   });
 
-  it('mounts a broker\'s class listener TLS folder read-only where server.properties names it; host networking exposes the class port', () => {
+  it('mounts a broker\'s class listener keystore (only that file: its folder has the CA\'s key) read-only where server.properties names it; host networking exposes the class port', () => {
     for (const image of [HOST_IMAGE, 'apache/kafka:4.4.0']) {
-      const spec = containerSpec({ image, labelValue: 'abc123', node: { ...node, classTlsDir: '/data/class-tls' }, dist, heap: '256m', task: 'run' });
-      expect(spec.HostConfig?.Binds).toEqual(expect.arrayContaining(['/data/class-tls:/data/class-tls:ro', '/data/nodes/broker-1:/data/nodes/broker-1:rw']));
+      const spec = containerSpec({ image, labelValue: 'abc123', node: { ...node, classTlsKeystore: '/data/class-tls/broker.pem' }, dist, heap: '256m', task: 'run' });
+      expect(spec.HostConfig?.Binds).toEqual(expect.arrayContaining(['/data/class-tls/broker.pem:/data/class-tls/broker.pem:ro', '/data/nodes/broker-1:/data/nodes/broker-1:rw']));
       expect(spec.HostConfig?.NetworkMode).toBe('host');
+      expect(spec.HostConfig?.Binds?.filter((b) => b.includes('class-tls'))).toEqual(['/data/class-tls/broker.pem:/data/class-tls/broker.pem:ro']);
     }
     expect(containerSpec({ image: HOST_IMAGE, labelValue: 'abc123', node, dist, heap: '256m', task: 'run' }).HostConfig?.Binds?.some((b) => b.includes('class-tls'))).toBe(false);
   });

@@ -78,7 +78,7 @@ export function containerSpec(input: ContainerSpecInput): ContainerCreateSpec {
   const nodeDirs = outermost([node.dir, path.dirname(node.propertiesPath), path.dirname(node.log4jPath), node.dataDir, path.dirname(node.logFile)]);
   const binds = nodeDirs.map((d) => `${d}:${d}:rw`);
   // A broker's class listener keystore (LAB_KAFKA_TLS), at the same path server.properties names.
-  if (node.classTlsDir) binds.push(`${node.classTlsDir}:${node.classTlsDir}:ro`);
+  if (node.classTlsKeystore) binds.push(`${node.classTlsKeystore}:${node.classTlsKeystore}:ro`);
 
   let entrypoint: string[];
   let cmd: string[];
