@@ -190,7 +190,8 @@ describe('KafkaAccessService', () => {
   let access: KafkaAccessService;
   let config: LabConfig;
 
-  const cluster = { view: () => ({ state: 'running', brokers: [{ id: 0 }, { id: 2 }, { id: 1 }] }) } as unknown as ClusterService;
+  let clusterState = 'running';
+  const cluster = { view: () => ({ state: clusterState, brokers: [{ id: 0 }, { id: 2 }, { id: 1 }] }) } as unknown as ClusterService;
 
   const open = (env: Record<string, string> = { LAB_KAFKA_PUBLIC_HOST: 'lab.example.org' }) => {
     config = loadConfig({ LAB_DATA_DIR: dir, LAB_INSTRUCTOR_TOKEN: 'instructor-secret', LAB_KAFKA_PORT_BASE: '9092', ...env });
@@ -207,16 +208,21 @@ describe('KafkaAccessService', () => {
     access.onModuleInit();
   };
   const passwordOf = (token: string) => kafkaPassword(loadOrCreateServerKey(dir), hashToken(token));
-  /** Lets the queued changes run. */
-  const settle = () => new Promise((r) => setTimeout(r, 50));
+  let info: jest.SpyInstance;
+  let warn: jest.SpyInstance;
+  let debug: jest.SpyInstance;
 
   beforeAll(() => {
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    info = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
   });
   afterAll(() => jest.restoreAllMocks());
   beforeEach(() => {
+    clusterState = 'running';
+    info.mockClear();
+    warn.mockClear();
+    debug.mockClear();
     dir = tmp();
     open();
   });
@@ -267,7 +273,7 @@ describe('KafkaAccessService', () => {
     fake.down = false;
     fake.topics = [{ name: 'news', isInternal: false }, { name: '__consumer_offsets', isInternal: true }, { name: `s-${ada.id}.orders`, isInternal: false }];
     timeline.publish({ type: 'cluster.started', actor: 'system', brokers: 3, controllers: 1 });
-    await settle();
+    await access.whenIdle();
     expect(fake.signsIn(`s-${ada.id}`, passwordOf(ada.token))).toBe(true);
     expect(fake.signsIn('instructor', passwordOf('instructor-secret'))).toBe(true);
     const topics = new Set([...fake.acls.values()].filter((a) => a.principal === 'User:*').map((a) => a.name));
@@ -294,11 +300,80 @@ describe('KafkaAccessService', () => {
   it('the instructor\'s topics created and deleted through the API get and lose the class\'s ACLs; a student\'s do not', async () => {
     timeline.publish({ type: 'topic.created', actor: 'instructor', topic: 'news', partitions: 1, replicationFactor: 1 });
     timeline.publish({ type: 'topic.created', actor: 'abc123', topic: 's-abc123.orders', partitions: 1, replicationFactor: 1 });
-    await settle();
+    await access.whenIdle();
     expect([...fake.acls.values()].map((a) => `${a.name}:${a.operation}`)).toEqual(['news:read', 'news:write', 'news:describe']);
     timeline.publish({ type: 'topic.deleted', actor: 'instructor', topic: 'news', partitions: 1, replicationFactor: 1 });
-    await settle();
+    await access.whenIdle();
     expect(fake.acls.size).toBe(0);
+  });
+
+  describe('with the retry clock', () => {
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+    afterEach(() => jest.useRealTimers());
+    /** Lets `ms` of the retry clock pass, then waits for what it queued. */
+    const pass = async (ms: number) => {
+      await jest.advanceTimersByTimeAsync(ms);
+      await access.whenIdle();
+    };
+    const inStep = () => info.mock.calls.map(([m]) => String(m)).filter((m) => m.includes('in step with the class'));
+
+    it('a reset that ends degraded (no cluster.started) still gets every user and ACL once the cluster answers', async () => {
+      const [ada] = await students.add(['Ada'], 'instructor');
+      expect(fake.signsIn(`s-${ada.id}`, passwordOf(ada.token))).toBe(true);
+      // The reset wipes the cluster; its nodes are still starting.
+      clusterState = 'starting';
+      fake.users.clear();
+      fake.acls.clear();
+      timeline.publish({ type: 'cluster.reset', actor: 'instructor', brokers: 3, controllers: 1 });
+      await pass(15_000);
+      expect(fake.users.size).toBe(0);
+      // Two brokers serve, one failed: degraded, and no cluster.started. A broker's node.started brings the retry within a second.
+      clusterState = 'degraded';
+      timeline.publish({ type: 'node.started', actor: 'system', nodeId: 0, role: 'broker' });
+      timeline.publish({ type: 'node.started', actor: 'system', nodeId: 1, role: 'broker' });
+      await pass(1_000);
+      expect(fake.signsIn(`s-${ada.id}`, passwordOf(ada.token))).toBe(true);
+      expect(fake.signsIn('instructor', passwordOf('instructor-secret'))).toBe(true);
+      expect([...fake.acls.values()].filter((a) => a.principal === `User:s-${ada.id}`)).toHaveLength(9);
+      expect(inStep()).toHaveLength(1);
+      expect(inStep()[0]).toContain('(catching up)');
+      // In step: a later broker start brings no reconcile.
+      timeline.publish({ type: 'node.started', actor: 'system', nodeId: 2, role: 'broker' });
+      await pass(20_000);
+      expect(inStep()).toHaveLength(1);
+    });
+
+    it('a reset that ends degraded is caught up by the retry alone too (no node event needed)', async () => {
+      const [ada] = await students.add(['Ada'], 'instructor');
+      fake.users.clear();
+      fake.acls.clear();
+      clusterState = 'degraded';
+      timeline.publish({ type: 'cluster.reset', actor: 'instructor' });
+      await pass(15_000);
+      expect(fake.signsIn(`s-${ada.id}`, passwordOf(ada.token))).toBe(true);
+    });
+
+    it('a failing reconcile warns once with the reason, retries at debug, and says when it caught up', async () => {
+      fake.down = true;
+      timeline.publish({ type: 'cluster.started', actor: 'system' });
+      await access.whenIdle();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toContain('could not be put in step with the class (cluster.started): broker 127.0.0.1:9092 refused the connection');
+      await pass(15_000);
+      await pass(15_000);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(debug.mock.calls.filter(([m]) => String(m).includes('(catching up)'))).toHaveLength(2);
+      fake.down = false;
+      await pass(15_000);
+      expect(fake.signsIn('instructor', passwordOf('instructor-secret'))).toBe(true);
+      expect(inStep()).toHaveLength(1);
+      expect(inStep()[0]).toContain('It had failed 3 time(s) since');
+      // A new failure later is a new run: a warning again.
+      fake.down = true;
+      timeline.publish({ type: 'cluster.started', actor: 'system' });
+      await access.whenIdle();
+      expect(warn).toHaveBeenCalledTimes(2);
+    });
   });
 
   it('class listener off: no hooks, no Kafka calls, 404 with a sentence', async () => {
@@ -306,10 +381,16 @@ describe('KafkaAccessService', () => {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
     dir = tmp();
-    open({});
+    const listen = jest.spyOn(LiveBus.prototype, 'on');
+    try {
+      open({});
+      // Not listening to the timeline at all: nothing a cluster event could start.
+      expect(listen).not.toHaveBeenCalled();
+    } finally {
+      listen.mockRestore();
+    }
     await students.add(['Ada'], 'instructor');
     timeline.publish({ type: 'cluster.started', actor: 'system' });
-    await settle();
     expect(fake.users.size + fake.acls.size).toBe(0);
     expect(fs.existsSync(path.join(dir, CLASS_KAFKA_KEY_FILE))).toBe(false);
     let err: unknown;

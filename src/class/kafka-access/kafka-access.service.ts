@@ -25,6 +25,8 @@ export const CLASS_LISTENER_OFF_SENTENCE =
 const HOOK_BUDGET_MS = 10_000;
 /** How often a reconcile is tried again after one failed (or a hook could not reach Kafka). */
 const RETRY_MS = 15_000;
+/** How soon a broker that started while behind brings the retry (several starting together make one). */
+const BROKER_STARTED_RETRY_MS = 1_000;
 
 /**
  * The class listener's users and ACLs, kept in step with the roster: each student's SCRAM user
@@ -40,9 +42,14 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
   private serverKey: Buffer | null = null;
   /** The tail of the queue of changes to Kafka. */
   private chain: Promise<unknown> = Promise.resolve();
-  /** A change failed (or was not tried): the next reconcile is due. */
+  /** A change failed (or was not tried), or the cluster was wiped: the next reconcile is due. */
   private behind = false;
+  /** Counts the times the service fell behind, so a reconcile that began before the last one does not clear it. */
+  private behindMarks = 0;
+  /** When the current run of failed reconciles began and how many there were (null: none failing). */
+  private failing: { since: number; tries: number } | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private retryDue = 0;
   private offBus: (() => void) | null = null;
   private closed = false;
 
@@ -134,7 +141,7 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
    */
   private hook(what: string, change: () => Promise<void>): Promise<void> {
     const done = this.enqueue(change).catch((e) => {
-      this.behind = true;
+      this.markBehind();
       this.log.warn(`Kafka could not take ${what} now (${(e as Error).message}); it is tried again when the cluster is ready.`);
       this.scheduleRetry();
     });
@@ -151,6 +158,14 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
     });
   }
 
+  /** Resolves once every change queued so far, and any queued while waiting, has ended (done or failed). */
+  async whenIdle(): Promise<void> {
+    for (let tail = this.chain; ; tail = this.chain) {
+      await tail;
+      if (tail === this.chain) return;
+    }
+  }
+
   private enqueue<T>(change: () => Promise<T>): Promise<T> {
     const run = this.chain.then(change, change);
     this.chain = run.catch(() => undefined);
@@ -162,6 +177,12 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
   private onEvent(ev: LabEvent): void {
     if (this.closed) return;
     if (ev.type === 'cluster.started') this.reconcileSoon('cluster.started');
+    else if (ev.type === 'cluster.reset') {
+      // The wiped cluster has no SCRAM users or ACLs. A reset that ends degraded publishes no
+      // cluster.started, so the retry (which waits for running or degraded) installs them.
+      this.markBehind();
+      this.scheduleRetry();
+    } else if (ev.type === 'node.started' && ev.role === 'broker' && this.behind) this.scheduleRetry(BROKER_STARTED_RETRY_MS);
     else if (ev.type === 'topic.created' && isSharedTopic(ev.topic)) void this.shared(ev.topic, 'create');
     else if (ev.type === 'topic.deleted' && isSharedTopic(ev.topic)) void this.shared(ev.topic, 'delete');
   }
@@ -173,32 +194,59 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
     });
   }
 
+  private markBehind(): void {
+    this.behind = true;
+    this.behindMarks++;
+  }
+
   private reconcileSoon(why: string): void {
     if (this.closed) return;
     let began = 0;
+    let marks = 0;
     this.enqueue(() => {
       began = Date.now();
+      marks = this.behindMarks;
       return this.reconcileNow();
     }).then(
       (r) => {
-        this.behind = false;
-        this.log.log(`Kafka users and ACLs in step with the class (${why}) in ${Date.now() - began} ms: ${r.users} user(s) installed, ${r.usersDeleted} removed; ${r.aclsCreated} ACL(s) added, ${r.aclsDeleted} removed.`);
+        // Fell behind again meanwhile (a reset wiped the cluster during this reconcile): still due.
+        if (this.behindMarks === marks) this.behind = false;
+        const caughtUp = this.failing
+          ? ` It had failed ${this.failing.tries} time(s) since ${new Date(this.failing.since).toISOString()}; caught up.`
+          : '';
+        this.failing = null;
+        this.log.log(`Kafka users and ACLs in step with the class (${why}) in ${Date.now() - began} ms: ${r.users} user(s) installed, ${r.usersDeleted} removed; ${r.aclsCreated} ACL(s) added, ${r.aclsDeleted} removed.${caughtUp}`);
+        if (this.behind) this.scheduleRetry();
       },
       (e) => {
-        this.behind = true;
-        this.log.debug(`The Kafka users and ACLs could not be put in step with the class (${why}): ${(e as Error).message}`);
+        this.markBehind();
+        const sentence = `The Kafka users and ACLs could not be put in step with the class (${why}): ${(e as Error).message}`;
+        // The first failure of a run is a warning (students' kcat may be refused until it catches up); the retries are debug.
+        if (!this.failing) {
+          this.failing = { since: Date.now(), tries: 1 };
+          this.log.warn(`${sentence}. Tried again every ${RETRY_MS / 1000} s while the cluster is running or degraded.`);
+        } else {
+          this.failing.tries++;
+          this.log.debug(sentence);
+        }
         this.scheduleRetry();
       },
     );
   }
 
-  private scheduleRetry(): void {
-    if (this.closed || this.retryTimer) return;
+  /** A retry in `ms` (sooner replaces later; a later one leaves a sooner one be). */
+  private scheduleRetry(ms = RETRY_MS): void {
+    if (this.closed) return;
+    if (this.retryTimer) {
+      if (this.retryDue <= Date.now() + ms) return;
+      clearTimeout(this.retryTimer);
+    }
+    this.retryDue = Date.now() + ms;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (this.behind && this.clusterMayAnswer()) this.reconcileSoon('catching up');
       else if (this.behind) this.scheduleRetry();
-    }, RETRY_MS);
+    }, ms);
     this.retryTimer.unref?.();
   }
 
