@@ -258,14 +258,35 @@ describe('students\' own Kafka clients: credentials and isolation on the class l
     expect(ok.stdout).toContain(`${sa.prefix}${aTopic}`);
   });
 
-  it('after DELETE /api/students/{id}, the student\'s credentials fail to sign in', async () => {
+  it('after DELETE /api/students/{id}, the student\'s credentials fail to sign in, and their open kcat gets nothing more', async () => {
     const before = await kcatRun([...optionsOf(sb), '-L', '-t', `${sb.prefix}${bTopic}`]);
     expectOk(before);
+    // B's consumer, open across the removal (-u: each message printed as it comes, not at exit).
+    const open = spawn('kcat', [...optionsOf(sb), '-C', '-u', '-t', `${sb.prefix}${bTopic}`, '-o', 'end', '-f', '%s\n'], { env: kcatEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    running.push(open);
+    let got = '';
+    let complaints = '';
+    open.stdout.on('data', (d) => (got += d));
+    open.stderr.on('data', (d) => (complaints += d));
+    // It reads (a message written now arrives), so it is connected and fetching.
+    await waitFor('B\'s open kcat to read a message', async () => {
+      await api(b.token).post(`/api/topics/${bTopic}/messages`).send({ value: 'before-removal' }).expect(201);
+      return got.includes('before-removal');
+    }, 60_000, 2000);
+
+    const quietUntil = complaints.length;
     await api().delete(`/api/students/${b.id}`).expect(204);
     const after = await kcatRun([...optionsOf(sb), ...QUICK, '-L'], undefined, 20_000);
     expect(after.code).not.toBe(0);
     expect(after.stderr).toMatch(SIGN_IN_REFUSED);
     // Their token is dead too, so the API has no Kafka settings for them.
     await api(b.token).get('/api/me/kafka').expect(401);
+
+    // The open connection: its ACLs are gone at once, its sign-in at the next re-authentication (60 s).
+    await api().post(`/api/topics/${sb.prefix}${bTopic}/messages`).send({ value: 'after-removal' }).expect(201);
+    await waitFor('B\'s open kcat to be refused', () => /authorization failed|Authentication failed|SASL/i.test(complaints.slice(quietUntil)), 90_000, 500)
+      .catch((e) => { throw new Error(`${(e as Error).message}\nkcat said: ${complaints}`); });
+    expect(got).not.toContain('after-removal');
+    open.kill('SIGTERM');
   });
 });
