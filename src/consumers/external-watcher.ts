@@ -52,8 +52,11 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
   private lastTrouble = 0;
   private closed = false;
 
+  /** The group questions, on an admin client of the watcher's own (GroupAdmin.apart: a topic deleted outside the API does not stop it). */
+  private readonly admin: GroupAdmin;
+
   constructor(
-    private readonly admin: GroupAdmin,
+    admin: GroupAdmin,
     private readonly kafka: KafkaService,
     private readonly consumers: ConsumersService,
     private readonly timeline: TimelineService,
@@ -61,7 +64,9 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     private readonly bus: LiveBus,
     private readonly snapshot: MetadataSnapshot,
     @Inject(LAB_CONFIG) private readonly config: Pick<LabConfig, 'classListener'>,
-  ) {}
+  ) {
+    this.admin = admin.apart();
+  }
 
   onModuleInit(): void {
     // Without the class listener students have no Kafka clients of their own: nothing to watch, no Kafka calls.

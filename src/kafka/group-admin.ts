@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AssignerProtocol } from 'kafkajs';
+import { Admin, AssignerProtocol } from 'kafkajs';
+import { KAFKA_ERRORS } from './kafka-error-codes';
 import { KafkaService } from './kafka.service';
+import { isUnknownTopic } from './topic-admin';
 
 /** A group as the broker lists it. `protocolType` is `consumer` for consumer groups, '' for offsets only. */
 export interface GroupListing {
@@ -41,7 +43,24 @@ export interface CommittedOffset {
  */
 @Injectable()
 export class GroupAdmin {
+  /** Which of KafkaService's admin clients this asks through: the shared one, or the external watcher's (apart()). */
+  private via: 'shared' | 'watch' = 'shared';
+
   constructor(private readonly kafka: KafkaService) {}
+
+  /**
+   * The same questions on an admin client of the external watcher's own (KafkaService.watchAdmin),
+   * whose committed-offset reads get over a topic deleted outside the API (see committedOffsets).
+   */
+  apart(): GroupAdmin {
+    const g = new GroupAdmin(this.kafka);
+    g.via = 'watch';
+    return g;
+  }
+
+  private client(): Promise<Admin> {
+    return this.via === 'watch' ? this.kafka.watchAdmin() : this.kafka.admin();
+  }
 
   /** Resolves once the admin client is connected; rejects when no broker can be reached. */
   async connect(): Promise<void> {
@@ -54,17 +73,17 @@ export class GroupAdmin {
   }
 
   async listTopics(): Promise<string[]> {
-    return (await this.kafka.admin()).listTopics();
+    return (await this.client()).listTopics();
   }
 
   /** Asks every broker: fails while one is dying. */
   async listGroups(): Promise<GroupListing[]> {
-    const { groups } = await (await this.kafka.admin()).listGroups();
+    const { groups } = await (await this.client()).listGroups();
     return groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType }));
   }
 
   async describeGroups(ids: string[]): Promise<GroupInfo[]> {
-    const { groups } = await (await this.kafka.admin()).describeGroups(ids);
+    const { groups } = await (await this.client()).describeGroups(ids);
     return groups.map((g) => ({
       groupId: g.groupId,
       state: g.state,
@@ -79,9 +98,26 @@ export class GroupAdmin {
     }));
   }
 
-  /** The group's committed offsets of these topics' partitions. */
+  /**
+   * The group's committed offsets of these topics' partitions. On the watcher's admin (apart()), a
+   * topic deleted outside the API since kafkajs first asked about it fails every later call with
+   * UNKNOWN_TOPIC_OR_PARTITION (kafkajs keeps it among the admin's metadata targets): then that admin
+   * is made new and asked once more, for the topics that still exist.
+   */
   async committedOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]> {
-    const res = await (await this.kafka.admin()).fetchOffsets({ groupId, topics });
+    try {
+      return await this.fetchOffsets(groupId, topics);
+    } catch (e) {
+      if (this.via !== 'watch' || !isUnknownTopic(e)) throw e;
+      await this.kafka.resetWatchAdmin();
+      const there = new Set((await this.kafka.metadata()).topics.filter((t) => t.errorCode === KAFKA_ERRORS.NONE).map((t) => t.name));
+      const left = topics.filter((t) => there.has(t));
+      return left.length ? this.fetchOffsets(groupId, left) : [];
+    }
+  }
+
+  private async fetchOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]> {
+    const res = await (await this.client()).fetchOffsets({ groupId, topics });
     return res.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) >= 0 ? p.offset : null })));
   }
 

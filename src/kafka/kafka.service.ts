@@ -20,8 +20,8 @@ const PRODUCE_METADATA_MAX_AGE_MS = 2000;
 export class KafkaService implements OnModuleDestroy {
   private kafka: Kafka | null = null;
   private kafkaKey = '';
-  /** The connected admin clients: the shared one, and one for ACLs only (see aclAdmin). */
-  private readonly admins = new Map<'shared' | 'acl', Promise<Admin>>();
+  /** The connected admin clients: the shared one, one for ACLs only (see aclAdmin), one for the external watcher (see watchAdmin). */
+  private readonly admins = new Map<'shared' | 'acl' | 'watch', Promise<Admin>>();
   private readonly wire = new KafkaWire({ timeoutMs: 5000, clientId: 'kafka-lab' });
   private wireProducer: WireProducer | null = null;
   private wireProducerKey = '';
@@ -198,7 +198,24 @@ export class KafkaService implements OnModuleDestroy {
     return this.connectedAdmin('acl');
   }
 
-  private connectedAdmin(kind: 'shared' | 'acl'): Promise<Admin> {
+  /**
+   * A connected admin client for the external watcher's every-2-s looks. Apart from the shared one
+   * because kafkajs's fetchOffsets adds each topic it asks about to the admin's metadata targets: one
+   * deleted outside the API (kafka-topics.sh) then fails every later call of that admin with
+   * UNKNOWN_TOPIC_OR_PARTITION; the watcher resets this one (resetWatchAdmin) when that happens.
+   */
+  watchAdmin(): Promise<Admin> {
+    return this.connectedAdmin('watch');
+  }
+
+  /** Forget the external watcher's admin only. */
+  async resetWatchAdmin(): Promise<void> {
+    const connected = this.admins.get('watch');
+    this.admins.delete('watch');
+    await connected?.then((x) => x.disconnect()).catch(() => undefined);
+  }
+
+  private connectedAdmin(kind: 'shared' | 'acl' | 'watch'): Promise<Admin> {
     const kafka = this.client();
     let p = this.admins.get(kind);
     if (!p) {

@@ -64,7 +64,7 @@ export class TopicAdmin {
 }
 
 /** kafkajs's UNKNOWN_TOPIC_OR_PARTITION, also inside its retry wrappers. */
-function isUnknownTopic(err: unknown, depth = 0): boolean {
+export function isUnknownTopic(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 5) return false;
   const e = err as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
   if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { Kafka, logLevel } from 'kafkajs';
 import { addStudent, TestStudent } from '../support/class';
 import { eventAt, resultOf, waitForPass } from '../support/grading';
 import { kcat, kcatAvailable } from '../support/kcat';
@@ -27,13 +28,13 @@ describe('external clients: kcat -G members of a student\'s group', () => {
   const stderr = new Map<ChildProcess, string>();
 
   /** A kcat -G member of Ada's group, reading her topic, committing every half second; dead within 6 s once killed. */
-  function startKcat(): ChildProcess {
+  function startKcat(groupName = group, topics = [topic]): ChildProcess {
     const k = spawn(
       'kcat',
       [
         '-b', sharedLab().bootstrap.join(','), '-q',
         '-X', 'auto.offset.reset=earliest', '-X', 'auto.commit.interval.ms=500', '-X', 'session.timeout.ms=6000',
-        '-G', `s-${ada.id}.${group}`, `s-${ada.id}.${topic}`,
+        '-G', `s-${ada.id}.${groupName}`, ...topics.map((t) => `s-${ada.id}.${t}`),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -129,5 +130,32 @@ describe('external clients: kcat -G members of a student\'s group', () => {
     expect(written).toMatchObject({ actor: ada.id, count: 5, partitions: { '0': 5 }, offsets: { '0': [['0', '4']] }, external: true });
     const bobs = (await api(bob.token).get('/api/events?types=messages.produced&limit=5000').expect(200)).body.events as Ev[];
     expect(bobs.filter((e) => String(e.topic).includes(quiet))).toEqual([]);
+  });
+
+  it('a topic deleted outside the API (not through the server) does not stop the watcher reading a kcat group\'s commits', async () => {
+    const [gone, kept, g] = [uniqueName('kcat-gone'), uniqueName('kcat-kept'), uniqueName('kcat-g2')];
+    for (const name of [gone, kept]) expect((await api(ada.token).post('/api/topics').send({ name, partitions: 1, replicationFactor: 3 })).status).toBe(201);
+    const k = startKcat(g, [gone, kept]);
+    const consumedUpTo = async (t: string) => {
+      const evs = (await adasEvents(['messages.consumed'])).filter((e) => e.groupId === g && e.topic === t && e.external === true);
+      return Math.max(-1, ...evs.flatMap((e) => ((e.offsets as Record<string, Array<[string, string]>>)['0'] ?? []).map(([, last]) => Number(last))));
+    };
+    const write = async (t: string, n: number) => expect((await api(ada.token).post(`/api/topics/${t}/messages`).send({ messages: Array.from({ length: n }, (_, i) => ({ value: `v${i}` })) })).status).toBe(201);
+    await write(gone, 3);
+    await write(kept, 3);
+    // The watcher has read the group's commits of both topics (kafkajs's admin now has both among its metadata targets).
+    for (const t of [gone, kept]) await waitFor(`kcat's reading of ${t} on Ada's timeline`, async () => (await consumedUpTo(t)) >= 2, 30_000, 250).catch((e) => { throw new Error(`${(e as Error).message}; kcat said: ${said()}`); });
+
+    // A student's kafka-topics.sh --delete: here an admin of the test's own on the loopback listener.
+    const admin = new Kafka({ clientId: 'e2e-outside', brokers: sharedLab().bootstrap, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [`s-${ada.id}.${gone}`], timeout: 15_000 });
+    } finally {
+      await admin.disconnect();
+    }
+    await write(kept, 4);
+    await waitFor('kcat\'s reading of the kept topic after the delete', async () => (await consumedUpTo(kept)) >= 6, 30_000, 250).catch((e) => { throw new Error(`${(e as Error).message}; kcat said: ${said()}`); });
+    process.kill(k.pid!, 'SIGTERM');
   });
 });

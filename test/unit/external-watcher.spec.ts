@@ -25,6 +25,8 @@ function setup(classListener: { publicHost: string; bindHost: string; tls: boole
   const offsetsOf: string[] = [];
   let commit = '0';
   const admin = {
+    // The watcher asks through an admin of its own; here the same stand-in.
+    apart: () => admin,
     listGroups: async () => [...groups.keys()].map((groupId) => ({ groupId, protocolType: 'consumer' })),
     describeGroups: async (ids: string[]) => {
       described.push([...ids]);

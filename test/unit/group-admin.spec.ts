@@ -1,4 +1,4 @@
-import { AssignerProtocol } from 'kafkajs';
+import { AssignerProtocol, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { GroupAdmin } from '../../src/kafka/group-admin';
 import type { KafkaService } from '../../src/kafka/kafka.service';
 
@@ -60,5 +60,66 @@ describe('GroupAdmin (kafkajs admin answers in the domain\'s words)', () => {
     expect(await ga.latestOffsets('a:b')).toEqual([{ partition: 0, latest: '20' }, { partition: 1, latest: null }]);
     await ga.latestOffsets('a:b');
     expect(asked).toEqual([1, 2]);
+  });
+});
+
+describe('GroupAdmin.apart (the external watcher\'s admin): a topic deleted outside the API', () => {
+  /**
+   * kafkajs's admin as it behaves: fetchOffsets adds each topic to the admin's metadata targets, and a
+   * target deleted since fails every later call with UNKNOWN_TOPIC_OR_PARTITION (inside its retry wrapper).
+   */
+  function stand() {
+    const existing = new Set(['s-abc123.kept', 's-abc123.gone']);
+    const made: Array<{ targets: Set<string>; asked: string[][] }> = [];
+    const unknown = new KafkaJSProtocolError({ message: 'This server does not host this topic-partition', type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true });
+    const newAdmin = () => {
+      const a = { targets: new Set<string>(), asked: [] as string[][] };
+      made.push(a);
+      return {
+        fetchOffsets: async ({ topics }: { groupId: string; topics: string[] }) => {
+          topics.forEach((t) => a.targets.add(t));
+          if ([...a.targets].some((t) => !existing.has(t))) throw new KafkaJSNumberOfRetriesExceeded(unknown, { retryCount: 3, retryTime: 1000 });
+          a.asked.push(topics);
+          return topics.map((topic) => ({ topic, partitions: [{ partition: 0, offset: '5', metadata: null }] }));
+        },
+      };
+    };
+    let shared: ReturnType<typeof newAdmin> | null = null;
+    let watch: ReturnType<typeof newAdmin> | null = null;
+    const resets: string[] = [];
+    const kafka = {
+      admin: async () => (shared ??= newAdmin()),
+      watchAdmin: async () => (watch ??= newAdmin()),
+      resetWatchAdmin: async () => {
+        resets.push('watch');
+        watch = null;
+      },
+      metadata: async () => ({ topics: [...existing].map((name) => ({ name, errorCode: 0, partitions: [] })), brokers: [] }),
+    } as unknown as KafkaService;
+    return { ga: new GroupAdmin(kafka), existing, made, resets };
+  }
+
+  it('makes its admin new and asks once more for the topics still there; the shared admin is untouched', async () => {
+    const { ga, existing, made, resets } = stand();
+    const watcher = ga.apart();
+    expect(await watcher.committedOffsets('s-abc123.g', ['s-abc123.gone', 's-abc123.kept'])).toHaveLength(2);
+    existing.delete('s-abc123.gone'); // kafka-topics.sh --delete
+    // Another group, another topic: kafkajs would fail it for the deleted one it still targets.
+    expect(await watcher.committedOffsets('s-abc123.h', ['s-abc123.kept'])).toEqual([{ topic: 's-abc123.kept', partition: 0, offset: '5' }]);
+    // The member still subscribes to the deleted topic: only the one there is asked for.
+    expect(await watcher.committedOffsets('s-abc123.g', ['s-abc123.gone', 's-abc123.kept'])).toEqual([{ topic: 's-abc123.kept', partition: 0, offset: '5' }]);
+    expect(resets).toEqual(['watch', 'watch']);
+    expect(made).toHaveLength(3);
+    // The API's own group views still use the shared admin, which the watcher never touched.
+    expect(await ga.committedOffsets('s-abc123.g', ['s-abc123.kept'])).toHaveLength(1);
+    expect(made[3].targets).toEqual(new Set(['s-abc123.kept']));
+  });
+
+  it('answers [] when none of the topics is left', async () => {
+    const { ga, existing } = stand();
+    const watcher = ga.apart();
+    await watcher.committedOffsets('g', ['s-abc123.gone']);
+    existing.delete('s-abc123.gone');
+    expect(await watcher.committedOffsets('g', ['s-abc123.gone'])).toEqual([]);
   });
 });
