@@ -62,6 +62,21 @@ export class GroupAdmin {
     return this.via === 'watch' ? this.kafka.watchAdmin() : this.kafka.admin();
   }
 
+  /**
+   * On the watcher's admin, a call kafkajs fails with UNKNOWN_TOPIC_OR_PARTITION (a topic deleted
+   * outside the API is still among the admin's metadata targets: every call refreshes them first) is
+   * made again once on a new admin, `again` (default: the same call).
+   */
+  private async healing<T>(call: () => Promise<T>, again: () => Promise<T> = call): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (this.via !== 'watch' || !isUnknownTopic(e)) throw e;
+      await this.kafka.resetWatchAdmin();
+      return again();
+    }
+  }
+
   /** Resolves once the admin client is connected; rejects when no broker can be reached. */
   async connect(): Promise<void> {
     await this.kafka.admin();
@@ -78,12 +93,12 @@ export class GroupAdmin {
 
   /** Asks every broker: fails while one is dying. */
   async listGroups(): Promise<GroupListing[]> {
-    const { groups } = await (await this.client()).listGroups();
+    const { groups } = await this.healing(async () => (await this.client()).listGroups());
     return groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType }));
   }
 
   async describeGroups(ids: string[]): Promise<GroupInfo[]> {
-    const { groups } = await (await this.client()).describeGroups(ids);
+    const { groups } = await this.healing(async () => (await this.client()).describeGroups(ids));
     return groups.map((g) => ({
       groupId: g.groupId,
       state: g.state,
@@ -99,21 +114,20 @@ export class GroupAdmin {
   }
 
   /**
-   * The group's committed offsets of these topics' partitions. On the watcher's admin (apart()), a
-   * topic deleted outside the API since kafkajs first asked about it fails every later call with
-   * UNKNOWN_TOPIC_OR_PARTITION (kafkajs keeps it among the admin's metadata targets): then that admin
-   * is made new and asked once more, for the topics that still exist.
+   * The group's committed offsets of these topics' partitions. On the watcher's admin (apart()),
+   * kafkajs adds each topic asked about to the admin's metadata targets; one deleted outside the API
+   * since fails every later call with UNKNOWN_TOPIC_OR_PARTITION: then that admin is made new and asked
+   * once more, for the topics that still exist.
    */
   async committedOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]> {
-    try {
-      return await this.fetchOffsets(groupId, topics);
-    } catch (e) {
-      if (this.via !== 'watch' || !isUnknownTopic(e)) throw e;
-      await this.kafka.resetWatchAdmin();
-      const there = new Set((await this.kafka.metadata()).topics.filter((t) => t.errorCode === KAFKA_ERRORS.NONE).map((t) => t.name));
-      const left = topics.filter((t) => there.has(t));
-      return left.length ? this.fetchOffsets(groupId, left) : [];
-    }
+    return this.healing(
+      () => this.fetchOffsets(groupId, topics),
+      async () => {
+        const there = new Set((await this.kafka.metadata()).topics.filter((t) => t.errorCode === KAFKA_ERRORS.NONE).map((t) => t.name));
+        const left = topics.filter((t) => there.has(t));
+        return left.length ? this.fetchOffsets(groupId, left) : [];
+      },
+    );
   }
 
   private async fetchOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]> {

@@ -75,13 +75,18 @@ describe('GroupAdmin.apart (the external watcher\'s admin): a topic deleted outs
     const newAdmin = () => {
       const a = { targets: new Set<string>(), asked: [] as string[][] };
       made.push(a);
+      const refresh = () => {
+        if ([...a.targets].some((t) => !existing.has(t))) throw new KafkaJSNumberOfRetriesExceeded(unknown, { retryCount: 3, retryTime: 1000 });
+      };
       return {
         fetchOffsets: async ({ topics }: { groupId: string; topics: string[] }) => {
           topics.forEach((t) => a.targets.add(t));
-          if ([...a.targets].some((t) => !existing.has(t))) throw new KafkaJSNumberOfRetriesExceeded(unknown, { retryCount: 3, retryTime: 1000 });
+          refresh();
           a.asked.push(topics);
           return topics.map((topic) => ({ topic, partitions: [{ partition: 0, offset: '5', metadata: null }] }));
         },
+        listGroups: async () => (refresh(), { groups: [{ groupId: 's-abc123.g', protocolType: 'consumer' }] }),
+        describeGroups: async (ids: string[]) => (refresh(), { groups: ids.map((groupId) => ({ groupId, state: 'Empty', protocol: '', members: [] })) }),
       };
     };
     let shared: ReturnType<typeof newAdmin> | null = null;
@@ -110,9 +115,21 @@ describe('GroupAdmin.apart (the external watcher\'s admin): a topic deleted outs
     expect(await watcher.committedOffsets('s-abc123.g', ['s-abc123.gone', 's-abc123.kept'])).toEqual([{ topic: 's-abc123.kept', partition: 0, offset: '5' }]);
     expect(resets).toEqual(['watch', 'watch']);
     expect(made).toHaveLength(3);
+    // Every call of a poisoned admin fails, not only offset reads: listing and describing get over it too.
+    existing.add('s-abc123.later');
+    await watcher.committedOffsets('s-abc123.g', ['s-abc123.later']);
+    existing.delete('s-abc123.later');
+    expect(await watcher.listGroups()).toEqual([{ groupId: 's-abc123.g', protocolType: 'consumer' }]);
+    existing.add('s-abc123.later2');
+    await watcher.committedOffsets('s-abc123.g', ['s-abc123.later2']);
+    existing.delete('s-abc123.later2');
+    expect(await watcher.describeGroups(['s-abc123.g'])).toEqual([{ groupId: 's-abc123.g', state: 'Empty', protocol: '', members: [] }]);
+    expect(resets).toHaveLength(4);
+    const sharedAdmins = made.length;
     // The API's own group views still use the shared admin, which the watcher never touched.
     expect(await ga.committedOffsets('s-abc123.g', ['s-abc123.kept'])).toHaveLength(1);
-    expect(made[3].targets).toEqual(new Set(['s-abc123.kept']));
+    expect(made).toHaveLength(sharedAdmins + 1);
+    expect(made[sharedAdmins].targets).toEqual(new Set(['s-abc123.kept']));
   });
 
   it('answers [] when none of the topics is left', async () => {
