@@ -472,7 +472,7 @@ function describeEvent(e) {
     case 'messages.consumed': return say.consumedText(e) + say.externalText(e);
     case 'checkpoint.passed': return say.checkpointPassedText(e, passerText(e.studentId));
     case 'topic.created': return `topic ${e.topic} created: ${e.partitions} partition(s), replication factor ${e.replicationFactor}`;
-    case 'topic.deleted': return `topic ${e.topic} deleted`;
+    case 'topic.deleted': return `topic ${e.topic} deleted${e.reason ? ` — ${e.reason}` : ''}`;
     default:
       if (e.type.startsWith('node.')) return `${e.role || 'node'} ${e.nodeId} ${e.type.slice(5)}`;
       if (e.type.startsWith('consumer.')) return `consumer ${e.consumerId} ${e.type.slice(9)}${e.groupId ? ` (group ${e.groupId})` : ''}${say.externalText(e)}`;

@@ -1,11 +1,17 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ownerOfClusterName } from '../class/namespace';
+import { QuotaService } from '../class/quotas';
 import { ClusterService } from '../cluster/cluster.service';
 import type { ClusterState } from '../cluster/cluster.types';
 import { withDeadline } from '../common/deadline';
+import { LabError } from '../common/lab-error';
 import { LAB_CONFIG, LabConfig } from '../config/lab-config';
 import { CommittedOffset, GroupAdmin, GroupInfo } from '../kafka/group-admin';
+import { KAFKA_ERRORS } from '../kafka/kafka-error-codes';
 import { KafkaService } from '../kafka/kafka.service';
 import { MetadataSnapshot } from '../kafka/metadata-snapshot';
+import type { ClusterMetadata } from '../kafka/protocol';
+import { TopicAdmin } from '../kafka/topic-admin';
 import { ExternalWrites, WritePublication } from '../messages/external-writes';
 import type { EventType, LabEvent } from '../timeline/events';
 import { LiveBus } from '../timeline/live-bus';
@@ -14,6 +20,7 @@ import { normalizeAssignment } from './assignment-diff';
 import { isServerClientId } from './consumer.types';
 import { ConsumersService } from './consumers.service';
 import { ExternalMembers, ObservedMember, Publication } from './external-members';
+import { ExternalTopics, ListedTopic } from './external-topics';
 
 /** How long after one round ends the next starts (rounds never overlap). */
 export const WATCH_EVERY_MS = 2000;
@@ -27,6 +34,8 @@ export const ROUND_DEADLINE_MS = 15_000;
 export const OFFSET_READS_AT_ONCE = 8;
 
 const WATCHING: ReadonlySet<ClusterState> = new Set(['running', 'degraded']);
+/** Group states whose description tells each member's subscription and assignment (or has no members). */
+const SETTLED: ReadonlySet<string> = new Set(['Stable', 'Empty', 'Dead']);
 
 /**
  * Looks at the cluster's classic groups every couple of seconds for members the server does not run
@@ -42,6 +51,7 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('ExternalMembers');
   private readonly members = new ExternalMembers();
   private readonly writes = new ExternalWrites();
+  private readonly outside = new ExternalTopics();
   /** When each listed group was last described. */
   private readonly lastLook = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -64,6 +74,8 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     private readonly bus: LiveBus,
     private readonly snapshot: MetadataSnapshot,
     @Inject(LAB_CONFIG) private readonly config: Pick<LabConfig, 'classListener'>,
+    private readonly quotas: QuotaService,
+    private readonly topicAdmin: TopicAdmin,
   ) {
     this.admin = admin.apart();
   }
@@ -82,13 +94,18 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
           this.lastLook.clear();
           this.baseline = true;
           this.writes.reset();
+          this.outside.reset();
         }
         this.watching = watching;
       }),
       this.bus.on('event', (ev) => {
         // The server's own writes are not foreign ones; a deleted topic's name may come back as a new topic.
         if (ev.type === 'messages.produced' && !ev.external) this.writes.apiWrote(ev.topic, Date.now());
-        else if (ev.type === 'topic.deleted') this.writes.forgetTopic(ev.topic);
+        else if (ev.type === 'topic.created') this.outside.apiCreated(ev.topic);
+        else if (ev.type === 'topic.deleted') {
+          this.writes.forgetTopic(ev.topic);
+          this.outside.deleted(ev.topic);
+        }
       }),
     );
     this.schedule();
@@ -146,7 +163,9 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     const looks: Array<{ id: string; members: ObservedMember[]; topics: string[]; appeared: boolean }> = [];
     for (const id of due) {
       const d = described.get(id);
-      if (!d) continue;
+      // Mid-rebalance (PreparingRebalance, CompletingRebalance) Kafka describes members without their
+      // subscription or assignment: looked at again next round, when it is Stable (or Empty).
+      if (!d || !SETTLED.has(d.state)) continue;
       const appeared = !this.baseline && !this.lastLook.has(id);
       this.lastLook.set(id, now);
       const members: ObservedMember[] =
@@ -208,6 +227,58 @@ export class ExternalWatcher implements OnModuleInit, OnModuleDestroy {
     const topics = md.topics.filter((t) => !t.name.startsWith('__')).map((t) => t.name);
     const ends = await withDeadline(this.kafka.latestOffsets(md, topics), CALL_DEADLINE_MS);
     this.publish(this.writes.look(topics, ends, now));
+    await this.judgeTopics(md, now);
+  }
+
+  /**
+   * A student's topic made outside the API (kafka-topics.sh over the class listener) that puts them
+   * over a class quota (topics, partitionsPerTopic, partitions: the API's own check, against the topics
+   * there before it) is deleted, with a topic.deleted of actor system whose reason names the quota.
+   */
+  async judgeTopics(md: ClusterMetadata, now = Date.now()): Promise<void> {
+    const listed = md.topics.filter((t) => t.errorCode === KAFKA_ERRORS.NONE);
+    const due = this.outside.look(listed.map((t) => ({ name: t.name, partitions: t.partitions.length })), now);
+    const gone = new Set<string>();
+    for (const [i, t] of due.entries()) {
+      const owner = ownerOfClusterName(t.name);
+      const later = new Set(due.slice(i + 1).map((d) => d.name));
+      const before = listed.filter((x) => x.name !== t.name && !gone.has(x.name) && !later.has(x.name) && !this.outside.isPending(x.name));
+      const refusal = this.quotaRefusal(owner, t, before);
+      if (refusal === null) continue;
+      const meta = listed.find((x) => x.name === t.name);
+      try {
+        await this.topicAdmin.deleteTopic(t.name, Date.now() + 3 * CALL_DEADLINE_MS);
+      } catch (e) {
+        this.trouble(`topic ${t.name} (made outside the API, over a quota) to delete it`, e);
+        this.outside.judgeAgain(t);
+        continue;
+      }
+      gone.add(t.name);
+      this.outside.deleted(t.name);
+      this.log.log(`Deleted ${t.name}, made outside the API: ${refusal}`);
+      this.timeline.publish(
+        {
+          type: 'topic.deleted',
+          actor: 'system',
+          topic: t.name,
+          partitions: t.partitions,
+          replicationFactor: Math.max(0, ...(meta?.partitions ?? []).map((p) => p.replicas.length)),
+          reason: `Made outside the API (e.g. kafka-topics.sh), it passed a class quota, so the server deleted it. ${refusal}`,
+        },
+        { topic: t.name, owner },
+      );
+    }
+  }
+
+  /** The sentence of the quota the student's topic passes (QuotaService's, as for an API create), or null. */
+  private quotaRefusal(owner: string, t: ListedTopic, before: ClusterMetadata['topics']): string | null {
+    try {
+      this.quotas.topicCreate({ id: owner, name: owner, role: 'student' }, t.partitions, before);
+      return null;
+    } catch (e) {
+      if (e instanceof LabError && e.code === 'LIMIT_REACHED') return e.message;
+      throw e;
+    }
   }
 
   /** A group the server's consumers use with the consumer or share protocol is not for DescribeGroups. */

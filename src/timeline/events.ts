@@ -67,7 +67,8 @@ export interface EventFields {
   'node.resumed': NodeFields;
   'node.crashed': NodeFields & { exitCode?: number | null; signal?: string | null };
   'topic.created': TopicFields;
-  'topic.deleted': TopicFields;
+  /** `reason`: why, when the server deleted it itself (a topic made outside the API over a class quota). */
+  'topic.deleted': TopicFields & { reason?: string };
   'partition.leader-changed': { topic: string; partition: number; from: number | null; to: number | null };
   'partition.isr-changed': { topic: string; partition: number; isr: number[]; previous: number[] };
   /**

@@ -78,7 +78,8 @@ describe('external clients: kcat -G members of a student\'s group', () => {
   });
 
   afterAll(() => {
-    for (const k of kcats) if (k.pid && k.exitCode === null && k.signalCode === null) process.kill(k.pid, 'SIGTERM');
+    // SIGKILL: a kcat -G closing (SIGTERM) can wait for a coordinator forever once the cluster is stopped, and keep jest from exiting.
+    for (const k of kcats) if (k.pid && k.exitCode === null && k.signalCode === null) process.kill(k.pid, 'SIGKILL');
   });
 
   it('a kcat member shows in the student\'s group view as theirs, and on their timeline (not on another student\'s)', async () => {
@@ -156,6 +157,23 @@ describe('external clients: kcat -G members of a student\'s group', () => {
     }
     await write(kept, 4);
     await waitFor('kcat\'s reading of the kept topic after the delete', async () => (await consumedUpTo(kept)) >= 6, 30_000, 250).catch((e) => { throw new Error(`${(e as Error).message}; kcat said: ${said()}`); });
-    process.kill(k.pid!, 'SIGTERM');
+    process.kill(k.pid!, 'SIGKILL');
+  });
+
+  it('a student\'s topic made outside the API over a class quota is deleted by the server, saying which quota; one within the quotas stays', async () => {
+    const [wide, fits] = [uniqueName('wide'), uniqueName('fits')];
+    const quotas = (await api(sharedLab().token).get('/api/class').expect(200)).body.quotas as { partitionsPerTopic: number };
+    // A student's kafka-topics.sh --create over the class listener: here an admin of the test's own on the loopback listener.
+    const admin = new Kafka({ clientId: 'e2e-outside', brokers: sharedLab().bootstrap, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: `s-${ada.id}.${wide}`, numPartitions: quotas.partitionsPerTopic + 1, replicationFactor: 1 }, { topic: `s-${ada.id}.${fits}`, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+    const deleted = await waitFor('the server to delete the topic over partitionsPerTopic', async () => (await api(ada.token).get('/api/events?types=topic.deleted&limit=5000').expect(200)).body.events.find((e: Ev) => e.topic === wide), 60_000, 500);
+    expect(deleted).toMatchObject({ actor: 'system', partitions: quotas.partitionsPerTopic + 1, reason: expect.stringContaining(`quota partitionsPerTopic = ${quotas.partitionsPerTopic}`) });
+    expect((await api(ada.token).get(`/api/topics/${wide}`)).status).toBe(404);
+    expect((await api(ada.token).get(`/api/topics/${fits}`)).status).toBe(200);
   });
 });

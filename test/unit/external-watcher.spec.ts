@@ -1,3 +1,5 @@
+import type { ClassSettingsService } from '../../src/class/class-settings.service';
+import { QuotaService } from '../../src/class/quotas';
 import type { ClusterService } from '../../src/cluster/cluster.service';
 import type { ConsumersService } from '../../src/consumers/consumers.service';
 import { externalConsumerId } from '../../src/consumers/external-members';
@@ -5,6 +7,9 @@ import { ExternalWatcher, OFFSET_READS_AT_ONCE, QUIET_GROUP_EVERY_MS, ROUND_DEAD
 import type { GroupAdmin, GroupInfo } from '../../src/kafka/group-admin';
 import type { KafkaService } from '../../src/kafka/kafka.service';
 import type { MetadataSnapshot } from '../../src/kafka/metadata-snapshot';
+import type { ClusterMetadata } from '../../src/kafka/protocol';
+import type { TopicAdmin } from '../../src/kafka/topic-admin';
+import { OUTSIDE_AFTER_MS } from '../../src/consumers/external-topics';
 import type { NewEvent } from '../../src/timeline/events';
 import { LiveBus } from '../../src/timeline/live-bus';
 import type { TimelineService } from '../../src/timeline/timeline.service';
@@ -54,8 +59,17 @@ function setup(classListener: { publicHost: string; bindHost: string; tls: boole
   } as unknown as TimelineService;
   const cluster = { view: () => ({ state: 'running' }) } as unknown as ClusterService;
   const bus = new LiveBus();
-  const watcher = new ExternalWatcher(admin, kafka, consumers, timeline, cluster, bus, {} as MetadataSnapshot, { classListener });
-  return { watcher, admin, groups, described, offsetsOf, published, queried, bus, setCommit: (c: string) => (commit = c) };
+  const quotas = new QuotaService({ get: () => ({ quotas: { topics: 2, partitionsPerTopic: 4, partitions: 6, consumers: 4, producePerSecond: 100, messagesPerRequest: 100 } }) } as unknown as ClassSettingsService);
+  const deleted: string[] = [];
+  let deleteFails = false;
+  const topicAdmin = {
+    deleteTopic: async (name: string) => {
+      if (deleteFails) throw new Error('NOT_CONTROLLER');
+      deleted.push(name);
+    },
+  } as unknown as TopicAdmin;
+  const watcher = new ExternalWatcher(admin, kafka, consumers, timeline, cluster, bus, {} as MetadataSnapshot, { classListener }, quotas, topicAdmin);
+  return { watcher, admin, groups, described, offsetsOf, published, queried, bus, deleted, setCommit: (c: string) => (commit = c), failDeletes: (f: boolean) => (deleteFails = f) };
 }
 
 describe('ExternalWatcher: cheap looks at the class groups', () => {
@@ -98,6 +112,20 @@ describe('ExternalWatcher: cheap looks at the class groups', () => {
     await watcher.round(2000);
     expect(published).toEqual([]);
     expect(offsetsOf).toEqual([]);
+  });
+});
+
+describe('ExternalWatcher: a group mid-rebalance', () => {
+  it('is looked at again next round: Kafka describes its members without subscription or assignment then', async () => {
+    const { watcher, groups, published } = setup();
+    const stable = groups.get(KCAT)!;
+    groups.set(KCAT, { ...stable, state: 'CompletingRebalance', members: stable.members.map((m) => ({ ...m, topics: [], assignment: {} })) });
+    await watcher.round(0);
+    expect(published).toEqual([]);
+    groups.set(KCAT, stable);
+    await watcher.round(2000);
+    expect(published.map((e) => e.type)).toEqual(['consumer.started', 'group.rebalanced']);
+    expect(published[0]).toMatchObject({ topics: ['s-abc123.t'] });
   });
 });
 
@@ -178,5 +206,55 @@ describe('ExternalWatcher: a round\'s cost is bounded', () => {
     expect(asked).toBe(3 * OFFSET_READS_AT_ONCE);
     expect(warn.mock.calls[0][0]).toMatch(/committed offsets of 40 group\(s\)/);
     expect(t.published.filter((e) => e.type === 'consumer.started')).toHaveLength(40);
+  });
+});
+
+describe('ExternalWatcher: topics made outside the API count against the class quotas', () => {
+  /** Metadata listing these topics (`name:partitions`), three replicas each. */
+  const md = (...topics: string[]) =>
+    ({
+      brokers: [],
+      topics: topics.map((t) => {
+        const [name, n] = t.split(':');
+        return { name, errorCode: 0, partitions: Array.from({ length: Number(n) }, (_, partition) => ({ partition, leader: 1, replicas: [1, 2, 3], isr: [1, 2, 3] })) };
+      }),
+    }) as unknown as ClusterMetadata;
+
+  it('deletes a student\'s topic made outside the API that passes a quota, with a topic.deleted of actor system naming it; the API\'s own and one within the quota stay', async () => {
+    const { watcher, bus, deleted, published } = setup();
+    watcher.onModuleInit();
+    try {
+      await watcher.judgeTopics(md('s-abc123.old:2', 'shared:3'), 0);
+      // Through the API: announced, never judged.
+      bus.emit('event', { seq: 1, time: '', type: 'topic.created', actor: 'abc123', topic: 's-abc123.api', partitions: 2, replicationFactor: 3 });
+      // kafka-topics.sh --create twice: the first fits (2 topics, 4 partitions), the second passes topics = 2.
+      await watcher.judgeTopics(md('s-abc123.old:2', 'shared:3', 's-abc123.api:2', 's-abc123.mine:2', 's-def456.big:6'), 1000);
+      await watcher.judgeTopics(md('s-abc123.old:2', 'shared:3', 's-abc123.api:2', 's-abc123.mine:2', 's-def456.big:6', 's-abc123.more:1'), 2000);
+      expect(deleted).toEqual([]);
+      // The instructor's topics are never judged; a student's only once OUTSIDE_AFTER_MS old (an API create announces itself by then).
+      await watcher.judgeTopics(md('s-abc123.old:2', 'shared:3', 's-abc123.api:2', 's-abc123.mine:2', 's-def456.big:6', 's-abc123.more:1', 'inst:9'), 1000 + OUTSIDE_AFTER_MS);
+      // s-abc123 had old and api (2 topics, the quota): mine passes topics; def456's 6-partition topic passes partitionsPerTopic.
+      expect(deleted).toEqual(['s-abc123.mine', 's-def456.big']);
+      const evs = published.filter((e) => e.type === 'topic.deleted');
+      expect(evs[0]).toMatchObject({ type: 'topic.deleted', actor: 'system', topic: 's-abc123.mine', partitions: 2, replicationFactor: 3, reason: expect.stringMatching(/outside the API.*quota topics = 2/) });
+      expect(evs[1]).toMatchObject({ topic: 's-def456.big', reason: expect.stringMatching(/quota partitionsPerTopic = 4/) });
+      await watcher.judgeTopics(md('s-abc123.old:2', 'shared:3', 's-abc123.api:2', 's-abc123.more:1', 'inst:9'), 2000 + OUTSIDE_AFTER_MS);
+      expect(deleted).toEqual(['s-abc123.mine', 's-def456.big', 's-abc123.more']);
+    } finally {
+      watcher.onModuleDestroy();
+    }
+  });
+
+  it('a delete that fails is tried again at the next look; a topic there at the first look is left as it is', async () => {
+    const { watcher, deleted, failDeletes } = setup();
+    await watcher.judgeTopics(md('s-abc123.a:2', 's-abc123.b:2', 's-abc123.c:2'), 0);
+    failDeletes(true);
+    jest.spyOn((watcher as unknown as { log: { warn: (m: string) => void } }).log, 'warn').mockImplementation(() => undefined);
+    await watcher.judgeTopics(md('s-abc123.a:2', 's-abc123.b:2', 's-abc123.c:2', 's-abc123.d:8'), 1000);
+    await watcher.judgeTopics(md('s-abc123.a:2', 's-abc123.b:2', 's-abc123.c:2', 's-abc123.d:8'), 1000 + OUTSIDE_AFTER_MS);
+    expect(deleted).toEqual([]);
+    failDeletes(false);
+    await watcher.judgeTopics(md('s-abc123.a:2', 's-abc123.b:2', 's-abc123.c:2', 's-abc123.d:8'), 3000 + OUTSIDE_AFTER_MS);
+    expect(deleted).toEqual(['s-abc123.d']);
   });
 });

@@ -235,7 +235,8 @@ function describeEvent(e) {
     case 'topic.created':
       return `topic ${e.topic} created: ${e.partitions} partition(s), replication factor ${e.replicationFactor}`;
     case 'topic.deleted':
-      return `topic ${e.topic} deleted`;
+      // reason: the server deleted it itself (made outside the API, over a class quota).
+      return `topic ${e.topic} deleted${e.reason ? ` — ${e.reason}` : ''}`;
     default:
       if (e.type.startsWith('node.')) return `${e.role || 'node'} ${e.nodeId} ${e.type.slice(5)}`;
       if (e.type.startsWith('consumer.')) return `consumer ${e.consumerId} ${e.type.slice(9)}${e.groupId ? ` (group ${e.groupId})` : ''}${shared.externalText(e)}`;
