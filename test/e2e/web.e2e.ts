@@ -211,6 +211,31 @@ describe('web page and the class', () => {
     for (const token of tokens) expect(roster).not.toContain(token);
   });
 
+  it('the instructor\'s "Your Kafka client" panel starts closed, the super user\'s password masked until Show; Copy copies the real kcat line', async () => {
+    const si = (await api().get('/api/me/kafka').expect(200)).body as { username: string; password: string; kcat: string; clientProperties: string };
+    const mask = '\u2022'.repeat(8);
+    await teacher.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sharedLab().url });
+    await teacher.locator('[data-testid=kafka-panel]:not([hidden])').waitFor({ timeout: 30_000 });
+    expect(await teacher.locator('[data-testid=kafka-body]').isHidden()).toBe(true);
+    // Not on the page at all while masked, not even in a closed part.
+    expect(await teacher.content()).not.toContain(si.password);
+    await teacher.click('[data-testid=kafka-expand]');
+    await teacher.locator('[data-testid=kafka-body]:not([hidden])').waitFor({ timeout: 5_000 });
+    expect(await teacher.textContent('[data-testid=kafka-username]')).toBe('instructor');
+    expect(await teacher.textContent('[data-testid=kafka-password]')).toBe(mask);
+    expect(await teacher.textContent('[data-testid=kafka-kcat]')).toBe(si.kcat.split(si.password).join(mask));
+    expect(await teacher.content()).not.toContain(si.password);
+    await teacher.click('[data-testid=kafka-kcat-copy]');
+    await teacher.locator('[data-testid=kafka-kcat-copy]', { hasText: 'copied' }).waitFor({ timeout: 5_000 });
+    expect(await teacher.evaluate(() => navigator.clipboard.readText())).toBe(si.kcat);
+    await teacher.click('[data-testid=kafka-reveal]');
+    expect(await teacher.textContent('[data-testid=kafka-password]')).toBe(si.password);
+    expect(await teacher.textContent('[data-testid=kafka-kcat]')).toBe(si.kcat);
+    expect(await teacher.textContent('[data-testid=kafka-properties]')).toBe(si.clientProperties);
+    await teacher.click('[data-testid=kafka-reveal]');
+    expect(await teacher.content()).not.toContain(si.password);
+  });
+
   it('the instructor changes a quota and closes joining from the settings form, then makes a new join code', async () => {
     const topics = original.quotas.topics + 2;
     await teacher.fill('[data-testid=quota-topics]', String(topics));
