@@ -63,16 +63,17 @@ export class GroupAdmin {
   }
 
   /**
-   * On the watcher's admin, a call kafkajs fails with UNKNOWN_TOPIC_OR_PARTITION (a topic deleted
-   * outside the API is still among the admin's metadata targets: every call refreshes them first) is
-   * made again once on a new admin, `again` (default: the same call).
+   * A call kafkajs fails with UNKNOWN_TOPIC_OR_PARTITION (a topic deleted outside the API, e.g. by a
+   * student's kafka-topics.sh, is still among the admin's metadata targets: every call refreshes them
+   * first) is made again once on a new admin, `again` (default: the same call). Group views on the
+   * shared admin would otherwise fail until the API next changes a topic.
    */
   private async healing<T>(call: () => Promise<T>, again: () => Promise<T> = call): Promise<T> {
     try {
       return await call();
     } catch (e) {
-      if (this.via !== 'watch' || !isUnknownTopic(e)) throw e;
-      await this.kafka.resetWatchAdmin();
+      if (!isUnknownTopic(e)) throw e;
+      await this.kafka.resetOneAdmin(this.via);
       return again();
     }
   }
@@ -88,7 +89,7 @@ export class GroupAdmin {
   }
 
   async listTopics(): Promise<string[]> {
-    return (await this.client()).listTopics();
+    return this.healing(async () => (await this.client()).listTopics());
   }
 
   /** Asks every broker: fails while one is dying. */
@@ -114,10 +115,10 @@ export class GroupAdmin {
   }
 
   /**
-   * The group's committed offsets of these topics' partitions. On the watcher's admin (apart()),
-   * kafkajs adds each topic asked about to the admin's metadata targets; one deleted outside the API
-   * since fails every later call with UNKNOWN_TOPIC_OR_PARTITION: then that admin is made new and asked
-   * once more, for the topics that still exist.
+   * The group's committed offsets of these topics' partitions. kafkajs adds each topic asked about to
+   * the admin's metadata targets; one deleted outside the API since fails every later call with
+   * UNKNOWN_TOPIC_OR_PARTITION: then that admin is made new and asked once more, for the topics that
+   * still exist.
    */
   async committedOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]> {
     return this.healing(

@@ -202,16 +202,19 @@ export class KafkaService implements OnModuleDestroy {
    * A connected admin client for the external watcher's every-2-s looks. Apart from the shared one
    * because kafkajs's fetchOffsets adds each topic it asks about to the admin's metadata targets: one
    * deleted outside the API (kafka-topics.sh) then fails every later call of that admin with
-   * UNKNOWN_TOPIC_OR_PARTITION; the watcher resets this one (resetWatchAdmin) when that happens.
+   * UNKNOWN_TOPIC_OR_PARTITION; the watcher resets this one (resetOneAdmin) when that happens.
    */
   watchAdmin(): Promise<Admin> {
     return this.connectedAdmin('watch');
   }
 
-  /** Forget the external watcher's admin only. */
-  async resetWatchAdmin(): Promise<void> {
-    const connected = this.admins.get('watch');
-    this.admins.delete('watch');
+  /**
+   * Forget one admin only (the shared one or the external watcher's) after kafkajs poisoned it with a
+   * topic deleted outside the API; calls already under way on it finish or fail on their own.
+   */
+  async resetOneAdmin(kind: 'shared' | 'watch'): Promise<void> {
+    const connected = this.admins.get(kind);
+    this.admins.delete(kind);
     await connected?.then((x) => x.disconnect()).catch(() => undefined);
   }
 

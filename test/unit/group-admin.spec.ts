@@ -95,9 +95,10 @@ describe('GroupAdmin.apart (the external watcher\'s admin): a topic deleted outs
     const kafka = {
       admin: async () => (shared ??= newAdmin()),
       watchAdmin: async () => (watch ??= newAdmin()),
-      resetWatchAdmin: async () => {
-        resets.push('watch');
-        watch = null;
+      resetOneAdmin: async (kind: 'shared' | 'watch') => {
+        resets.push(kind);
+        if (kind === 'watch') watch = null;
+        else shared = null;
       },
       metadata: async () => ({ topics: [...existing].map((name) => ({ name, errorCode: 0, partitions: [] })), brokers: [] }),
     } as unknown as KafkaService;
@@ -130,6 +131,15 @@ describe('GroupAdmin.apart (the external watcher\'s admin): a topic deleted outs
     expect(await ga.committedOffsets('s-abc123.g', ['s-abc123.kept'])).toHaveLength(1);
     expect(made).toHaveLength(sharedAdmins + 1);
     expect(made[sharedAdmins].targets).toEqual(new Set(['s-abc123.kept']));
+  });
+
+  it('heals the shared admin the same way, so group views go on after a topic is deleted outside the API', async () => {
+    const { ga, existing, resets } = stand();
+    await ga.committedOffsets('s-abc123.g', ['s-abc123.gone', 's-abc123.kept']);
+    existing.delete('s-abc123.gone');
+    expect(await ga.committedOffsets('s-abc123.h', ['s-abc123.kept'])).toEqual([{ topic: 's-abc123.kept', partition: 0, offset: '5' }]);
+    expect(await ga.describeGroups(['s-abc123.g'])).toEqual([{ groupId: 's-abc123.g', state: 'Empty', protocol: '', members: [] }]);
+    expect(resets).toEqual(['shared']);
   });
 
   it('answers [] when none of the topics is left', async () => {
