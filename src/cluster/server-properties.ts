@@ -157,8 +157,8 @@ export function renderServerProperties(input: PropertiesInput): string {
 
 // ---- the class listener: students' own clients, SASL/SCRAM, Kafka's own authorizer ----
 
-/** host:port as a listener URL wants it (an IPv6 address in brackets). */
-function hostPort(host: string, port: number): string {
+/** host:port as a listener URL or a client's bootstrap list wants it (an IPv6 address in brackets). */
+export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 

@@ -1,3 +1,4 @@
+import { hostPort } from '../../cluster/server-properties';
 import { CLASS_SASL_MECHANISM } from '../kafka-users';
 
 /** GET /api/me/kafka: what a student's own Kafka client (kcat, the console tools, a program) needs. */
@@ -18,11 +19,6 @@ export interface KafkaClientSettings {
 export const CA_URL = '/api/class/ca.pem';
 /** The file name the lines below expect the CA certificate under (in the current directory). */
 export const CA_FILE = 'ca.pem';
-
-/** `host:port`, with an IPv6 address in brackets. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 export function clientSettings(opts: {
   publicHost: string;
