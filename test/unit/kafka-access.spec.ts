@@ -353,6 +353,29 @@ describe('KafkaAccessService', () => {
       expect(fake.signsIn(`s-${ada.id}`, passwordOf(ada.token))).toBe(true);
     });
 
+    it('a boot before the cluster runs: no call and no warning; its cluster.started installs everything, once', async () => {
+      clusterState = 'stopped';
+      fake.down = true;
+      access.onApplicationBootstrap();
+      await pass(30_000);
+      expect(warn).not.toHaveBeenCalled();
+      fake.down = false;
+      clusterState = 'running';
+      timeline.publish({ type: 'node.started', actor: 'system', nodeId: 0, role: 'broker' });
+      timeline.publish({ type: 'cluster.started', actor: 'system' });
+      await pass(20_000);
+      expect(fake.signsIn('instructor', passwordOf('instructor-secret'))).toBe(true);
+      // The broker's node.started brought the retry, the cluster.started a reconcile: one ran, for both.
+      expect(inStep()).toHaveLength(1);
+    });
+
+    it('a boot with the cluster running reconciles at once', async () => {
+      access.onApplicationBootstrap();
+      await access.whenIdle();
+      expect(fake.signsIn('instructor', passwordOf('instructor-secret'))).toBe(true);
+      expect(inStep()[0]).toContain('(boot)');
+    });
+
     it('a failing reconcile warns once with the reason, retries at debug, and says when it caught up', async () => {
       fake.down = true;
       timeline.publish({ type: 'cluster.started', actor: 'system' });

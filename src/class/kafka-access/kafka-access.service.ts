@@ -50,6 +50,8 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
   private failing: { since: number; tries: number } | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDue = 0;
+  /** A reconcile is queued and has not begun yet. */
+  private reconcileWaiting = false;
   private offBus: (() => void) | null = null;
   private closed = false;
 
@@ -73,9 +75,14 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
   }
 
   onApplicationBootstrap(): void {
-    // A cluster already running (an external one, or one that answers before the autostart's
-    // cluster.started) gets its users now; one that does not answer yet is retried.
-    if (this.listener) this.reconcileSoon('boot');
+    // A cluster already running gets its users now. One not running yet gets them at its
+    // cluster.started, or from the retry if it ends degraded (no warning for a cluster not started yet).
+    if (!this.listener) return;
+    if (this.clusterMayAnswer()) this.reconcileSoon('boot');
+    else {
+      this.markBehind();
+      this.scheduleRetry();
+    }
   }
 
   onModuleDestroy(): void {
@@ -200,10 +207,13 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
   }
 
   private reconcileSoon(why: string): void {
-    if (this.closed) return;
+    // One waiting in the queue reads the roster and the cluster when it begins: it does this one's work too.
+    if (this.closed || this.reconcileWaiting) return;
+    this.reconcileWaiting = true;
     let began = 0;
     let marks = 0;
     this.enqueue(() => {
+      this.reconcileWaiting = false;
       began = Date.now();
       marks = this.behindMarks;
       return this.reconcileNow();
