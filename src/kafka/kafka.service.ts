@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { BOOTSTRAP_SOURCE, BootstrapSource } from './cluster-link';
 import { MetadataSnapshot } from './metadata-snapshot';
-import { Acks, BrokerAddress, ClusterMetadata, ConfigEntry, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionElr, PartitionOffsets, PartitionOutcome, ScramAlterResult, ScramDeletion, ScramUpsertion, ScramUserInfo, WireProducer, parseBrokerAddresses } from './protocol';
+import { Acks, BrokerAddress, ClientQuotaAlteration, ClientQuotaResult, ClusterMetadata, ConfigEntry, CommitIdentity, CommitOffset, ElectionResult, KafkaWire, OffsetCommitter, OutMessage, PartitionElr, PartitionOffsets, PartitionOutcome, ScramAlterResult, ScramDeletion, ScramUpsertion, ScramUserInfo, WireProducer, parseBrokerAddresses } from './protocol';
 import { KAFKA_ERRORS } from './kafka-error-codes';
 import { isConnectionFailure } from './connection-failure';
 import { KafkaErrorContext, kafkaErrorToLabError } from './kafka-error.mapper';
@@ -113,6 +113,11 @@ export class KafkaService implements OnModuleDestroy {
   /** Deletes and upserts SCRAM users (kafkajs has no such request); each user's outcome. */
   alterScramCredentials(change: { deletions?: readonly ScramDeletion[]; upsertions?: readonly ScramUpsertion[] }): Promise<ScramAlterResult[]> {
     return this.wire.alterScram(this.addresses(), change);
+  }
+
+  /** Sets or removes per-user client quotas (kafkajs has no such request); each user's outcome. */
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<ClientQuotaResult[]> {
+    return this.wire.alterClientQuotas(this.addresses(), alterations);
   }
 
   /** SCRAM users with their mechanisms (`users` null: every user). */

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { AuthService } from '../../src/class/auth.service';
 import { ClassSettingsService } from '../../src/class/class-settings.service';
-import { isSharedTopic, managedAcl, sharedTopicAcls, studentAcls } from '../../src/class/kafka-access/class-acls';
+import { STUDENT_CLIENT_QUOTAS, isSharedTopic, managedAcl, sharedTopicAcls, studentAcls } from '../../src/class/kafka-access/class-acls';
 import { clientSettings } from '../../src/class/kafka-access/client-settings';
 import { CLASS_LISTENER_OFF_SENTENCE, KafkaAccessService } from '../../src/class/kafka-access/kafka-access.service';
 import { CLASS_KAFKA_KEY_FILE, ServerKeyError, kafkaPassword, loadOrCreateServerKey } from '../../src/class/kafka-access/kafka-password';
@@ -16,7 +16,7 @@ import { LabError } from '../../src/common/lab-error';
 import { LabConfig, loadConfig } from '../../src/config/lab-config';
 import { AclAdmin, AclBinding, AclBindingFilter, aclKey, fromDescribed, toKafkaFilter } from '../../src/kafka/acl-admin';
 import type { KafkaService } from '../../src/kafka/kafka.service';
-import type { ScramDeletion, ScramUpsertion } from '../../src/kafka/protocol';
+import type { ClientQuotaAlteration, ScramDeletion, ScramUpsertion } from '../../src/kafka/protocol';
 import { saltPassword } from '../../src/kafka/protocol/scram-credentials';
 import { LabDatabase } from '../../src/timeline/lab-database';
 import { LiveBus } from '../../src/timeline/live-bus';
@@ -120,6 +120,8 @@ class FakeKafka {
   users = new Map<string, { salt: Buffer; salted: Buffer }>();
   topics: Array<{ name: string; isInternal: boolean }> = [];
   acls = new Map<string, AclBinding>();
+  /** user → quota key → value */
+  quotas = new Map<string, Record<string, number>>();
   down = false;
 
   private check() {
@@ -138,6 +140,20 @@ class FakeKafka {
         out.push({ user: u.user, errorCode: 0, errorMessage: null });
       }
       return out;
+    },
+    alterClientQuotas: async (alterations: readonly ClientQuotaAlteration[]) => {
+      this.check();
+      return alterations.map((a) => {
+        const user = a.entity.user!;
+        const q = { ...(this.quotas.get(user) ?? {}) };
+        for (const [k, v] of Object.entries(a.ops)) {
+          if (v === null) delete q[k];
+          else q[k] = v!;
+        }
+        if (Object.keys(q).length) this.quotas.set(user, q);
+        else this.quotas.delete(user);
+        return { entity: a.entity, errorCode: 0, errorMessage: null };
+      });
     },
     describeScramCredentials: async () => {
       this.check();
@@ -237,6 +253,10 @@ describe('KafkaAccessService', () => {
     expect(fake.signsIn(`s-${ada.id}`, passwordOf(ada.token))).toBe(true);
     expect(fake.signsIn(`s-${bob.id}`, passwordOf(ada.token))).toBe(false);
     expect([...fake.acls.values()].filter((a) => a.principal === `User:s-${ada.id}`)).toHaveLength(9);
+    // Kafka's own limits for their own clients, which the API's quotas never see.
+    expect(fake.quotas.get(`s-${ada.id}`)).toEqual({ producer_byte_rate: 1048576, consumer_byte_rate: 1048576, controller_mutation_rate: 10 });
+    expect(fake.quotas.get(`s-${bob.id}`)).toEqual(STUDENT_CLIENT_QUOTAS);
+    expect(fake.quotas.has('instructor')).toBe(false);
     const eve = await students.join(settings.get().joinCode, 'Eve', '10.0.0.1');
     expect(fake.signsIn(`s-${eve.id}`, passwordOf(eve.token))).toBe(true);
   });
@@ -262,6 +282,8 @@ describe('KafkaAccessService', () => {
     await students.markRemoved(students.active(bob.id));
     expect(fake.users.has(`s-${bob.id}`)).toBe(false);
     expect([...fake.acls.values()].some((a) => a.principal === `User:s-${bob.id}`)).toBe(false);
+    expect(fake.quotas.has(`s-${bob.id}`)).toBe(false);
+    expect(fake.quotas.has(`s-${ada.id}`)).toBe(true);
     expect(fake.signsIn(`s-${ada.id}`, passwordOf(ada.token))).toBe(true);
     expect([...fake.acls.values()].filter((a) => a.principal === `User:s-${ada.id}`)).toHaveLength(9);
   });
@@ -283,6 +305,8 @@ describe('KafkaAccessService', () => {
   it('the reconcile removes users and ACLs of students no longer in the class and of deleted shared topics, and leaves others alone', async () => {
     const [ada] = await students.add(['Ada'], 'instructor');
     fake.users.set('s-gone00', { salt: Buffer.alloc(1), salted: Buffer.alloc(1) });
+    fake.quotas.set('s-gone00', { ...STUDENT_CLIENT_QUOTAS });
+    fake.quotas.delete(`s-${ada.id}`);
     fake.users.set('alice', { salt: Buffer.alloc(1), salted: Buffer.alloc(1) });
     await fake.aclAdmin.create([...studentAcls('gone00'), ...sharedTopicAcls('old-news')]);
     const own: AclBinding = { resource: 'topic', pattern: 'literal', name: 'news', principal: 'User:alice', host: '*', operation: 'read', permission: 'allow' };
@@ -291,6 +315,7 @@ describe('KafkaAccessService', () => {
     const r = await access.reconcileNow();
     expect(r).toEqual({ users: 2, usersDeleted: 1, aclsCreated: 3, aclsDeleted: 12 });
     expect([...fake.users.keys()].sort()).toEqual(['alice', 'instructor', `s-${ada.id}`].sort());
+    expect([...fake.quotas.keys()]).toEqual([`s-${ada.id}`]);
     const left = [...fake.acls.values()];
     expect(left).toContainEqual(own);
     expect(left.some((a) => a.principal === 'User:s-gone00' || a.name === 'old-news')).toBe(false);

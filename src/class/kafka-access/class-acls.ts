@@ -1,4 +1,5 @@
 import type { AclBinding, AclOperation } from '../../kafka/acl-admin';
+import type { ClientQuotaAlteration, ClientQuotaKey } from '../../kafka/protocol';
 import { INSTRUCTOR_ID } from '../principal';
 import { ownerOfClusterName, studentPrefix } from '../namespace';
 
@@ -52,4 +53,32 @@ export function managedAcl(b: AclBinding): boolean {
   const user = b.principal.startsWith('User:') ? b.principal.slice('User:'.length) : null;
   if (user !== null && STUDENT_KAFKA_USER.test(user)) return true;
   return b.principal === EVERYONE && b.resource === 'topic' && b.pattern === 'literal' && b.permission === 'allow' && SHARED_TOPIC_OPERATIONS.includes(b.operation);
+}
+
+/**
+ * Kafka's own limits on a student's user, for their own clients (kcat, kafka-*.sh): the API's quotas
+ * (topics, partitions, message rates) never see those. Each is per broker and per second.
+ * - producer_byte_rate / consumer_byte_rate 1 MiB/s: far above what a lab's exercises move, yet one
+ *   student's `kcat -P` loop cannot fill the shared brokers' disks or starve the class's fetches
+ *   (Kafka throttles the client, it does not fail it).
+ * - controller_mutation_rate 10: partitions created, added or deleted per second; a script creating
+ *   topics in a loop is throttled (THROTTLING_QUOTA_EXCEEDED) before it floods the controller.
+ * The instructor's user (a super user for demonstrations) has none.
+ */
+export const STUDENT_CLIENT_QUOTAS: Readonly<Record<'producer_byte_rate' | 'consumer_byte_rate' | 'controller_mutation_rate', number>> = {
+  producer_byte_rate: 1024 * 1024,
+  consumer_byte_rate: 1024 * 1024,
+  controller_mutation_rate: 10,
+};
+
+/** Sets the student's quotas on their user `s-<id>`. */
+export function studentQuotas(studentId: string): ClientQuotaAlteration {
+  return { entity: { user: `s-${studentId}` }, ops: { ...STUDENT_CLIENT_QUOTAS } };
+}
+
+/** Removes the class's quotas from `kafkaUser` (a removed student's). */
+export function quotasRemoved(kafkaUser: string): ClientQuotaAlteration {
+  const ops: Partial<Record<ClientQuotaKey, null>> = {};
+  for (const key of Object.keys(STUDENT_CLIENT_QUOTAS) as ClientQuotaKey[]) ops[key] = null;
+  return { entity: { user: kafkaUser }, ops };
 }

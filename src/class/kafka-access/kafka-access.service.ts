@@ -5,7 +5,7 @@ import { ClassListenerConfig, LAB_CONFIG, LabConfig, PORT_LAYOUT } from '../../c
 import { AclAdmin, AclBinding, aclKey } from '../../kafka/acl-admin';
 import { KAFKA_ERRORS } from '../../kafka/kafka-error-codes';
 import { KafkaService } from '../../kafka/kafka.service';
-import { ScramUpsertion, scramUpsertion } from '../../kafka/protocol';
+import { ClientQuotaAlteration, ScramUpsertion, scramUpsertion } from '../../kafka/protocol';
 import type { LabEvent } from '../../timeline/events';
 import { LiveBus } from '../../timeline/live-bus';
 import { AuthService } from '../auth.service';
@@ -14,7 +14,7 @@ import { studentPrefix } from '../namespace';
 import { Principal } from '../principal';
 import type { StudentRow } from '../roster.store';
 import { StudentKafkaHooks, StudentsService } from '../students.service';
-import { STUDENT_KAFKA_USER, isSharedTopic, managedAcl, principalOf, sharedTopicAcls, studentAcls } from './class-acls';
+import { STUDENT_KAFKA_USER, isSharedTopic, managedAcl, principalOf, quotasRemoved, sharedTopicAcls, studentAcls, studentQuotas } from './class-acls';
 import { KafkaClientSettings, clientSettings } from './client-settings';
 import { kafkaPassword, loadOrCreateServerKey } from './kafka-password';
 
@@ -52,6 +52,8 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
   private retryDue = 0;
   /** A reconcile is queued and has not begun yet. */
   private reconcileWaiting = false;
+  /** A reconcile is running: when it ends it clears `behind` or schedules the retry itself. */
+  private reconcileRunning = false;
   private offBus: (() => void) | null = null;
   private closed = false;
 
@@ -127,6 +129,7 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
     return this.hook(`the Kafka user of ${names(rows)}`, async () => {
       await this.upsertUsers(rows.map((r) => ({ user: `s-${r.id}`, tokenHash: r.tokenHash })));
       await this.acls.create(rows.flatMap((r) => studentAcls(r.id)));
+      await this.alterQuotas(rows.map((r) => studentQuotas(r.id)));
     });
   }
 
@@ -138,6 +141,8 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
     return this.hook(`the removal of ${row.name} (${row.id})'s Kafka user`, async () => {
       // The ACLs first: an open connection of theirs is refused from now on, before its re-authentication fails.
       await this.acls.delete([{ principal: principalOf(`s-${row.id}`) }]);
+      // Before the user: if this fails, the user is still there for the reconcile to find and remove with its quotas.
+      await this.alterQuotas([quotasRemoved(`s-${row.id}`)]);
       await this.deleteUsers([`s-${row.id}`]);
     });
   }
@@ -214,11 +219,13 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
     let marks = 0;
     this.enqueue(() => {
       this.reconcileWaiting = false;
+      this.reconcileRunning = true;
       began = Date.now();
       marks = this.behindMarks;
       return this.reconcileNow();
     }).then(
       (r) => {
+        this.reconcileRunning = false;
         // Fell behind again meanwhile (a reset wiped the cluster during this reconcile): still due.
         if (this.behindMarks === marks) this.behind = false;
         const caughtUp = this.failing
@@ -229,6 +236,7 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
         if (this.behind) this.scheduleRetry();
       },
       (e) => {
+        this.reconcileRunning = false;
         this.markBehind();
         const sentence = `The Kafka users and ACLs could not be put in step with the class (${why}): ${(e as Error).message}`;
         // The first failure of a run is a warning (students' kcat may be refused until it catches up); the retries are debug.
@@ -254,6 +262,7 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
     this.retryDue = Date.now() + ms;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
+      if (this.reconcileRunning) return;
       if (this.behind && this.clusterMayAnswer()) this.reconcileSoon('catching up');
       else if (this.behind) this.scheduleRetry();
     }, ms);
@@ -277,6 +286,7 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
     ]);
     const inClass = new Set(rows.map((r) => `s-${r.id}`));
     const gone = (await this.kafka.describeScramCredentials(null)).map((u) => u.user).filter((u) => STUDENT_KAFKA_USER.test(u) && !inClass.has(u));
+    await this.alterQuotas([...rows.map((r) => studentQuotas(r.id)), ...gone.map(quotasRemoved)]);
     await this.deleteUsers(gone);
 
     const md = await this.kafka.metadata();
@@ -301,6 +311,12 @@ export class KafkaAccessService implements StudentKafkaHooks, OnModuleInit, OnAp
     );
     const failed = (await this.kafka.alterScramCredentials({ upsertions })).filter((r) => r.errorCode !== KAFKA_ERRORS.NONE);
     if (failed.length) throw new Error(`Kafka refused the credential of ${failed.map((f) => `${f.user} (${f.errorMessage ?? f.errorCode})`).join(', ')}`);
+  }
+
+  private async alterQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<void> {
+    if (alterations.length === 0) return;
+    const failed = (await this.kafka.alterClientQuotas(alterations)).filter((r) => r.errorCode !== KAFKA_ERRORS.NONE);
+    if (failed.length) throw new Error(`Kafka refused the client quotas of ${failed.map((f) => `${f.entity.user ?? '?'} (${f.errorMessage ?? f.errorCode})`).join(', ')}`);
   }
 
   private async deleteUsers(users: readonly string[]): Promise<void> {

@@ -5,6 +5,7 @@ import { ClusterMetadata, fetchMetadataFromAny } from './metadata';
 import { PartitionElr, fetchPartitionElr } from './describe-topic-partitions';
 import { ConfigEntry, fetchTopicConfigs } from './describe-configs';
 import { WireProducer, WireProducerOptions } from './producer-pool';
+import { ClientQuotaAlteration, ClientQuotaResult, alterClientQuotas } from './client-quotas';
 import { ScramAlterResult, ScramDeletion, ScramUpsertion, ScramUserInfo, alterScramCredentials, describeScramCredentials } from './scram-credentials';
 
 export * from './kafka-connection';
@@ -18,6 +19,7 @@ export * from './offset-commit';
 export * from './describe-topic-partitions';
 export * from './describe-configs';
 export * from './scram-credentials';
+export * from './client-quotas';
 export { Reader, Writer, WireFormatError, uuidToString, uuidBytes, ZERO_UUID } from './wire';
 
 export interface KafkaWireOptions {
@@ -83,6 +85,11 @@ export class KafkaWire {
   /** The SCRAM users (`users` null: all of them) with their mechanisms and iterations. */
   describeScram(bootstrap: readonly BrokerAddress[], users: readonly string[] | null): Promise<ScramUserInfo[]> {
     return describeScramCredentials(bootstrap, users, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
+  }
+
+  /** Sets or removes client quotas (per user here); each entity's outcome, not thrown. */
+  alterClientQuotas(bootstrap: readonly BrokerAddress[], alterations: readonly ClientQuotaAlteration[]): Promise<ClientQuotaResult[]> {
+    return alterClientQuotas(bootstrap, alterations, { timeoutMs: this.timeoutMs, clientId: this.clientId, staggerMs: this.staggerMs });
   }
 
   electPreferred(bootstrap: readonly BrokerAddress[], topic: string, partitions: readonly number[]): Promise<ElectionResult[]> {

@@ -14,8 +14,8 @@ export function parseBrokerAddresses(servers: readonly string[]): BrokerAddress[
   });
 }
 
-export const API_KEYS = { produce: 0, listOffsets: 2, metadata: 3, offsetCommit: 8, findCoordinator: 10, apiVersions: 18, describeConfigs: 32, electLeaders: 43, describeUserScramCredentials: 50, alterUserScramCredentials: 51, describeTopicPartitions: 75 } as const;
-const API_NAMES: Record<number, string> = { 0: 'Produce', 2: 'ListOffsets', 3: 'Metadata', 8: 'OffsetCommit', 10: 'FindCoordinator', 18: 'ApiVersions', 32: 'DescribeConfigs', 43: 'ElectLeaders', 50: 'DescribeUserScramCredentials', 51: 'AlterUserScramCredentials', 75: 'DescribeTopicPartitions' };
+export const API_KEYS = { produce: 0, listOffsets: 2, metadata: 3, offsetCommit: 8, findCoordinator: 10, apiVersions: 18, describeConfigs: 32, electLeaders: 43, alterClientQuotas: 49, describeUserScramCredentials: 50, alterUserScramCredentials: 51, describeTopicPartitions: 75 } as const;
+const API_NAMES: Record<number, string> = { 0: 'Produce', 2: 'ListOffsets', 3: 'Metadata', 8: 'OffsetCommit', 10: 'FindCoordinator', 18: 'ApiVersions', 32: 'DescribeConfigs', 43: 'ElectLeaders', 49: 'AlterClientQuotas', 50: 'DescribeUserScramCredentials', 51: 'AlterUserScramCredentials', 75: 'DescribeTopicPartitions' };
 
 export const DEFAULT_CLIENT_ID = 'kafka-lab';
 /** A response bigger than this is a corrupt size field, not a real answer to our small requests. */

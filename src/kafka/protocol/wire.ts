@@ -45,6 +45,13 @@ export class Writer {
     return this.int8(v ? 1 : 0);
   }
 
+  float64(v: number): this {
+    this.ensure(8);
+    this.buf.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+    return this;
+  }
+
   int16(v: number): this {
     this.ensure(2);
     this.buf.writeInt16BE(v, this.pos);
