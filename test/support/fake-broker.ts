@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { Reader, Writer } from '../../src/kafka/protocol/wire';
 
 /**
  * A fake Kafka broker on 127.0.0.1:0 that frames requests by their 4-byte size and hands each one
@@ -33,4 +34,30 @@ export async function fakeBroker(onRequest: (frame: Buffer, sock: net.Socket) =>
       return new Promise<void>((res) => server.close(() => res()));
     },
   };
+}
+
+/** A flexible request as a fake broker sees it: header v2 read, the body's bytes in hex. */
+export interface FlexibleRequest {
+  apiKey: number;
+  version: number;
+  correlationId: number;
+  body: string;
+}
+
+/**
+ * A fake broker for flexible requests: `answer` gets each request (header v2 read) and returns the
+ * response body, which is sent behind a response header v1.
+ */
+export function fakeFlexibleBroker(answer: (req: FlexibleRequest) => Buffer): ReturnType<typeof fakeBroker> {
+  return fakeBroker((frame, sock) => {
+    const r = new Reader(frame);
+    const apiKey = r.int16();
+    const version = r.int16();
+    const correlationId = r.int32();
+    r.nullableString(); // client id
+    r.skipTaggedFields();
+    const body = answer({ apiKey, version, correlationId, body: frame.subarray(r.offset).toString('hex') });
+    const head = new Writer(8).int32(body.length + 5).int32(correlationId).emptyTaggedFields().toBuffer();
+    sock.write(Buffer.concat([head, body]));
+  });
 }

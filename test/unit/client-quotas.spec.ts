@@ -1,7 +1,6 @@
-import * as net from 'node:net';
 import { alterClientQuotas, decodeAlterClientQuotasResponse, encodeAlterClientQuotasRequest } from '../../src/kafka/protocol/client-quotas';
 import { Reader, Writer } from '../../src/kafka/protocol/wire';
-import { fakeBroker } from '../support/fake-broker';
+import { fakeFlexibleBroker } from '../support/fake-broker';
 
 const hex = (b: Buffer) => b.toString('hex');
 const str = (s: string) => hex(Buffer.from(s, 'utf8'));
@@ -39,21 +38,11 @@ describe('client quotas on the wire (AlterClientQuotas 49, v1 flexible)', () => 
 
   it('sends key 49 v1 with header v2 to the first broker that answers', async () => {
     const seen: Array<{ apiKey: number; version: number; body: string }> = [];
-    const respond = (sock: net.Socket, correlationId: number, body: Buffer) => {
-      const head = new Writer(8).int32(body.length + 5).int32(correlationId).emptyTaggedFields().toBuffer();
-      sock.write(Buffer.concat([head, body]));
-    };
-    const b = await fakeBroker((frame, sock) => {
-      const r = new Reader(frame);
-      const apiKey = r.int16();
-      const version = r.int16();
-      const correlationId = r.int32();
-      r.nullableString();
-      r.skipTaggedFields();
-      seen.push({ apiKey, version, body: hex(frame.subarray(r.offset)) });
-      respond(sock, correlationId, new Writer().int32(0).compactArray(['s-a'], (w, u) => {
+    const b = await fakeFlexibleBroker(({ apiKey, version, body }) => {
+      seen.push({ apiKey, version, body });
+      return new Writer().int32(0).compactArray(['s-a'], (w, u) => {
         w.int16(0).compactNullableString(null).compactArray([u], (ew, n) => { ew.compactString('user').compactNullableString(n).emptyTaggedFields(); }).emptyTaggedFields();
-      }).emptyTaggedFields().toBuffer());
+      }).emptyTaggedFields().toBuffer();
     });
     try {
       const alteration = { entity: { user: 's-a' }, ops: { consumer_byte_rate: 1048576 } };

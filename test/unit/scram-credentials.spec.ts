@@ -1,11 +1,10 @@
-import * as net from 'node:net';
 import { KafkaCodeError } from '../../src/kafka/kafka-error-codes';
 import {
   alterScramCredentials, decodeAlterScramResponse, decodeDescribeScramResponse, describeScramCredentials, encodeAlterScramRequest,
   encodeDescribeScramRequest, saltPassword, scramUpsertion,
 } from '../../src/kafka/protocol/scram-credentials';
 import { Reader, Writer } from '../../src/kafka/protocol/wire';
-import { fakeBroker } from '../support/fake-broker';
+import { fakeFlexibleBroker } from '../support/fake-broker';
 
 const hex = (b: Buffer) => b.toString('hex');
 
@@ -76,24 +75,11 @@ describe('SCRAM credentials on the wire (AlterUserScramCredentials 51 / Describe
 
   it('sends both requests with header v2 to the first broker that answers', async () => {
     const seen: Array<{ apiKey: number; version: number; body: string }> = [];
-    const respond = (sock: net.Socket, correlationId: number, body: Buffer) => {
-      // Response header v1: correlation id and an empty tag section.
-      const head = new Writer(8).int32(body.length + 5).int32(correlationId).emptyTaggedFields().toBuffer();
-      sock.write(Buffer.concat([head, body]));
-    };
-    const b = await fakeBroker((frame, sock) => {
-      const r = new Reader(frame);
-      const apiKey = r.int16();
-      const version = r.int16();
-      const correlationId = r.int32();
-      r.nullableString();
-      r.skipTaggedFields();
-      seen.push({ apiKey, version, body: hex(frame.subarray(r.offset)) });
-      if (apiKey === 51) {
-        respond(sock, correlationId, new Writer().int32(0).compactArray(['u1'], (w, u) => { w.compactString(u).int16(0).compactNullableString(null).emptyTaggedFields(); }).emptyTaggedFields().toBuffer());
-      } else {
-        respond(sock, correlationId, new Writer().int32(0).int16(0).compactNullableString(null).compactArray([] as string[], () => undefined).emptyTaggedFields().toBuffer());
-      }
+    const b = await fakeFlexibleBroker(({ apiKey, version, body }) => {
+      seen.push({ apiKey, version, body });
+      return apiKey === 51
+        ? new Writer().int32(0).compactArray(['u1'], (w, u) => { w.compactString(u).int16(0).compactNullableString(null).emptyTaggedFields(); }).emptyTaggedFields().toBuffer()
+        : new Writer().int32(0).int16(0).compactNullableString(null).compactArray([] as string[], () => undefined).emptyTaggedFields().toBuffer();
     });
     try {
       const dead = { host: '127.0.0.1', port: 1 };
