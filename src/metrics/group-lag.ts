@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Principal, INSTRUCTOR_ID } from '../class/principal';
 import { withDeadline } from '../common/deadline';
+import { LabError } from '../common/lab-error';
 import { CommittedOffsetView, GroupView } from '../consumers/consumer.types';
 import { GroupsService } from '../consumers/groups.service';
 import type { LagReading, LagRow } from './lab-metrics';
@@ -41,7 +42,8 @@ export class GroupLag {
     const views = await Promise.allSettled(ids.map((id) => withDeadline(this.groups.describe(EVERYONE, id), left())));
     const rows: LagRow[] = [];
     for (const v of views) if (v.status === 'fulfilled') rows.push(...lagRows(v.value));
-    return { rows, complete: views.every((v) => v.status === 'fulfilled') };
+    // A group gone between the listing and its description (a test's, a student's removed) has no lag to miss.
+    return { rows, complete: views.every((v) => v.status === 'fulfilled' || (v.reason instanceof LabError && v.reason.code === 'NOT_FOUND')) };
   }
 }
 

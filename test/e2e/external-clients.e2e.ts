@@ -104,6 +104,16 @@ describe('external clients: kcat -G members of a student\'s group', () => {
     const second = startKcat();
     const view = await groupWhen('a second kcat member to get a partition', (ms) => ms.length === 2 && ms.every((m) => partitionsOf([m]).length === 1));
     expect(view.members.every((m) => m.external && m.consumerId === null)).toBe(true);
+    // The watcher looks every 2 s: commits made between a look before the rebalance and the next are
+    // counted to the member that held the partition at the earlier look (it cannot tell who read them).
+    // So the messages come once the watcher has seen each member hold one partition.
+    await waitFor('the watcher to see each kcat member hold one partition', async () => {
+      const owned = new Map<string, number>();
+      for (const e of await adasEvents(['group.rebalanced'])) {
+        if (e.groupId === group && e.external === true) owned.set(e.consumerId as string, ((e.owned ?? []) as Array<{ partitions: number[] }>).reduce((n, tp) => n + tp.partitions.length, 0));
+      }
+      return owned.size === 2 && [...owned.values()].every((n) => n === 1);
+    }, 30_000, 250);
     await produce(20, 0);
     const shared = await waitForPass(ada.id, 'load-sharing', sharedLab().token, 45_000);
     const evidence = resultOf(shared, 'load-sharing').evidence!;

@@ -1,3 +1,4 @@
+import { notFound } from '../../src/common/lab-error';
 import type { ExecutionContext } from '@nestjs/common';
 import type { AuthService } from '../../src/class/auth.service';
 import type { Principal } from '../../src/class/principal';
@@ -145,6 +146,19 @@ describe('GroupLag: lag of every group within a deadline', () => {
     expect(got).toEqual({ rows: [{ group: 'a', topic: 't', partition: 0, lag: 2 }], complete: false });
     expect(await second).toBe(got);
     expect(g.list).toHaveBeenCalledTimes(1);
+  });
+
+  it('is complete when a group listed is gone by the time it is described (404), and not when one fails', async () => {
+    const gone = groups(async () => [summary('a'), summary('b')], async (id) => {
+      if (id === 'b') throw notFound('There is no group b.');
+      return view(id, [4]);
+    });
+    expect(await new GroupLag(gone).read()).toEqual({ rows: [{ group: 'a', topic: 't', partition: 0, lag: 4 }], complete: true });
+    const failing = groups(async () => [summary('a'), summary('b')], async (id) => {
+      if (id === 'b') throw new Error('The connection to broker 2 was refused.');
+      return view(id, [4]);
+    });
+    expect((await new GroupLag(failing).read()).complete).toBe(false);
   });
 
   it('has nothing, and says so, when the groups cannot be listed in time', async () => {
